@@ -1,0 +1,74 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+/// One set of settings for every Swift target: Swift 6 language mode, warnings are errors.
+let swiftSettings: [SwiftSetting] = [
+    .treatAllWarnings(as: .error)
+]
+
+let package = Package(
+    name: "OneMap",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "onemap", targets: ["onemap"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // C shims: headers and link lines only (PNGShim adds the setjmp frame libpng needs).
+        .systemLibrary(name: "CGEOS", pkgConfig: "geos", providers: [.apt(["libgeos-dev"])]),
+        .systemLibrary(name: "CPROJ", pkgConfig: "proj", providers: [.apt(["libproj-dev"])]),
+        .systemLibrary(name: "CSpatiaLite", pkgConfig: "spatialite", providers: [.apt(["libspatialite-dev"])]),
+        .systemLibrary(name: "CGDAL", pkgConfig: "gdal", providers: [.apt(["libgdal-dev"])]),
+        .systemLibrary(name: "CCairo", pkgConfig: "cairo-ft", providers: [.apt(["libcairo2-dev", "libfontconfig-dev"])]),
+        .target(
+            name: "PNGShim",
+            linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("z")]
+        ),
+
+        .target(
+            name: "OneMapGeometry",
+            dependencies: ["CGEOS", "CPROJ"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "OneMapStore",
+            dependencies: [
+                "OneMapGeometry", "CSpatiaLite", "CGDAL", "PNGShim",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "OneMapDemo",
+            dependencies: ["OneMapGeometry", "OneMapStore", "CGDAL"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "onemap",
+            dependencies: [
+                "OneMapGeometry", "OneMapStore", "OneMapDemo",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        .testTarget(
+            name: "OneMapGeometryTests",
+            dependencies: ["OneMapGeometry"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OneMapStoreTests",
+            dependencies: ["OneMapStore", "OneMapGeometry", "OneMapDemo"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

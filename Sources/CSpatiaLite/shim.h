@@ -1,0 +1,2 @@
+// Only the connection set-up entry points; SQL itself goes through GRDB.
+#include <spatialite.h>

@@ -1,0 +1,57 @@
+import CPROJ
+
+/// One PROJ transformation between two CRSs, axis order normalized to x = east, y = north.
+///
+/// Ownership: owns a PROJ context and the `PJ` built in it; both destroyed in `deinit`.
+/// Thread rule: PROJ objects and contexts must not be shared between threads: one per task.
+final class ProjTransformer {
+    private let context: OpaquePointer
+    private let pj: OpaquePointer
+    let from: String
+    let to: String
+
+    init(from: String, to: String) throws {
+        self.from = from
+        self.to = to
+        guard let ctx = proj_context_create() else {
+            throw GeometryError.transformFailed(from: from, to: to, detail: "no PROJ context")
+        }
+        proj_log_level(ctx, PJ_LOG_NONE)
+        guard let raw = proj_create_crs_to_crs(ctx, from, to, nil) else {
+            let detail = String(cString: proj_context_errno_string(ctx, proj_context_errno(ctx)))
+            proj_context_destroy(ctx)
+            throw GeometryError.transformFailed(from: from, to: to, detail: detail)
+        }
+        // EPSG:4326/4490 are officially lat,lon; normalizing keeps OneMap's x = lon convention.
+        guard let normalized = proj_normalize_for_visualization(ctx, raw) else {
+            proj_destroy(raw)
+            proj_context_destroy(ctx)
+            throw GeometryError.transformFailed(from: from, to: to, detail: "cannot normalize axis order")
+        }
+        proj_destroy(raw)
+        context = ctx
+        pj = normalized
+    }
+
+    deinit {
+        proj_destroy(pj)
+        proj_context_destroy(context)
+    }
+
+    /// Transforms `count` coordinates in place.
+    /// - Throws: when a coordinate falls outside the transformation's domain.
+    func transform(_ buffer: UnsafeMutableBufferPointer<Coordinate>) throws {
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return }
+        let stride = MemoryLayout<Coordinate>.stride
+        try base.withMemoryRebound(to: Double.self, capacity: buffer.count * 2) { d in
+            proj_errno_reset(pj)
+            let n = proj_trans_generic(pj, PJ_FWD, d, stride, buffer.count, d + 1, stride, buffer.count, nil, 0, 0, nil, 0, 0)
+            guard n == buffer.count else {
+                throw GeometryError.transformFailed(from: from, to: to, detail: "transformed \(n) of \(buffer.count)")
+            }
+        }
+        for c in buffer where !c.x.isFinite || !c.y.isFinite {
+            throw GeometryError.transformFailed(from: from, to: to, detail: "coordinate outside the area of use")
+        }
+    }
+}
