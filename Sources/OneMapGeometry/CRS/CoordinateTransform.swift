@@ -42,6 +42,17 @@ public final class CoordinateTransform {
         self.steps = steps
     }
 
+    /// A transformation from a CRS given as WKT or PROJJSON (a source without an EPSG code).
+    /// - Throws: `GeometryError.transformFailed` when PROJ cannot read the definition.
+    public init(fromDefinition definition: String, to target: CRS) throws {
+        self.source = .wgs84
+        self.target = target
+        let to = target.code == .gcj02 ? CRS.wgs84 : target
+        var steps: [Step] = [.proj(try ProjTransformer(from: definition, to: to.projDefinition))]
+        if target.code == .gcj02 { steps.append(.toGCJ02) }
+        self.steps = steps
+    }
+
     /// True when coordinates come out unchanged.
     public var isIdentity: Bool { steps.isEmpty }
 

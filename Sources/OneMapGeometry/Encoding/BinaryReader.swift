@@ -1,34 +1,31 @@
 /// A bounds-checked little/big-endian reader over a byte buffer, shared by the WKB and
 /// SpatiaLite blob decoders. Every read throws instead of trapping on short input.
-@usableFromInline
-struct BinaryReader {
-    @usableFromInline let bytes: UnsafeRawBufferPointer
-    @usableFromInline var offset: Int
-    @usableFromInline var littleEndian: Bool
-    @usableFromInline let format: String
+public struct BinaryReader {
+    public let bytes: UnsafeRawBufferPointer
+    public var offset: Int
+    public var littleEndian: Bool
+    public let format: String
 
-    @usableFromInline
-    init(_ bytes: UnsafeRawBufferPointer, offset: Int = 0, format: String) {
+    public init(_ bytes: UnsafeRawBufferPointer, offset: Int = 0, format: String) {
         self.bytes = bytes
         self.offset = offset
         self.littleEndian = true
         self.format = format
     }
 
-    @usableFromInline
-    func fail(_ detail: String) -> GeometryError {
+    public func fail(_ detail: String) -> GeometryError {
         .malformed(format: format, detail: "\(detail) at byte \(offset)")
     }
 
     @inlinable
-    mutating func byte() throws -> UInt8 {
+    public mutating func byte() throws -> UInt8 {
         guard offset < bytes.count else { throw fail("unexpected end") }
         defer { offset += 1 }
         return bytes[offset]
     }
 
     @inlinable
-    mutating func uint32() throws -> UInt32 {
+    public mutating func uint32() throws -> UInt32 {
         guard offset + 4 <= bytes.count else { throw fail("unexpected end") }
         let raw = bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self)
         offset += 4
@@ -36,10 +33,10 @@ struct BinaryReader {
     }
 
     @inlinable
-    mutating func int32() throws -> Int32 { Int32(bitPattern: try uint32()) }
+    public mutating func int32() throws -> Int32 { Int32(bitPattern: try uint32()) }
 
     @inlinable
-    mutating func double() throws -> Double {
+    public mutating func double() throws -> Double {
         guard offset + 8 <= bytes.count else { throw fail("unexpected end") }
         let raw = bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
         offset += 8
@@ -47,7 +44,7 @@ struct BinaryReader {
     }
 
     @inlinable
-    mutating func float() throws -> Float {
+    public mutating func float() throws -> Float {
         guard offset + 4 <= bytes.count else { throw fail("unexpected end") }
         let raw = bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self)
         offset += 4
@@ -57,7 +54,7 @@ struct BinaryReader {
     /// A count that must fit in the remaining bytes at `minBytesEach`, so a corrupt count cannot
     /// make a decoder reserve gigabytes.
     @inlinable
-    mutating func count(minBytesEach: Int) throws -> Int {
+    public mutating func count(minBytesEach: Int) throws -> Int {
         let n = Int(try uint32())
         guard n <= (bytes.count - offset) / Swift.max(minBytesEach, 1) else { throw fail("count \(n) too large") }
         return n
@@ -65,31 +62,29 @@ struct BinaryReader {
 }
 
 /// Appends little-endian binary values to a byte array.
-@usableFromInline
-struct BinaryWriter {
-    @usableFromInline var bytes: [UInt8]
+public struct BinaryWriter {
+    public var bytes: [UInt8]
 
-    @usableFromInline
-    init(capacity: Int = 64) {
+    public init(capacity: Int = 64) {
         bytes = []
         bytes.reserveCapacity(capacity)
     }
 
     @inlinable
-    mutating func byte(_ b: UInt8) { bytes.append(b) }
+    public mutating func byte(_ b: UInt8) { bytes.append(b) }
 
     @inlinable
-    mutating func uint32(_ v: UInt32) {
+    public mutating func uint32(_ v: UInt32) {
         withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
     @inlinable
-    mutating func double(_ v: Double) {
+    public mutating func double(_ v: Double) {
         withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
     @inlinable
-    mutating func coordinates(_ cs: [Coordinate]) {
+    public mutating func coordinates(_ cs: [Coordinate]) {
         // Coordinate is two Doubles laid out contiguously; on little-endian hosts this is one copy.
         cs.withUnsafeBytes { raw in bytes.append(contentsOf: raw) }
     }

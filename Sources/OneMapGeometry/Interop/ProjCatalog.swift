@@ -16,16 +16,6 @@ final class ProjCatalog: @unchecked Sendable {
 
     func isGeographic(epsg: Int) -> Bool { lookup(epsg) ?? false }
 
-    /// The CRS's WKT (for GDAL), or nil when PROJ does not know it.
-    func wkt(epsg: Int) -> String? {
-        guard let ctx = proj_context_create() else { return nil }
-        defer { proj_context_destroy(ctx) }
-        guard let pj = proj_create(ctx, "EPSG:\(epsg)") else { return nil }
-        defer { proj_destroy(pj) }
-        guard let text = proj_as_wkt(ctx, pj, PJ_WKT2_2019, nil) else { return nil }
-        return String(cString: text)
-    }
-
     private func lookup(_ epsg: Int) -> Bool? {
         lock.lock()
         if let g = known[epsg] {
@@ -55,9 +45,4 @@ final class ProjCatalog: @unchecked Sendable {
         lock.unlock()
         return result
     }
-}
-
-extension CRS {
-    /// The CRS as WKT2 for GDAL (EPSG codes only; CRS84 and GCJ-02 as WGS 84).
-    public var wkt: String? { ProjCatalog.shared.wkt(epsg: epsg ?? 4326) }
 }

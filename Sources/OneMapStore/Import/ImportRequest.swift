@@ -1,0 +1,66 @@
+import OneMapGeometry
+
+/// What to import and how; built by the CLI (or tests) and handed to `Store.importLayer`.
+public struct ImportRequest: Sendable {
+    public var source: String
+    public var layerID: String
+    public var kind: LayerKind
+    /// Overrides the CRS the source declares (or supplies a missing one); `GCJ02` is converted.
+    public var srs: CRS?
+    /// The text encoding of a source without a declared one (`GBK`, `GB18030`).
+    public var encoding: String?
+    /// Which layer of a multi-layer source (GeoPackage, OSM PBF).
+    public var sourceLayer: String?
+    public var replace: Bool
+    /// Where layer files live; when set and present, `<id>.json` there supplies metadata, and a
+    /// new layer's file is written there.
+    public var layersDirectory: String?
+    public var title: String?
+    public var group: String?
+    public var access: AccessLevel?
+    /// DOM tiles: PNG (keeps transparency) or JPEG.
+    public var imageEncoding: RasterEncoding
+    public var synthetic: Bool?
+    /// Free text recorded as the layer's source (defaults to the file name).
+    public var sourceDescription: String?
+
+    public init(source: String, layerID: String, kind: LayerKind = .vector, srs: CRS? = nil, encoding: String? = nil,
+                sourceLayer: String? = nil, replace: Bool = false, layersDirectory: String? = nil, title: String? = nil,
+                group: String? = nil, access: AccessLevel? = nil, imageEncoding: RasterEncoding = .png,
+                synthetic: Bool? = nil, sourceDescription: String? = nil) {
+        self.source = source
+        self.layerID = layerID
+        self.kind = kind
+        self.srs = srs
+        self.encoding = encoding
+        self.sourceLayer = sourceLayer
+        self.replace = replace
+        self.layersDirectory = layersDirectory
+        self.title = title
+        self.group = group
+        self.access = access
+        self.imageEncoding = imageEncoding
+        self.synthetic = synthetic
+        self.sourceDescription = sourceDescription
+    }
+}
+
+/// The outcome of an import, printed at the end.
+public struct ImportSummary: Sendable {
+    public var layer: Layer
+    /// Features (or raster cells) read from the source.
+    public var read: Int
+    public var written: Int
+    /// Invalid geometries repaired with GEOS MakeValid.
+    public var repaired: Int
+    /// Features skipped for an empty or missing geometry.
+    public var skipped: Int
+    public var seconds: Double
+    /// GDAL warnings, with how often each came.
+    public var warnings: [String: Int]
+    /// Raster imports: tiles written over all levels.
+    public var tiles: Int
+}
+
+/// Progress reports: (done, total if known).
+public typealias ImportProgress = @Sendable (Int, Int?) -> Void

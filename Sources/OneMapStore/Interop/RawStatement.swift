@@ -1,0 +1,54 @@
+import GRDB
+import GRDBSQLite
+
+/// A prepared SQLite statement driven through the C API, for bulk paths (import, tile writes)
+/// where GRDB's per-row argument arrays cost more than the insert itself.
+///
+/// Ownership: owns the `sqlite3_stmt`, finalized in `deinit`. Thread rule: used only inside the
+/// GRDB database access (`pool.write`) that created it, and never after it returns.
+final class RawStatement {
+    private let statement: OpaquePointer
+    private let connection: OpaquePointer
+    /// SQLite's SQLITE_TRANSIENT: not imported into Swift, it is the destructor value -1.
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+    init(_ db: Database, sql: String) throws {
+        guard let connection = db.sqliteConnection else { throw StoreError.database("no connection") }
+        self.connection = connection
+        var stmt: OpaquePointer?
+        guard sqlite3_prepare_v2(connection, sql, -1, &stmt, nil) == SQLITE_OK, let stmt else {
+            throw StoreError.database(String(cString: sqlite3_errmsg(connection)))
+        }
+        statement = stmt
+    }
+
+    deinit { sqlite3_finalize(statement) }
+
+    func bind(_ index: Int32, _ value: FeatureValue) {
+        switch value {
+        case .null: sqlite3_bind_null(statement, index)
+        case .integer(let i): sqlite3_bind_int64(statement, index, i)
+        case .real(let d): sqlite3_bind_double(statement, index, d)
+        case .text(let s): sqlite3_bind_text(statement, index, s, -1, Self.transient)
+        }
+    }
+
+    func bind(_ index: Int32, int64 value: Int64) { sqlite3_bind_int64(statement, index, value) }
+
+    func bindNull(_ index: Int32) { sqlite3_bind_null(statement, index) }
+
+    func bind(_ index: Int32, blob: [UInt8]) {
+        _ = blob.withUnsafeBytes { sqlite3_bind_blob(statement, index, $0.baseAddress, Int32($0.count), Self.transient) }
+    }
+
+    /// Runs the statement once and resets it for the next row.
+    /// - Throws: `StoreError.database` with SQLite's message (e.g. a duplicate feature id).
+    func step() throws {
+        let rc = sqlite3_step(statement)
+        sqlite3_reset(statement)
+        sqlite3_clear_bindings(statement)
+        guard rc == SQLITE_DONE || rc == SQLITE_ROW else {
+            throw StoreError.database(String(cString: sqlite3_errmsg(connection)))
+        }
+    }
+}

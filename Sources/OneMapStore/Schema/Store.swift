@@ -1,0 +1,68 @@
+import Foundation
+import GRDB
+import Logging
+import OneMapGeometry
+
+/// The one-map store: a SpatiaLite database with the layer catalog, vector layer tables (each
+/// with a registered geometry column and an R*Tree) and raster tile pyramids.
+///
+/// Ownership: owns a GRDB `DatabasePool` (one writer, pooled readers, WAL). Thread rule: the
+/// store is `Sendable`; GRDB serializes writes and hands each read its own connection.
+public final class Store: Sendable {
+    public let path: String
+    let pool: DatabasePool
+    let catalogCache = CatalogCache()
+    /// Decoded DEM/DOM tiles, shared by every reader.
+    public let rasterCache = RasterTileCache(capacity: 2048)
+
+    /// Opens (and creates, when missing) the store at `path`, bringing its schema up to date.
+    /// - Throws: `StoreError.database` when the file is not a usable SQLite database.
+    public init(path: String, readOnly: Bool = false, logger: Logger = Logger(label: "onemap.store")) throws {
+        self.path = path
+        var config = Configuration()
+        config.readonly = readOnly
+        config.journalMode = .wal
+        config.busyMode = .timeout(30)
+        config.maximumReaderCount = max(4, ProcessInfo.processInfo.activeProcessorCount * 2)
+        config.prepareDatabase { db in
+            try SpatiaLiteConnection.load(into: db)
+            // Large imports and tile reads: a bigger page cache pays off; mmap keeps reads cheap.
+            try db.execute(sql: "PRAGMA cache_size = -65536; PRAGMA mmap_size = 268435456; PRAGMA temp_store = MEMORY")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+            if !readOnly { try Self.prepareSchema(pool, logger: logger) }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError.database("cannot open store \(URL(fileURLWithPath: path).lastPathComponent): \(StoreError.safeDescription(error))")
+        }
+    }
+
+    static func prepareSchema(_ pool: DatabasePool, logger: Logger) throws {
+        // SpatiaLite's metadata must be created outside a transaction (InitSpatialMetadata(1) runs its own).
+        try pool.writeWithoutTransaction { db in
+            if try !db.tableExists("spatial_ref_sys") {
+                logger.info("initializing SpatiaLite metadata")
+                _ = try Int.fetchOne(db, sql: "SELECT InitSpatialMetadata(1)")
+            }
+        }
+        try Migrations.migrator.migrate(pool)
+        try pool.write { db in try db.execute(sql: "PRAGMA user_version = \(Migrations.latestVersion)") }
+    }
+
+    /// The schema version of the file (the number of migrations applied).
+    public var schemaVersion: Int {
+        get throws { try pool.read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0 } }
+    }
+
+    /// Checkpoints the WAL into the main file (after big imports, so GDAL/QGIS see one file).
+    public func checkpoint() throws {
+        try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+    }
+
+    /// Runs `body` with a read connection (for other modules' read paths).
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try pool.read(body) } catch { throw StoreError.wrap(error) }
+    }
+}

@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import OneMapStore
+
+@main
+struct OneMapCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "onemap",
+        abstract: "OneMap (一张图): a city's layers in one SpatiaLite store, served as maps and features.",
+        subcommands: [ImportCommand.self, LayersCommand.self, DemoCommand.self])
+}
+
+/// `--store PATH`, shared by every command.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: "The store file.")
+    var store: String = "onemap.sqlite"
+
+    @Option(name: .long, help: "The layer files directory (default: ./Layers when it exists).")
+    var layers: String?
+
+    func open() throws -> Store {
+        do { return try Store(path: store) } catch { throw CLIError.from(error) }
+    }
+
+    /// The layers directory: the option, else ./Layers if present.
+    var layersDirectory: String? {
+        if let layers { return layers }
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: "Layers", isDirectory: &isDirectory) && isDirectory.boolValue ? "Layers" : nil
+    }
+}
+
+/// A failure reported as one line on stderr and exit status 1 (no stack trace, no usage text).
+struct CLIError: Error, CustomStringConvertible {
+    var description: String
+
+    static func from(_ error: any Error) -> any Error {
+        switch error {
+        case let e as CLIError: e
+        case let e as ExitCode: e
+        case let e as CleanExit: e
+        case let e as StoreError: CLIError(description: e.description)
+        default: CLIError(description: String(describing: error))
+        }
+    }
+}
+
+/// Runs a command body, turning errors into `CLIError`s ArgumentParser prints as "Error: …".
+func reportingErrors<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch { throw CLIError.from(error) }
+}
+
+/// A one-line progress bar on stderr, drawn only when stderr is a terminal.
+final class ProgressBar: @unchecked Sendable {
+    private let enabled = isatty(STDERR_FILENO) != 0
+    private let label: String
+    private var last = Date.distantPast
+    private let lock = NSLock()
+
+    init(label: String) { self.label = label }
+
+    func update(_ done: Int, _ total: Int?) {
+        guard enabled else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        let now = Date()
+        guard now.timeIntervalSince(last) > 0.1 || done == total else { return }
+        last = now
+        var line = "\r\(label) "
+        if let total, total > 0 {
+            let fraction = min(1, Double(done) / Double(total))
+            let filled = Int(fraction * 30)
+            line += "[" + String(repeating: "#", count: filled) + String(repeating: " ", count: 30 - filled) + "] "
+            line += String(format: "%3.0f%% %d/%d", fraction * 100, done, total)
+        } else {
+            line += "\(done)"
+        }
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    func finish() {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    }
+}
