@@ -8,7 +8,7 @@ let swiftSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "OneMap",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "onemap", targets: ["onemap"])
     ],
@@ -66,7 +66,6 @@ let package = Package(
         .testTarget(
             name: "OneMapStoreTests",
             dependencies: ["OneMapStore", "OneMapGeometry", "OneMapDemo"],
-            resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
     ],

@@ -111,7 +111,7 @@ struct GeometryRepair {
         }
         for i in 0..<segments {
             let a = r[i], b = r[i + 1]
-            for j in (i + 2)..<segments {
+            for j in stride(from: i + 2, to: segments, by: 1) {
                 if i == 0 && j == segments - 1 { continue }  // adjacent through the closing vertex
                 let c = r[j], d = r[j + 1]
                 let d1 = orient(a, b, c), d2 = orient(a, b, d), d3 = orient(c, d, a), d4 = orient(c, d, b)
