@@ -45,7 +45,7 @@ let package = Package(
         ),
         .target(
             name: "OneMapDemo",
-            dependencies: ["OneMapGeometry", "OneMapStore", "CGDAL"],
+            dependencies: ["OneMapGeometry", "OneMapStore", "CCairo"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

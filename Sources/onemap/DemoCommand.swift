@@ -1,16 +1,49 @@
 import ArgumentParser
 import Foundation
+import OneMapDemo
 import OneMapStore
 
 struct DemoCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "demo", abstract: "Build the demo city (central Cangzhou) store.")
+    static let configuration = CommandConfiguration(commandName: "demo", abstract: "Build the demo city (central Cangzhou) into the store.")
 
     @OptionGroup var options: StoreOptions
 
-    @Option(help: "Multiplies the generated feature counts (20 gives over a million features).")
+    @Option(help: "Multiplies the generated buildings, components and points of interest (20 gives over a million features).")
     var scale: Int = 1
 
+    @Option(help: "The random seed of the generated layers.")
+    var seed: UInt64 = 20_261_123
+
     func run() throws {
-        throw CLIError(description: "not built yet")
+        try reportingErrors {
+            guard scale >= 1 && scale <= 100 else { throw CLIError(description: "--scale must be 1…100") }
+            guard let layers = options.layersDirectory ?? RepositoryPaths.layersDirectory() else {
+                throw CLIError(description: "cannot find the Layers directory; run from the repository or pass --layers")
+            }
+            let store = try options.open()
+            var demo = DemoCity.Options(layersDirectory: layers, dataDirectory: (layers as NSString).appendingPathComponent("data"))
+            demo.scale = scale
+            demo.seed = seed
+            let started = Date()
+            let summaries = try DemoCity.build(into: store, options: demo) { message in
+                FileHandle.standardError.write(Data((message + "\n").utf8))
+            }
+            let features = summaries.reduce(0) { $0 + ($1.layer.kind == .vector ? $1.written : 0) }
+            print(String(format: "demo city built in %@: %d layers, %d features, %.1f s", options.store, summaries.count, features, Date().timeIntervalSince(started)))
+        }
+    }
+}
+
+/// Finds repository folders when the command runs from elsewhere: next to the executable's
+/// build directory (`.build/<config>/onemap` → the package root).
+enum RepositoryPaths {
+    static func layersDirectory() -> String? {
+        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<5 {
+            let candidate = url.appendingPathComponent("Layers")
+            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("data").path) { return candidate.path }
+            url = url.deletingLastPathComponent()
+        }
+        return nil
     }
 }
