@@ -65,7 +65,17 @@ let package = Package(
         ),
         .testTarget(
             name: "OneMapStoreTests",
-            dependencies: ["OneMapStore", "OneMapGeometry", "OneMapDemo"],
+            dependencies: ["OneMapStore", "OneMapGeometry"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OneMapDemoTests",
+            dependencies: ["OneMapDemo", "OneMapStore", "OneMapGeometry"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OneMapE2ETests",
+            dependencies: ["onemap", "OneMapStore"],
             swiftSettings: swiftSettings
         ),
     ],

@@ -35,6 +35,8 @@ extension CityGenerator {
         var rng = random("pois")
         var count = 0
         func poi(_ p: Coordinate, _ name: String, _ category: String, _ categoryName: String, _ blk: Block) {
+            // Edge points of blocks cut by the district boundary can fall outside it.
+            guard district(at: p) != nil else { return }
             w.write(.point(p), [
                 ("name", .text(name)), ("category", .text(category)), ("category_zh", .text(categoryName)),
                 ("address", .text(address(blk, &rng))), ("phone", .text(phone(&rng))), ("district", .text(districts[blk.district].name)),

@@ -20,6 +20,7 @@ struct VectorImport {
     struct Batch {
         var fids: [Int64] = []
         var blobs: [[UInt8]] = []
+        var boxes: [BoundingBox] = []
         var values: [FeatureValue] = []
     }
 
@@ -72,6 +73,11 @@ struct VectorImport {
                 let added = try Int.fetchOne(db, sql: "SELECT AddGeometryColumn(?, 'geom', ?, ?, 'XY')",
                                              arguments: [table, srid, type.name.uppercased()])
                 guard added == 1 else { throw StoreError.unknownCRS("\(storageCRS.identifier) (not in spatial_ref_sys)") }
+                // The index exists from the start (empty), so SpatiaLite registers it and installs its
+                // triggers; the per-row insert triggers are set aside during the bulk load and the
+                // R*Tree is filled directly, then the triggers come back for later edits.
+                _ = try Int.fetchOne(db, sql: "SELECT CreateSpatialIndex(?, 'geom')", arguments: [table])
+                let bulk = try BulkLoad(db: db, table: table)
                 let names = ["fid"] + columns.map { quoteIdentifier($0.field.name) } + ["geom"]
                 let insert = try RawStatement(db, sql: "INSERT INTO \(quoteIdentifier(table)) (\(names.joined(separator: ", "))) VALUES (\(names.map { _ in "?" }.joined(separator: ", ")))")
                 let width = columns.count
@@ -83,10 +89,11 @@ struct VectorImport {
                         do { try insert.step() } catch StoreError.database(let detail) where detail.contains("UNIQUE") {
                             throw StoreError.invalidArgument("feature id \(fid) appears twice in the source")
                         }
+                        try bulk.index(rowID: insert.lastInsertRowID, box: batch.boxes[row])
                     }
                 }
                 guard tally.written > 0 else { throw StoreError.emptySource(request.source) }
-                _ = try Int.fetchOne(db, sql: "SELECT CreateSpatialIndex(?, 'geom')", arguments: [table])
+                try bulk.finish()
                 var layer = Layer(
                     id: layerID, title: request.title ?? file?.title ?? old?.title ?? layerID,
                     group: request.group ?? file?.group ?? old?.group ?? "other", kind: .vector, geometryType: type,
@@ -224,7 +231,9 @@ struct VectorImport {
                 }
                 batch.values.append(converted)
             }
-            if let box = g.boundingBox { tally.extent.extend(box) }
+            let box = g.boundingBox ?? .empty
+            tally.extent.extend(box)
+            batch.boxes.append(box)
             batch.fids.append(feature.fid)
             batch.blobs.append(SpatiaLiteBlob.encode(g, srid: srid))
             tally.written += 1

@@ -41,6 +41,11 @@ final class RawStatement {
         _ = blob.withUnsafeBytes { sqlite3_bind_blob(statement, index, $0.baseAddress, Int32($0.count), Self.transient) }
     }
 
+    /// The rowid of the last row this connection inserted.
+    var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(connection) }
+
+    func bind(_ index: Int32, double value: Double) { sqlite3_bind_double(statement, index, value) }
+
     /// Runs the statement once and resets it for the next row.
     /// - Throws: `StoreError.database` with SQLite's message (e.g. a duplicate feature id).
     func step() throws {

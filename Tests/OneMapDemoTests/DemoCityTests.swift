@@ -1,0 +1,176 @@
+import Foundation
+import GRDB
+import OneMapGeometry
+import Testing
+
+@testable import OneMapDemo
+@testable import OneMapStore
+
+/// The demo city, built once for the whole suite (coarser DOM and DEM than the default, to keep
+/// the debug build's test time down; everything else at scale 1).
+enum DemoFixture {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let directory = NSTemporaryDirectory() + "onemap-demo-test-\(getpid())"
+
+    static let built: Result<(Store, [ImportSummary]), any Error> = Result {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let store = try Store(path: directory + "/demo.sqlite")
+        var options = DemoCity.Options(layersDirectory: repository.appendingPathComponent("Layers").path,
+                                       dataDirectory: repository.appendingPathComponent("Layers/data").path)
+        options.orthophotoCellSize = 0.0002
+        options.elevationCellSize = 0.0004
+        let summaries = try DemoCity.build(into: store, options: options) { _ in }
+        return (store, summaries)
+    }
+
+    static func store() throws -> Store { try built.get().0 }
+
+    static func count(_ sql: String) throws -> Int {
+        try store().pool.read { db in try Int.fetchOne(db, sql: sql) ?? -1 }
+    }
+}
+
+@Suite(.serialized) struct DemoCityTests {
+    @Test func everyLayerIsThereWithItsCatalogEntry() throws {
+        let store = try DemoFixture.store()
+        let layers = try store.layers(for: .system)
+        let files = try LayerFile.loadAll(directory: DemoFixture.repository.appendingPathComponent("Layers").path)
+        #expect(Set(layers.map(\.id)) == Set(files.map(\.id)))
+        for file in files {
+            let layer = try #require(layers.first { $0.id == file.id })
+            #expect(layer.title == file.title && layer.group == file.group && layer.access == file.access && layer.kind == file.kind)
+            #expect(layer.synthetic == !["admin", "dem_china"].contains(layer.id), "\(layer.id) synthetic flag")
+            if layer.kind == .vector {
+                #expect(layer.featureCount > 0, "\(layer.id) is empty")
+                #expect(layer.geometryType == file.geometryType, "\(layer.id) geometry type")
+                #expect(layer.attributes.map(\.name) == file.attributes.map(\.name), "\(layer.id) attributes")
+                #expect(layer.attributes.allSatisfy { $0.title != nil }, "\(layer.id) lacks display names")
+            } else {
+                #expect(layer.raster != nil)
+            }
+        }
+        #expect(try store.layer("hazmat_sites", for: .system).access == .confidential)
+        #expect(try store.layer("population", for: .system).access == .confidential)
+        #expect(try store.layer("planning_draft", for: .system).access == .internal)
+    }
+
+    @Test func generatedFeaturesLieInsideTheRealDistricts() throws {
+        // Within 100 m of the two districts' union (roads and grids are clipped to it).
+        let union = "(SELECT ST_Buffer(ST_Union(geom), 0.001) FROM admin WHERE adcode IN ('130902', '130903'))"
+        for layer in ["roads", "buildings", "unit_grids", "components", "pois", "planning", "schools", "hazmat_sites"] {
+            let table = try DemoFixture.store().layer(layer, for: .system).table
+            let outside = try DemoFixture.count("SELECT count(*) FROM \(table) WHERE NOT ST_Within(geom, \(union))")
+            #expect(outside == 0, "\(layer): \(outside) features outside the districts")
+        }
+    }
+
+    @Test func unitGridCodesNestInCommunitiesAndStreets() throws {
+        let store = try DemoFixture.store()
+        let grids = try store.features(in: "unit_grids", for: .system)
+        let gridLayer = try store.layer("unit_grids", for: .system)
+        let communities = try store.features(in: "communities", for: .system)
+        let communityLayer = try store.layer("communities", for: .system)
+        let communityCodes = Set(communities.map { $0.value("code", in: communityLayer).description })
+        #expect(grids.count > 15_000)
+        var areas: [Double] = []
+        for g in grids {
+            let code = g.value("code", in: gridLayer).description
+            #expect(code.count == 15 && code.allSatisfy(\.isNumber), "\(code)")
+            #expect(code.hasPrefix("130902") || code.hasPrefix("130903"))
+            #expect(communityCodes.contains(String(code.prefix(12))), "\(code) has no community")
+            if case .real(let a) = g.value("area_m2", in: gridLayer) { areas.append(a) }
+        }
+        #expect(Set(grids.map { $0.value("code", in: gridLayer).description }).count == grids.count, "codes are unique")
+        let median = areas.sorted()[areas.count / 2]
+        #expect(median > 9_000 && median < 11_000, "median unit grid \(median) m²")
+        // Districts match their code prefix.
+        let mismatched = try DemoFixture.count("SELECT count(*) FROM unit_grids WHERE substr(code, 1, 6) <> CASE district WHEN '新华区' THEN '130902' ELSE '130903' END")
+        #expect(mismatched == 0)
+    }
+
+    @Test func componentCodesAndTheirGrids() throws {
+        let store = try DemoFixture.store()
+        #expect(try DemoFixture.count("SELECT count(*) FROM components") > 20_000)
+        let badCodes = try DemoFixture.count("""
+            SELECT count(*) FROM components WHERE length(objcode) <> 16 OR substr(objcode, 7, 4) <> class
+            OR substr(objcode, 7, 2) <> major OR substr(objcode, 1, 6) <> substr(bgcode, 1, 6)
+            """)
+        #expect(badCodes == 0)
+        let orphans = try DemoFixture.count("SELECT count(*) FROM components WHERE bgcode NOT IN (SELECT code FROM unit_grids)")
+        #expect(orphans == 0)
+        let duplicate = try DemoFixture.count("SELECT count(*) - count(DISTINCT objcode) FROM components")
+        #expect(duplicate == 0)
+        // Each component lies in the unit grid its code names.
+        let misplaced = try DemoFixture.count("""
+            SELECT count(*) FROM (SELECT c.fid FROM components c JOIN unit_grids g ON g.code = c.bgcode
+            WHERE c.fid % 50 = 0 AND NOT ST_Intersects(ST_Buffer(g.geom, 0.00001), c.geom))
+            """)
+        #expect(misplaced == 0)
+        let classes = try store.pool.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT class FROM components ORDER BY class") }
+        #expect(classes.contains("0118") && classes.contains("0402") && classes.contains("0214") && classes.count >= 15)
+    }
+
+    @Test func landUseCodesComeFromTheClassifications() throws {
+        let store = try DemoFixture.store()
+        let planning = try store.pool.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT code FROM planning") }
+        #expect(Set(planning).isSubset(of: Set(LandUseClasses.planning.keys)))
+        #expect(planning.count >= 12)
+        let current = try store.pool.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT dlbm FROM landuse") }
+        #expect(Set(current).isSubset(of: Set(LandUseClasses.current.keys)))
+        let kinds = try store.pool.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT kind FROM control_lines ORDER BY kind") }
+        #expect(kinds == ["城镇开发边界", "永久基本农田", "生态保护红线"])
+    }
+
+    @Test func theCanalIsTheRealDistrictBorder() throws {
+        // The canal's water polygon covers most of the shared border of 运河区 and 新华区.
+        let covered = try DemoFixture.store().pool.read { db in
+            try Double.fetchOne(db, sql: """
+                SELECT ST_Length(ST_Intersection(ST_Intersection(a.geom, b.geom), w.geom)) / ST_Length(ST_Intersection(a.geom, b.geom))
+                FROM admin a, admin b, water w WHERE a.adcode = '130902' AND b.adcode = '130903' AND w.kind = '运河'
+                """)
+        }
+        #expect((covered ?? 0) > 0.9)
+    }
+
+    @Test func fineDEMHasTheCoarseLevelsAndTheCanalChannel() throws {
+        let store = try DemoFixture.store()
+        let dem = try store.layer("dem", for: .system)
+        #expect(dem.raster?.sampleType == .float32)
+        let (min, max) = (dem.raster?.minValue ?? 0, dem.raster?.maxValue ?? 0)
+        #expect(min > -10 && max < 60 && max - min > 5)
+        // A point on the canal lies lower than a point 300 m east of it.
+        let canal = try store.features(in: "waterways", for: .system).first { $0.value("kind", in: try store.layer("waterways", for: .system)) == .text("运河") }
+        guard case .lineString(let line) = try #require(canal?.geometry) else { Issue.record("no canal"); return }
+        let p = line[line.count / 2]
+        let onCanal = try #require(try store.elevation(layer: "dem", at: p, for: .system))
+        let bank = try #require(try store.elevation(layer: "dem", at: Coordinate(p.x + 0.0035, p.y), for: .system))
+        #expect(onCanal < bank - 2)
+    }
+
+    @Test func populationFollowsTheHousing() throws {
+        let total = try DemoFixture.count("SELECT sum(population) FROM population")
+        // Central Cangzhou has several hundred thousand residents; the estimate should be of that order.
+        #expect(total > 200_000 && total < 2_000_000, "\(total)")
+    }
+
+    @Test func theGeneratorIsDeterministic() throws {
+        let store = try DemoFixture.store()
+        let admin = try store.layer("admin", for: .system)
+        let toLocal = try CoordinateTransform(from: admin.storageCRS, to: CityFrame.crs)
+        var districts: [(code: String, name: String, polygon: Geometry)] = []
+        for code in ["130903", "130902"] {
+            let f = try #require(try store.features(in: "admin", for: .system).first { $0.value("adcode", in: admin) == .text(code) })
+            districts.append((code, code, try toLocal.apply(try #require(f.geometry))))
+        }
+        func roads(seed: UInt64) throws -> [String] {
+            let city = try CityGenerator(seed: seed, scale: 1, districts: districts) { _ in }
+            try city.buildCanal()
+            try city.buildUrbanArea()
+            try city.buildRoads()
+            return city.roads.map { "\($0.name) \($0.parts.first?.first.map { "\(Int($0.x)),\(Int($0.y))" } ?? "")" }
+        }
+        let a = try roads(seed: 7), b = try roads(seed: 7), c = try roads(seed: 8)
+        #expect(a == b)
+        #expect(a != c)
+    }
+}
