@@ -44,6 +44,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "OneMapRender",
+            dependencies: ["OneMapGeometry", "OneMapStore", "CCairo", "PNGShim"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "OneMapDemo",
             dependencies: ["OneMapGeometry", "OneMapStore", "CCairo"],
             swiftSettings: swiftSettings
@@ -51,7 +56,7 @@ let package = Package(
         .executableTarget(
             name: "onemap",
             dependencies: [
-                "OneMapGeometry", "OneMapStore", "OneMapDemo",
+                "OneMapGeometry", "OneMapStore", "OneMapDemo", "OneMapRender",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -66,6 +71,11 @@ let package = Package(
         .testTarget(
             name: "OneMapStoreTests",
             dependencies: ["OneMapStore", "OneMapGeometry"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OneMapRenderTests",
+            dependencies: ["OneMapRender", "OneMapStore", "OneMapGeometry"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

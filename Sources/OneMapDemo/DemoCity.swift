@@ -49,6 +49,15 @@ public enum DemoCity {
         // Real data first: the boundaries define where the city is generated.
         try importLayer("admin", (options.dataDirectory as NSString).appendingPathComponent("cangzhou_admin.geojson"), srs: .gcj02)
         try importLayer("dem_china", (options.dataDirectory as NSString).appendingPathComponent("china_dem.tif"), kind: .dem, srs: nil)
+        // The Helsinki OpenStreetMap extract behind the `helsinki` map (the renderer's benchmark against Mapnik).
+        let helsinki = (options.dataDirectory as NSString).appendingPathComponent("Helsinki.osm.pbf")
+        for (id, sourceLayer) in [("helsinki_points", "points"), ("helsinki_lines", "lines"), ("helsinki_polygons", "multipolygons")] {
+            let started = Date()
+            let summary = try store.importLayer(ImportRequest(source: helsinki, layerID: id, sourceLayer: sourceLayer, replace: true,
+                                                              layersDirectory: options.layersDirectory))
+            summaries.append(summary)
+            log(String(format: "  imported %@: %d features (%.1f s)", id, summary.written, Date().timeIntervalSince(started)))
+        }
         let admin = try store.layer("admin", for: .system)
         let toLocal = try CoordinateTransform(from: admin.storageCRS, to: CityFrame.crs)
         var districts: [(code: String, name: String, polygon: Geometry)] = []

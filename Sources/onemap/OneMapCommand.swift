@@ -7,7 +7,7 @@ struct OneMapCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "onemap",
         abstract: "OneMap (一张图): a city's layers in one SpatiaLite store, served as maps and features.",
-        subcommands: [ImportCommand.self, LayersCommand.self, DemoCommand.self])
+        subcommands: [ImportCommand.self, LayersCommand.self, DemoCommand.self, RenderCommand.self, SpritesCommand.self, BenchRenderCommand.self])
 }
 
 /// `--store PATH`, shared by every command.

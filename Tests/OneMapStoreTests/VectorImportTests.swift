@@ -113,7 +113,7 @@ import Testing
     @Test func osmPBFLayersWithTheirTags() throws {
         let dir = TemporaryDirectory()
         let store = try makeStore(dir)
-        let pbf = Fixtures.fixture("Helsinki.osm.pbf")
+        let pbf = Fixtures.layersData("Helsinki.osm.pbf")
         let lines = try store.importLayer(ImportRequest(source: pbf, layerID: "lines", sourceLayer: "lines"))
         let polygons = try store.importLayer(ImportRequest(source: pbf, layerID: "polygons", sourceLayer: "multipolygons"))
         let points = try store.importLayer(ImportRequest(source: pbf, layerID: "points", sourceLayer: "points"))

@@ -72,6 +72,15 @@ public enum SpatiaLiteBlob {
         return BoundingBox(minX: d(6), minY: d(14), maxX: d(22), maxY: d(30))
     }
 
+    /// The geometry type in the header, without decoding the body.
+    @inlinable
+    public static func geometryType(_ bytes: UnsafeRawBufferPointer) -> GeometryType? {
+        guard bytes.count >= 44 else { return nil }
+        let raw = bytes.loadUnaligned(fromByteOffset: 39, as: UInt32.self)
+        let cls = Int(bytes[1] == 1 ? UInt32(littleEndian: raw) : UInt32(bigEndian: raw))
+        return GeometryType(rawValue: (cls % 1_000_000) % 1000)
+    }
+
     /// Decodes a blob into a `Geometry`.
     public static func decode(_ bytes: UnsafeRawBufferPointer) throws -> Geometry {
         var flat = FlatGeometry()

@@ -28,7 +28,10 @@ enum OSMConfig {
         osm_user=no
         osm_changeset=no
         attributes=name,name:zh,ref,highway,railway,waterway,service,bridge,tunnel,layer,natural,oneway,barrier,man_made,aerialway
-        z_order_tag=yes
+        # Drawing order of roads and rails: class rank, plus 10 per bridge or layer level, minus 10 for tunnels.
+        computed_attributes=z_order
+        z_order_type=Integer
+        z_order_sql="SELECT (CASE [highway] WHEN 'motorway' THEN 9 WHEN 'motorway_link' THEN 8 WHEN 'trunk' THEN 8 WHEN 'trunk_link' THEN 7 WHEN 'primary' THEN 7 WHEN 'primary_link' THEN 6 WHEN 'secondary' THEN 6 WHEN 'secondary_link' THEN 5 WHEN 'tertiary' THEN 5 WHEN 'tertiary_link' THEN 4 WHEN 'residential' THEN 3 WHEN 'unclassified' THEN 3 WHEN 'living_street' THEN 3 WHEN 'road' THEN 3 WHEN 'service' THEN 2 ELSE 1 END) + (CASE WHEN [railway] IS NOT NULL THEN 5 ELSE 0 END) + (CASE WHEN [bridge] IN ('yes','true','1','viaduct') THEN 10 ELSE 0 END) - (CASE WHEN [tunnel] IN ('yes','true','1') THEN 10 ELSE 0 END) + 10 * CAST(COALESCE([layer], '0') AS INTEGER)"
         other_tags=yes
         all_tags=no
 

@@ -46,6 +46,40 @@ final class RawStatement {
 
     func bind(_ index: Int32, double value: Double) { sqlite3_bind_double(statement, index, value) }
 
+    func bind(_ index: Int32, text value: String) { sqlite3_bind_text(statement, index, value, -1, Self.transient) }
+
+    /// Steps to the next result row; false when there are no more.
+    func next() throws -> Bool {
+        let rc = sqlite3_step(statement)
+        if rc == SQLITE_ROW { return true }
+        guard rc == SQLITE_DONE else { throw StoreError.database(String(cString: sqlite3_errmsg(connection))) }
+        return false
+    }
+
+    func reset() {
+        sqlite3_reset(statement)
+        sqlite3_clear_bindings(statement)
+    }
+
+    func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(statement, column) }
+
+    /// The column's bytes, valid until the next step.
+    func blob(_ column: Int32) -> UnsafeRawBufferPointer? {
+        guard let p = sqlite3_column_blob(statement, column) else { return nil }
+        return UnsafeRawBufferPointer(start: p, count: Int(sqlite3_column_bytes(statement, column)))
+    }
+
+    func value(_ column: Int32) -> FeatureValue {
+        switch sqlite3_column_type(statement, column) {
+        case SQLITE_INTEGER: return .integer(sqlite3_column_int64(statement, column))
+        case SQLITE_FLOAT: return .real(sqlite3_column_double(statement, column))
+        case SQLITE_TEXT:
+            guard let p = sqlite3_column_text(statement, column) else { return .null }
+            return .text(String(cString: p))
+        default: return .null
+        }
+    }
+
     /// Runs the statement once and resets it for the next row.
     /// - Throws: `StoreError.database` with SQLite's message (e.g. a duplicate feature id).
     func step() throws {

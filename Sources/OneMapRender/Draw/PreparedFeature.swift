@@ -1,0 +1,86 @@
+import Foundation
+import OneMapGeometry
+import OneMapStore
+
+/// A feature read for one render: its data for expressions and its geometry in output pixels.
+final class PreparedFeature {
+    let data: FeatureData
+    /// Pixel coordinates (y down), parts and polygons as in `FlatGeometry`.
+    let geometry: FlatGeometry
+
+    init(data: FeatureData, geometry: FlatGeometry) {
+        self.data = data
+        self.geometry = geometry
+    }
+}
+
+extension TileRenderer {
+    /// Reads the features of one store layer in the render area (plus buffer), keeps those that
+    /// pass each style layer's filter, and converts their geometry to pixels once.
+    func prepare(layer: Layer, styleLayers: [(offset: Int, element: StyleLayer)], request: RenderRequest, ctx: DrawContext) throws -> [Int: [PreparedFeature]] {
+        let toView = try transform(from: layer.storageCRS, to: request.tms.crs)
+        let toStorage = try transform(from: request.tms.crs, to: layer.storageCRS)
+        let margin = request.buffer * ctx.resolution * Double(request.scale)
+        let viewBox = ctx.bbox.expanded(by: margin)
+        let queryBox = try toStorage.apply(viewBox)
+        var columns = Set<String>()
+        for (_, l) in styleLayers { columns.formUnion(l.usedProperties) }
+        let names = columns.sorted()
+        let index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
+        var out: [Int: [PreparedFeature]] = [:]
+        var scratch = FlatGeometry()
+        let minX = ctx.bbox.minX, maxY = ctx.bbox.maxY, res = ctx.resolution
+        let mercator = layer.storageCRS.isDisplayEquivalent(to: .wgs84) && request.tms.crs == .webMercator
+        try store.scan(layer: layer.id, bbox: queryBox, columns: names, for: request.principal) { row in
+            guard let blobType = SpatiaLiteBlob.geometryType(row.geometry) else { return }
+            let typeName = blobType.singular.name
+            let data = FeatureData(index: index, values: row.values, geometryType: typeName, id: row.id)
+            var evaluation = ctx.evaluation
+            evaluation.feature = data
+            var accepted: [Int] = []  // style layer indices
+            for (i, l) in styleLayers where l.filter?.evaluate(evaluation).isTrue ?? true {
+                // Geometry-type mismatches draw nothing (a fill layer over points).
+                if l.type == .fill && blobType.dimension != 2 { continue }
+                accepted.append(i)
+            }
+            guard !accepted.isEmpty else { return }
+            if let box = SpatiaLiteBlob.boundingBox(row.geometry), !box.intersects(queryBox) { return }
+            try SpatiaLiteBlob.decode(row.geometry, into: &scratch)
+            var pixels = FlatGeometry()
+            pixels.type = scratch.type
+            pixels.coordinates.reserveCapacity(scratch.coordinates.count)
+            pixels.polygonEnds = scratch.polygonEnds
+            // Storage → matrix-set CRS (closed form for lon/lat → Web Mercator), → pixels,
+            // dropping vertices that move less than a quarter pixel (they cannot change the image).
+            try scratch.coordinates.withUnsafeMutableBufferPointer { buffer in
+                if mercator {
+                    for k in buffer.indices { buffer[k] = WebMercator.project(buffer[k]) }
+                } else if !toView.isIdentity {
+                    try toView.apply(buffer)
+                }
+            }
+            var start = 0
+            let closing = scratch.type.dimension == 2
+            for end in scratch.partEnds {
+                var lastX = Double.nan, lastY = Double.nan
+                let partStart = pixels.coordinates.count
+                for k in start..<end {
+                    let c = scratch.coordinates[k]
+                    let x = (c.x - minX) / res, y = (maxY - c.y) / res
+                    if k > start && k < end - 1 && abs(x - lastX) < 0.25 && abs(y - lastY) < 0.25 { continue }
+                    pixels.coordinates.append(Coordinate(x, y))
+                    lastX = x
+                    lastY = y
+                }
+                if closing && pixels.coordinates.count - partStart < 3 {
+                    pixels.coordinates.removeLast(pixels.coordinates.count - partStart)
+                }
+                pixels.partEnds.append(pixels.coordinates.count)
+                start = end
+            }
+            let feature = PreparedFeature(data: data, geometry: pixels)
+            for i in accepted { out[i, default: []].append(feature) }
+        }
+        return out
+    }
+}

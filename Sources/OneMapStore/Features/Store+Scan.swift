@@ -1,0 +1,41 @@
+import Foundation
+import GRDB
+import OneMapGeometry
+
+/// One row of a scan: the feature id, its geometry blob (valid only during the callback) and the
+/// requested attribute values.
+public struct ScannedFeature {
+    public let id: Int64
+    public let geometry: UnsafeRawBufferPointer
+    public let values: [FeatureValue]
+}
+
+extension Store {
+    /// Calls `body` for every feature of a vector layer whose bounding box meets `bbox` (storage
+    /// CRS), through the R*Tree, reading only `columns`. The hot path of rendering and identify.
+    /// - Throws: `StoreError.layerNotFound` when `principal` may not see the layer.
+    public func scan(layer id: String, bbox: BoundingBox, columns: [String], for principal: Principal,
+                     _ body: (ScannedFeature) throws -> Void) throws {
+        let layer = try self.layer(id, for: principal)
+        guard layer.kind == .vector else { throw StoreError.unsupported("\(id) is not a vector layer") }
+        let known = Set(layer.attributes.map(\.name))
+        let selected = columns.filter { known.contains($0) }
+        let list = (["fid", "geom"] + selected.map(quoteIdentifier)).joined(separator: ", ")
+        let sql = "SELECT \(list) FROM \(quoteIdentifier(layer.table)) WHERE fid IN (SELECT pkid FROM \(quoteIdentifier("idx_\(layer.table)_geom")) WHERE xmin <= ? AND xmax >= ? AND ymin <= ? AND ymax >= ?)"
+        try read { db in
+            let statement = try RawStatement(db, sql: sql)
+            statement.bind(1, double: bbox.maxX)
+            statement.bind(2, double: bbox.minX)
+            statement.bind(3, double: bbox.maxY)
+            statement.bind(4, double: bbox.minY)
+            var values = [FeatureValue](repeating: .null, count: columns.count)
+            // Map requested columns to result positions; unknown ones stay null.
+            let positions = columns.map { name in selected.firstIndex(of: name).map { Int32($0 + 2) } }
+            while try statement.next() {
+                guard let blob = statement.blob(1) else { continue }
+                for (i, p) in positions.enumerated() { values[i] = p.map(statement.value) ?? .null }
+                try body(ScannedFeature(id: statement.int64(0), geometry: blob, values: values))
+            }
+        }
+    }
+}
