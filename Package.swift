@@ -80,7 +80,7 @@ let package = Package(
         ),
         .testTarget(
             name: "OneMapDemoTests",
-            dependencies: ["OneMapDemo", "OneMapStore", "OneMapGeometry"],
+            dependencies: ["OneMapDemo", "OneMapStore", "OneMapGeometry", "OneMapRender"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

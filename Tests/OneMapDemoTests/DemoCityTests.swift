@@ -39,7 +39,7 @@ enum DemoFixture {
         for file in files {
             let layer = try #require(layers.first { $0.id == file.id })
             #expect(layer.title == file.title && layer.group == file.group && layer.access == file.access && layer.kind == file.kind)
-            #expect(layer.synthetic == !["admin", "dem_china"].contains(layer.id), "\(layer.id) synthetic flag")
+            #expect(layer.synthetic == !["admin", "dem_china", "helsinki_points", "helsinki_lines", "helsinki_polygons"].contains(layer.id), "\(layer.id) synthetic flag")
             if layer.kind == .vector {
                 #expect(layer.featureCount > 0, "\(layer.id) is empty")
                 #expect(layer.geometryType == file.geometryType, "\(layer.id) geometry type")

@@ -27,7 +27,14 @@ extension TileRenderer {
         for (_, l) in styleLayers { columns.formUnion(l.usedProperties) }
         let names = columns.sorted()
         let index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
-        var out: [Int: [PreparedFeature]] = [:]
+        var lists = [[PreparedFeature]](repeating: [], count: styleLayers.count)
+        let key = "\(request.style.loadID)|\(layer.id)|\(styleLayers.map { String($0.offset) }.joined(separator: ","))|\(names.joined(separator: ","))"
+        let bound = boundFilters[key] ?? BoundFilters(styleLayers.map(\.element.filter), index: index)
+        boundFilters[key] = bound
+        // Plain arrays for the per-feature loop (copying StyleLayer values there costs retains).
+        let filters = bound.filters
+        let fills = styleLayers.map { $0.element.type == .fill }
+        let memo = bound.memo
         var scratch = FlatGeometry()
         let minX = ctx.bbox.minX, maxY = ctx.bbox.maxY, res = ctx.resolution
         let mercator = layer.storageCRS.isDisplayEquivalent(to: .wgs84) && request.tms.crs == .webMercator
@@ -37,11 +44,13 @@ extension TileRenderer {
             let data = FeatureData(index: index, values: row.values, geometryType: typeName, id: row.id)
             var evaluation = ctx.evaluation
             evaluation.feature = data
-            var accepted: [Int] = []  // style layer indices
-            for (i, l) in styleLayers where l.filter?.evaluate(evaluation).isTrue ?? true {
+            evaluation.memo = memo
+            memo.next()
+            var accepted: [Int] = []  // positions in styleLayers
+            for k in 0..<filters.count where filters[k]?.evaluate(evaluation).isTrue ?? true {
                 // Geometry-type mismatches draw nothing (a fill layer over points).
-                if l.type == .fill && blobType.dimension != 2 { continue }
-                accepted.append(i)
+                if fills[k] && blobType.dimension != 2 { continue }
+                accepted.append(k)
             }
             guard !accepted.isEmpty else { return }
             if let box = SpatiaLiteBlob.boundingBox(row.geometry), !box.intersects(queryBox) { return }
@@ -79,8 +88,10 @@ extension TileRenderer {
                 start = end
             }
             let feature = PreparedFeature(data: data, geometry: pixels)
-            for i in accepted { out[i, default: []].append(feature) }
+            for k in accepted { lists[k].append(feature) }
         }
+        var out: [Int: [PreparedFeature]] = [:]
+        for (k, l) in styleLayers.enumerated() where !lists[k].isEmpty { out[l.offset] = lists[k] }
         return out
     }
 }

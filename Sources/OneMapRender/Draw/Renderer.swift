@@ -58,6 +58,8 @@ public final class TileRenderer {
     let store: Store
     let sprites: SpriteSheet
     private var transforms: [String: CoordinateTransform] = [:]
+    /// Filters bound to a source layer's columns, per style load and source layer.
+    var boundFilters: [String: BoundFilters] = [:]
 
     public init(store: Store, sprites: SpriteSheet) {
         self.store = store

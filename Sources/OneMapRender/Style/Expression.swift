@@ -29,6 +29,11 @@ public indirect enum Expression: Sendable, Hashable {
     case step(Expression, Expression, [(Double, Expression)])
     case upcase(Expression)
     case downcase(Expression)
+    /// `get` bound to a column of the features being drawn (see `bound(to:)`).
+    case column(Int)
+    case hasColumn(Int)
+    /// A sub-expression shared by several layers' filters, evaluated once per feature.
+    case memo(Int, Expression)
 
     public enum CompareOp: String, Sendable, Hashable { case eq = "==", ne = "!=", lt = "<", le = "<=", gt = ">", ge = ">=" }
     public enum ArithmeticOp: String, Sendable, Hashable { case add = "+", sub = "-", mul = "*", div = "/", mod = "%", pow = "^", min, max }
@@ -43,8 +48,9 @@ public indirect enum Expression: Sendable, Hashable {
     /// Whether the value depends on the feature (and so must be evaluated per feature).
     public var isFeatureDependent: Bool {
         switch self {
-        case .get, .has, .geometryType, .id: return true
+        case .get, .has, .geometryType, .id, .column, .hasColumn: return true
         case .literal, .zoom, .elevation: return false
+        case .memo(_, let e): return e.isFeatureDependent
         case .compare(_, let a, let b), .inArray(let a, let b): return a.isFeatureDependent || b.isFeatureDependent
         case .not(let e), .toString(let e), .toBoolean(let e), .upcase(let e), .downcase(let e): return e.isFeatureDependent
         case .all(let es), .any(let es), .coalesce(let es), .concat(let es), .toNumber(let es), .toColor(let es), .arithmetic(_, let es):
@@ -63,7 +69,8 @@ public indirect enum Expression: Sendable, Hashable {
     public var isZoomDependent: Bool {
         switch self {
         case .zoom: return true
-        case .literal, .get, .has, .geometryType, .id, .elevation: return false
+        case .literal, .get, .has, .geometryType, .id, .elevation, .column, .hasColumn: return false
+        case .memo(_, let e): return e.isZoomDependent
         case .compare(_, let a, let b), .inArray(let a, let b): return a.isZoomDependent || b.isZoomDependent
         case .not(let e), .toString(let e), .toBoolean(let e), .upcase(let e), .downcase(let e): return e.isZoomDependent
         case .all(let es), .any(let es), .coalesce(let es), .concat(let es), .toNumber(let es), .toColor(let es), .arithmetic(_, let es):
@@ -83,7 +90,8 @@ public indirect enum Expression: Sendable, Hashable {
         func walk(_ e: Expression) {
             switch e {
             case .get(let n), .has(let n): out.insert(n)
-            case .literal, .zoom, .geometryType, .id, .elevation: break
+            case .literal, .zoom, .geometryType, .id, .elevation, .column, .hasColumn: break
+            case .memo(_, let e): walk(e)
             case .compare(_, let a, let b), .inArray(let a, let b):
                 walk(a)
                 walk(b)

@@ -20,6 +20,12 @@ public struct FeatureData {
     @inline(__always)
     func property(_ name: String) -> StyleValue {
         guard let i = index[name], i < values.count else { return .null }
+        return value(at: i)
+    }
+
+    @inline(__always)
+    func value(at i: Int) -> StyleValue {
+        guard i < values.count else { return .null }
         switch values[i] {
         case .null: return .null
         case .integer(let n): return .number(Double(n))
@@ -34,6 +40,8 @@ public struct EvaluationContext {
     public var zoom: Double
     public var feature: FeatureData?
     public var elevation: Double = 0
+    /// Values of shared sub-expressions for the current feature.
+    var memo: ExpressionMemo?
 
     public init(zoom: Double, feature: FeatureData? = nil) {
         self.zoom = zoom
@@ -138,6 +146,15 @@ extension Expression {
                 if x >= threshold { chosen = output } else { break }
             }
             return chosen.evaluate(ctx)
+        case .column(let i): return ctx.feature?.value(at: i) ?? .null
+        case .hasColumn(let i): return .bool(ctx.feature.map { $0.value(at: i) != .null } ?? false)
+        case .memo(let slot, let e):
+            guard let memo = ctx.memo else { return e.evaluate(ctx) }
+            if memo.generations[slot] == memo.generation { return memo.values[slot] }
+            let v = e.evaluate(ctx)
+            memo.values[slot] = v
+            memo.generations[slot] = memo.generation
+            return v
         case .upcase(let e): return .string(e.evaluate(ctx).description.uppercased())
         case .downcase(let e): return .string(e.evaluate(ctx).description.lowercased())
         }

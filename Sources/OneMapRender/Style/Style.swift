@@ -1,5 +1,11 @@
 import OneMapGeometry
 
+import Foundation
+
+enum UUIDString {
+    static func make() -> String { UUID().uuidString }
+}
+
 /// A compiled paint or layout property: its expression (or the spec default), with how it varies.
 public struct StyleProperty: Sendable {
     public let expression: Expression?
@@ -85,6 +91,8 @@ public enum TileFormat: String, Sendable {
 /// A loaded, validated map style.
 public struct Style: Sendable {
     public let id: String
+    /// Distinguishes loads of the same file (caches key on it).
+    public let loadID = UUIDString.make()
     public let name: String
     public let layers: [StyleLayer]
     public let sources: [String: StyleSource]

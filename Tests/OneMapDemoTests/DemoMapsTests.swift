@@ -1,0 +1,80 @@
+import Foundation
+import OneMapGeometry
+import OneMapRender
+import OneMapStore
+import Testing
+
+/// Every shipped map loads against the demo city and draws it, in both tile matrix sets and at @2x.
+@Suite(.serialized) struct DemoMapsTests {
+    static let styles = DemoFixture.repository.appendingPathComponent("Styles").path
+
+    func catalog() throws -> MapCatalog { try MapCatalog(directory: Self.styles, store: try DemoFixture.store()) }
+
+    @Test func everyShippedStyleLoads() throws {
+        let entries = try catalog().entries
+        #expect(Set(entries.map(\.id)) == ["basemap", "imagery", "terrain", "planning", "landuse", "grid", "components", "environment", "emergency", "helsinki"])
+        for entry in entries { #expect(entry.problems.isEmpty, "\(entry.id): \(entry.problems)") }
+    }
+
+    /// A point on a main road near the centre, so close-up tiles have streets and components.
+    static let anchor: Coordinate = {
+        guard let store = try? DemoFixture.store(), let layer = try? store.layer("roads", for: .system),
+            let roads = try? store.features(in: "roads", bbox: BoundingBox(minX: 116.83, minY: 38.29, maxX: 116.87, maxY: 38.32), for: .system)
+        else { return Coordinate(116.852, 38.307) }
+        var best = Coordinate(116.852, 38.307)
+        var distance = Double.infinity
+        for road in roads where road.value("class", in: layer) == .text("primary") {
+            road.geometry?.forEachCoordinate { c in
+                let d = hypot(c.x - 116.852, c.y - 38.307)
+                if d < distance {
+                    distance = d
+                    best = c
+                }
+            }
+        }
+        return best
+    }()
+
+    static func tile(_ tms: TileMatrixSet, z: Int) -> TileID {
+        let c = anchor
+        let p = tms.crs == .webMercator ? WebMercator.project(c) : c
+        let r = tms.tileRange(covering: BoundingBox(minX: p.x, minY: p.y, maxX: p.x, maxY: p.y), zoom: z)!
+        return TileID(z: z, x: r.columns.lowerBound, y: r.rows.lowerBound)
+    }
+
+    @Test(arguments: ["basemap", "imagery", "terrain", "planning", "landuse", "grid", "components", "environment", "emergency"])
+    func mapsDrawTheCityAtEveryZoom(map: String) throws {
+        let catalog = try catalog()
+        let style = try catalog.style(map)
+        let renderer = TileRenderer(store: try DemoFixture.store(), sprites: catalog.sprites)
+        for tms in [TileMatrixSet.webMercatorQuad, .cgcs2000Quad] {
+            for z in [12, 14, 16, 18] {
+                let tile = Self.tile(tms, z: z)
+                let rendered = try renderer.render(RenderRequest(style: style, tms: tms, tile: tile, principal: .system))
+                let png = try rendered.encode(column: 0, row: 0, format: style.format)
+                #expect(!png.isEmpty, "\(map) \(tms.id) \(tile) is empty")
+                let image = try ImageCodec.decodePNG(png.data)
+                // More than a flat background: several distinct colours.
+                var colours = Set<UInt32>()
+                for i in stride(from: 0, to: image.pixels.count, by: 4 * 37) {
+                    colours.insert(UInt32(image.pixels[i]) << 16 | UInt32(image.pixels[i + 1]) << 8 | UInt32(image.pixels[i + 2]))
+                }
+                #expect(colours.count > 3, "\(map) \(tms.id) \(tile) has \(colours.count) colours")
+            }
+        }
+        let retina = try renderer.render(RenderRequest(style: style, tms: .webMercatorQuad, tile: Self.tile(.webMercatorQuad, z: 15), scale: 2, principal: .system))
+        #expect(try ImageCodec.decodePNG(retina.encode(column: 0, row: 0, format: style.format).data).width == 512)
+    }
+
+    @Test func confidentialLayersAreLeftOutForTheAnonymous() throws {
+        let catalog = try catalog()
+        let style = try catalog.style("emergency")
+        let renderer = TileRenderer(store: try DemoFixture.store(), sprites: catalog.sprites)
+        let tile = Self.tile(.webMercatorQuad, z: 13)
+        let full = try renderer.render(RenderRequest(style: style, tms: .webMercatorQuad, tile: tile, principal: .system))
+        let anonymous = try renderer.render(RenderRequest(style: style, tms: .webMercatorQuad, tile: tile, principal: .anonymous))
+        #expect(full.layerVersions["population"] != nil && full.layerVersions["hazmat_sites"] != nil)
+        #expect(anonymous.layerVersions["population"] == nil && anonymous.layerVersions["hazmat_sites"] == nil)
+        #expect(try full.encode(column: 0, row: 0, format: .rgba).data != anonymous.encode(column: 0, row: 0, format: .rgba).data)
+    }
+}
