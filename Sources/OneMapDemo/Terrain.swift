@@ -11,6 +11,33 @@ struct Terrain {
     /// The real coarse DEM around the city, as (centre lon, centre lat) → metres.
     let coarse: (Double, Double) -> Double
 
+    /// Two passes of a separable box blur (radius 2 cells): the chamfer distances come in steps,
+    /// and a stepped levee would show as stairs in the hillshade.
+    func smoothed(_ field: [Float], width: Int, height: Int) -> [Float] {
+        var a = field.map { $0.isFinite ? $0 : 1e6 }
+        var b = a
+        let r = 2
+        for _ in 0..<2 {
+            for y in 0..<height {
+                var sum: Float = 0
+                for x in -r...r { sum += a[y * width + min(max(x, 0), width - 1)] }
+                for x in 0..<width {
+                    b[y * width + x] = sum / Float(2 * r + 1)
+                    sum += a[y * width + min(x + r + 1, width - 1)] - a[y * width + max(x - r, 0)]
+                }
+            }
+            for x in 0..<width {
+                var sum: Float = 0
+                for y in -r...r { sum += b[min(max(y, 0), height - 1) * width + x] }
+                for y in 0..<height {
+                    a[y * width + x] = sum / Float(2 * r + 1)
+                    sum += b[min(y + r + 1, height - 1) * width + x] - b[max(y - r, 0) * width + x]
+                }
+            }
+        }
+        return a
+    }
+
     func write(to path: String) throws {
         let toGeo = try CoordinateTransform(from: CityFrame.crs, to: .cgcs2000)
         let box = try toGeo.apply(city.extent.expanded(by: 600))
@@ -56,7 +83,7 @@ struct Terrain {
                     d[y * width + x] = v
                 }
             }
-            return d
+            return smoothed(d, width: width, height: height)
         }
         let canal = try distanceField([city.canal])
         let river = try distanceField(city.waterways.filter { $0.kind == "河流" }.map(\.line))

@@ -171,8 +171,8 @@ def terrain():
     relief_china = ['interpolate', ['linear'], ['elevation'], -160, '#5b8f62', 0, '#74a66d', 200, '#a9c98a', 600, '#dbd69a', 1200, '#d8b37a',
                     2500, '#b98b5d', 4000, '#a07a62', 5500, '#d9d3cc', 7400, '#ffffff']
     return base('地形地图（DEM）', [
-        {'id': 'relief-china', 'type': 'color-relief', 'source': 'dem_china', 'maxzoom': 10, 'paint': {'color-relief-color': relief_china}},
-        {'id': 'hillshade-china', 'type': 'hillshade', 'source': 'dem_china', 'maxzoom': 10,
+        {'id': 'relief-china', 'type': 'color-relief', 'source': 'dem_china', 'paint': {'color-relief-color': relief_china}},
+        {'id': 'hillshade-china', 'type': 'hillshade', 'source': 'dem_china',
          'paint': {'hillshade-exaggeration': 0.6, 'hillshade-shadow-color': '#3a3328', 'hillshade-highlight-color': '#ffffff'}},
         {'id': 'relief', 'type': 'color-relief', 'source': 'dem', 'minzoom': 10, 'paint': {'color-relief-color': relief_local}},
         {'id': 'hillshade', 'type': 'hillshade', 'source': 'dem', 'minzoom': 10,
