@@ -16,6 +16,11 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // C shims: headers and link lines only (PNGShim adds the setjmp frame libpng needs).
@@ -49,6 +54,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "OneMapServer",
+            dependencies: [
+                "OneMapGeometry", "OneMapStore", "OneMapRender",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "OneMapDemo",
             dependencies: ["OneMapGeometry", "OneMapStore", "CCairo"],
             swiftSettings: swiftSettings
@@ -56,7 +74,9 @@ let package = Package(
         .executableTarget(
             name: "onemap",
             dependencies: [
-                "OneMapGeometry", "OneMapStore", "OneMapDemo", "OneMapRender",
+                "OneMapGeometry", "OneMapStore", "OneMapDemo", "OneMapRender", "OneMapServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -76,6 +96,14 @@ let package = Package(
         .testTarget(
             name: "OneMapRenderTests",
             dependencies: ["OneMapRender", "OneMapStore", "OneMapGeometry"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OneMapServerTests",
+            dependencies: [
+                "OneMapServer", "OneMapStore", "OneMapRender", "OneMapGeometry",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

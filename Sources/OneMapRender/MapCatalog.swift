@@ -32,7 +32,8 @@ public final class MapCatalog: Sendable {
         try reloadIfChanged(force: true)
     }
 
-    /// Re-reads the styles when the store's catalog changed since the last load.
+    /// Re-reads the styles when the store's catalog changed since the last load (the server's
+    /// store watcher calls this; lookups never touch the store).
     public func reloadIfChanged(force: Bool = false) throws {
         let sequence = try store.latestChangeSequence()
         if !force, state.withLock({ $0.sequence == sequence }) { return }
@@ -71,7 +72,6 @@ public final class MapCatalog: Sendable {
     /// A loaded map's style.
     /// - Throws: `RenderError.unknownMap`, or `.invalidStyle` with the problems of a broken one.
     public func style(_ id: String) throws -> Style {
-        try? reloadIfChanged()
         guard let entry = state.withLock({ $0.entries[id] }) else { throw RenderError.unknownMap(id) }
         guard let style = entry.style else { throw RenderError.invalidStyle(name: id, problems: entry.problems) }
         return style

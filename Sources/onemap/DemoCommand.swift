@@ -37,6 +37,17 @@ struct DemoCommand: ParsableCommand {
 /// Finds repository folders when the command runs from elsewhere: next to the executable's
 /// build directory (`.build/<config>/onemap` → the package root).
 enum RepositoryPaths {
+    /// A repository folder: the option, ./NAME, or NAME next to the executable's build directory.
+    static func folder(_ name: String, option: String?) throws -> String {
+        if let option { return option }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: name, isDirectory: &isDirectory), isDirectory.boolValue { return name }
+        if let layers = layersDirectory() {
+            return ((layers as NSString).deletingLastPathComponent as NSString).appendingPathComponent(name)
+        }
+        throw CLIError(description: "cannot find the \(name) directory; run from the repository or pass --\(name.lowercased())")
+    }
+
     static func layersDirectory() -> String? {
         var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
         for _ in 0..<5 {

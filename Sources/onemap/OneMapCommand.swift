@@ -3,11 +3,12 @@ import Foundation
 import OneMapStore
 
 @main
-struct OneMapCommand: ParsableCommand {
+struct OneMapCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "onemap",
         abstract: "OneMap (一张图): a city's layers in one SpatiaLite store, served as maps and features.",
-        subcommands: [ImportCommand.self, LayersCommand.self, DemoCommand.self, RenderCommand.self, SpritesCommand.self, BenchRenderCommand.self])
+        subcommands: [ServeCommand.self, ImportCommand.self, LayersCommand.self, DemoCommand.self, RenderCommand.self, SeedCommand.self,
+                      ExportCommand.self, SpritesCommand.self, BenchRenderCommand.self])
 }
 
 /// `--store PATH`, shared by every command.

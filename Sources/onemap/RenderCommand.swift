@@ -68,15 +68,7 @@ struct RenderCommand: ParsableCommand {
 
 /// Finds the styles directory: the option, ./Styles, or the repository's next to the executable.
 enum StylesDirectory {
-    static func resolve(_ option: String?) throws -> String {
-        if let option { return option }
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: "Styles", isDirectory: &isDirectory), isDirectory.boolValue { return "Styles" }
-        if let layers = RepositoryPaths.layersDirectory() {
-            return ((layers as NSString).deletingLastPathComponent as NSString).appendingPathComponent("Styles")
-        }
-        throw CLIError(description: "cannot find the Styles directory; run from the repository or pass --styles")
-    }
+    static func resolve(_ option: String?) throws -> String { try RepositoryPaths.folder("Styles", option: option) }
 }
 
 struct SpritesCommand: ParsableCommand {

@@ -26,6 +26,12 @@ import Testing
         #expect(try !CRS(parsing: "EPSG:32650").isGeographic)
     }
 
+    @Test func axisOrderFollowsTheEPSGDefinitions() {
+        #expect(CRS.cgcs2000.isNorthFirst && CRS.wgs84.isNorthFirst)
+        #expect(!CRS.webMercator.isNorthFirst && !CRS.crs84.isNorthFirst)
+        #expect(CRS(.epsg(4527)).isNorthFirst && CRS(.epsg(4548)).isNorthFirst)
+    }
+
     @Test func gaussKrugerZonesForCangzhou() {
         #expect(GaussKruger.crsWithZonePrefix(longitude: 116.84) == CRS(.epsg(4527)))
         #expect(GaussKruger.crsWithCentralMeridian(longitude: 116.84) == CRS(.epsg(4548)))

@@ -79,6 +79,14 @@ public struct CRS: Hashable, Sendable, CustomStringConvertible {
         return lonLat.contains(a) && lonLat.contains(b)
     }
 
+    /// True when the CRS's official axis order puts northing/latitude first (WMS 1.3.0 BBOX order).
+    public var isNorthFirst: Bool {
+        switch code {
+        case .crs84, .gcj02: false
+        case .epsg(let n): ProjCatalog.shared.isNorthFirst(epsg: n)
+        }
+    }
+
     static let knownGeographic: [Int: Bool] = [4326: true, 4490: true, 4214: true, 3857: false, 4527: false, 4548: false]
 
     /// Parses `EPSG:4490`, `4490`, `epsg:4490`, an OGC CRS URI, `urn:ogc:def:crs:EPSG::4490`,

@@ -17,18 +17,18 @@ final class PreparedFeature {
 extension TileRenderer {
     /// Reads the features of one store layer in the render area (plus buffer), keeps those that
     /// pass each style layer's filter, and converts their geometry to pixels once.
-    func prepare(layer: Layer, styleLayers: [(offset: Int, element: StyleLayer)], request: RenderRequest, ctx: DrawContext) throws -> [Int: [PreparedFeature]] {
-        let toView = try transform(from: layer.storageCRS, to: request.tms.crs)
-        let toStorage = try transform(from: request.tms.crs, to: layer.storageCRS)
-        let margin = request.buffer * ctx.resolution * Double(request.scale)
-        let viewBox = ctx.bbox.expanded(by: margin)
+    func prepare(layer: Layer, styleLayers: [(offset: Int, element: StyleLayer)], style: Style, principal: Principal, buffer: Double,
+                 ctx: DrawContext) throws -> [Int: [PreparedFeature]] {
+        let toView = try transform(from: layer.storageCRS, to: ctx.crs)
+        let toStorage = try transform(from: ctx.crs, to: layer.storageCRS)
+        let viewBox = ctx.bbox.expanded(by: buffer * ctx.resolutionX * ctx.scale, buffer * ctx.resolutionY * ctx.scale)
         let queryBox = try toStorage.apply(viewBox)
         var columns = Set<String>()
         for (_, l) in styleLayers { columns.formUnion(l.usedProperties) }
         let names = columns.sorted()
         let index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
         var lists = [[PreparedFeature]](repeating: [], count: styleLayers.count)
-        let key = "\(request.style.loadID)|\(layer.id)|\(styleLayers.map { String($0.offset) }.joined(separator: ","))|\(names.joined(separator: ","))"
+        let key = "\(style.loadID)|\(layer.id)|\(styleLayers.map { String($0.offset) }.joined(separator: ","))|\(names.joined(separator: ","))"
         let bound = boundFilters[key] ?? BoundFilters(styleLayers.map(\.element.filter), index: index)
         boundFilters[key] = bound
         // Plain arrays for the per-feature loop (copying StyleLayer values there costs retains).
@@ -36,9 +36,9 @@ extension TileRenderer {
         let fills = styleLayers.map { $0.element.type == .fill }
         let memo = bound.memo
         var scratch = FlatGeometry()
-        let minX = ctx.bbox.minX, maxY = ctx.bbox.maxY, res = ctx.resolution
-        let mercator = layer.storageCRS.isDisplayEquivalent(to: .wgs84) && request.tms.crs == .webMercator
-        try store.scan(layer: layer.id, bbox: queryBox, columns: names, for: request.principal) { row in
+        let minX = ctx.bbox.minX, maxY = ctx.bbox.maxY, resX = ctx.resolutionX, resY = ctx.resolutionY
+        let mercator = layer.storageCRS.isDisplayEquivalent(to: .wgs84) && ctx.crs == .webMercator
+        try store.scan(layer: layer.id, bbox: queryBox, columns: names, for: principal) { row in
             guard let blobType = SpatiaLiteBlob.geometryType(row.geometry) else { return }
             let typeName = blobType.singular.name
             let data = FeatureData(index: index, values: row.values, geometryType: typeName, id: row.id)
@@ -75,7 +75,7 @@ extension TileRenderer {
                 let partStart = pixels.coordinates.count
                 for k in start..<end {
                     let c = scratch.coordinates[k]
-                    let x = (c.x - minX) / res, y = (maxY - c.y) / res
+                    let x = (c.x - minX) / resX, y = (maxY - c.y) / resY
                     if k > start && k < end - 1 && abs(x - lastX) < 0.25 && abs(y - lastY) < 0.25 { continue }
                     pixels.coordinates.append(Coordinate(x, y))
                     lastX = x

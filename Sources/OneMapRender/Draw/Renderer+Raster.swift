@@ -5,7 +5,7 @@ import OneMapStore
 extension TileRenderer {
     /// Draws a raster, hillshade or color-relief layer; returns whether anything was drawn.
     func drawRaster(_ layer: StyleLayer, _ stored: Layer, _ ctx: inout DrawContext) throws -> Bool {
-        let toStorage = try transform(from: ctx.tms.crs, to: stored.storageCRS)
+        let toStorage = try transform(from: ctx.crs, to: stored.storageCRS)
         let e = ctx.evaluation
         switch layer.type {
         case .raster:
@@ -74,14 +74,17 @@ extension TileRenderer {
 
     /// Ground metres per output pixel at a row (east–west and north–south).
     func groundSpacing(_ ctx: DrawContext, row: Int) -> (Double, Double) {
-        let y = ctx.bbox.maxY - (Double(row) + 0.5) * ctx.resolution
-        if ctx.tms.crs.isGeographic {
+        let y = ctx.bbox.maxY - (Double(row) + 0.5) * ctx.resolutionY
+        if ctx.crs.isGeographic {
             let lat = y * .pi / 180
-            return (ctx.resolution * 111_320 * cos(lat), ctx.resolution * 110_574)
+            return (ctx.resolutionX * 111_320 * cos(lat), ctx.resolutionY * 110_574)
         }
-        // Web Mercator: the map scale grows by 1/cos(latitude).
-        let lat = WebMercator.unproject(Coordinate(0, y)).y * .pi / 180
-        return (ctx.resolution * cos(lat), ctx.resolution * cos(lat))
+        if ctx.crs == .webMercator {
+            // Web Mercator: the map scale grows by 1/cos(latitude).
+            let lat = WebMercator.unproject(Coordinate(0, y)).y * .pi / 180
+            return (ctx.resolutionX * cos(lat), ctx.resolutionY * cos(lat))
+        }
+        return (ctx.resolutionX, ctx.resolutionY)
     }
 
     func drawHillshade(_ layer: StyleLayer, _ sampler: inout RasterSampler, _ ctx: inout DrawContext, _ e: EvaluationContext) -> Bool {

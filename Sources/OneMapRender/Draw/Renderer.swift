@@ -86,31 +86,53 @@ public final class TileRenderer {
             throw RenderError.tileOutOfRange("tile \(t) is outside \(tms.id) level \(t.z) (columns 0–\(tms.matrixWidth(t.z) - 1), rows 0–\(tms.matrixHeight(t.z) - 1))")
         }
         let tilePixels = 256 * request.scale
-        let width = request.columns * tilePixels, height = request.rows * tilePixels
-        let canvas = CairoCanvas(width: width, height: height)
-        let bbox = tms.bounds(of: t, columns: request.columns, rows: request.rows)
-        var ctx = DrawContext(
-            canvas: canvas, zoom: Double(t.z), scale: Double(request.scale), bbox: bbox,
-            resolution: tms.cellSize(t.z) / Double(request.scale), tms: tms, width: Double(width), height: Double(height),
-            labels: LabelPlacer(width: Double(width), height: Double(height), scale: Double(request.scale)))
-        let style = request.style
-        var versions: [String: Int] = [:]
-        var drew = false
+        let view = RenderView(crs: tms.crs, bbox: tms.bounds(of: t, columns: request.columns, rows: request.rows),
+                              width: request.columns * tilePixels, height: request.rows * tilePixels, zoom: Double(t.z), scale: Double(request.scale))
+        let image = try render(view: view, style: request.style, principal: request.principal, buffer: request.buffer)
+        return RenderedMetatile(canvas: image.canvas, request: request, layerVersions: image.layerVersions, drewAnything: image.drewAnything)
+    }
 
+    /// Renders any view: a box in any CRS at any pixel size (WMS GetMap; tiles go through `render(_:)`).
+    public func render(view: RenderView, style: Style, principal: Principal, buffer: Double = 64) throws -> RenderedImage {
+        try render(view: view, styles: [style], principal: principal, buffer: buffer)
+    }
+
+    /// Renders several maps over each other on one image (WMS `LAYERS=a,b`), each map's labels
+    /// placed over its own drawing. `backgrounds` false leaves out background layers (transparent
+    /// overlays); `fill` paints a colour first.
+    public func render(view: RenderView, styles: [Style], principal: Principal, buffer: Double = 64, backgrounds: Bool = true,
+                       fill: Color? = nil) throws -> RenderedImage {
+        let canvas = CairoCanvas(width: view.width, height: view.height)
+        if let fill { canvas.paint(color: fill, opacity: 1) }
+        var versions: [String: Int] = [:]
+        var drew = fill != nil
+        for (n, style) in styles.enumerated() {
+            var ctx = DrawContext(
+                canvas: canvas, zoom: view.zoom, scale: view.scale, bbox: view.bbox, resolutionX: view.resolutionX, resolutionY: view.resolutionY,
+                crs: view.crs, width: Double(view.width), height: Double(view.height),
+                labels: LabelPlacer(width: Double(view.width), height: Double(view.height), scale: view.scale))
+            // Only the first map may paint a background; later ones are overlays.
+            if try draw(style, principal: principal, buffer: buffer, backgrounds: backgrounds && n == 0, ctx: &ctx, versions: &versions) { drew = true }
+        }
+        return RenderedImage(canvas: canvas, view: view, layerVersions: versions, drewAnything: drew)
+    }
+
+    func draw(_ style: Style, principal: Principal, buffer: Double, backgrounds: Bool, ctx: inout DrawContext, versions: inout [String: Int]) throws -> Bool {
+        var drew = false
         // Read each vector source layer once for all the style layers that use it.
         let visible = style.layers.enumerated().filter { $0.element.isVisible(atZoom: ctx.zoom) }
         var prepared: [Int: [PreparedFeature]] = [:]
         let bySource = Dictionary(grouping: visible.filter { $0.element.sourceLayer != nil }, by: { $0.element.sourceLayer! })
         for (sourceLayer, styleLayers) in bySource.sorted(by: { $0.key < $1.key }) {
-            guard let layer = try? store.layer(sourceLayer, for: request.principal) else { continue }  // not visible to this caller
+            guard let layer = try? store.layer(sourceLayer, for: principal) else { continue }  // not visible to this caller
             versions[layer.id] = layer.version
-            let lists = try prepare(layer: layer, styleLayers: styleLayers, request: request, ctx: ctx)
+            let lists = try prepare(layer: layer, styleLayers: styleLayers, style: style, principal: principal, buffer: buffer, ctx: ctx)
             for (index, features) in lists where !features.isEmpty { prepared[index] = features }
         }
-
         for (index, layer) in visible {
             switch layer.type {
             case .background:
+                guard backgrounds else { continue }
                 drawBackground(layer, &ctx)
                 drew = true
             case .fill:
@@ -123,14 +145,64 @@ public final class TileRenderer {
                 if let features = prepared[index] { collectSymbols(layer, index: index, features, &ctx) }
             case .raster, .hillshade, .colorRelief:
                 guard let source = layer.source.flatMap({ style.sources[$0] }), let id = source.layer,
-                    let stored = try? store.layer(id, for: request.principal)
+                    let stored = try? store.layer(id, for: principal)
                 else { continue }
                 versions[stored.id] = stored.version
                 if try drawRaster(layer, stored, &ctx) { drew = true }
             }
         }
-        if ctx.labels.placeAndDraw(canvas: canvas, sprites: sprites) { drew = true }
-        return RenderedMetatile(canvas: canvas, request: request, layerVersions: versions, drewAnything: drew)
+        if ctx.labels.placeAndDraw(canvas: ctx.canvas, sprites: sprites) { drew = true }
+        return drew
+    }
+}
+
+/// An area to draw: a box in a CRS, the output size, and the zoom the style is evaluated at.
+public struct RenderView: Sendable {
+    public var crs: CRS
+    public var bbox: BoundingBox
+    public var width: Int
+    public var height: Int
+    /// Style zoom (Web Mercator-equivalent ground resolution).
+    public var zoom: Double
+    /// Pixel ratio: line widths and text sizes are multiplied by it.
+    public var scale: Double
+
+    public init(crs: CRS, bbox: BoundingBox, width: Int, height: Int, zoom: Double, scale: Double = 1) {
+        self.crs = crs
+        self.bbox = bbox
+        self.width = width
+        self.height = height
+        self.zoom = zoom
+        self.scale = scale
+    }
+
+    public var resolutionX: Double { bbox.width / Double(width) }
+    public var resolutionY: Double { bbox.height / Double(height) }
+
+    /// The style zoom whose ground resolution matches the view's at its centre (tile levels of
+    /// WebMercatorQuad and of the TianDiTu-aligned CGCS2000Quad come out as their own numbers).
+    public static func zoom(crs: CRS, bbox: BoundingBox, width: Int, scale: Double = 1) -> Double {
+        let res = bbox.width / Double(width) * scale
+        if crs == .webMercator { return log2(156_543.033_928_041 / res) }
+        if crs.isGeographic { return log2(1.406_25 / res) }
+        // Projected in metres: compare ground resolutions at the centre's latitude.
+        let center = (try? CoordinateTransform(from: crs, to: .wgs84).apply(bbox.center))?.y ?? 0
+        return log2(156_543.033_928_041 * cos(center * .pi / 180) / res)
+    }
+}
+
+/// A rendered view.
+public final class RenderedImage {
+    let canvas: CairoCanvas
+    public let view: RenderView
+    public let layerVersions: [String: Int]
+    public let drewAnything: Bool
+
+    init(canvas: CairoCanvas, view: RenderView, layerVersions: [String: Int], drewAnything: Bool) {
+        self.canvas = canvas
+        self.view = view
+        self.layerVersions = layerVersions
+        self.drewAnything = drewAnything
     }
 }
 
@@ -139,11 +211,12 @@ struct DrawContext {
     let canvas: CairoCanvas
     let zoom: Double
     let scale: Double
-    /// The block's extent in the matrix set's CRS.
+    /// The view's extent in its CRS.
     let bbox: BoundingBox
-    /// Matrix-set CRS units per output pixel.
-    let resolution: Double
-    let tms: TileMatrixSet
+    /// CRS units per output pixel.
+    let resolutionX: Double
+    let resolutionY: Double
+    let crs: CRS
     let width: Double
     let height: Double
     var labels: LabelPlacer

@@ -36,7 +36,16 @@ extension RenderedMetatile {
     }
 
     /// The whole block as one RGBA PNG (for looking at a rendering).
-    public func encodeBlock() throws -> [UInt8] {
+    public func encodeBlock() throws -> [UInt8] { try ImageEncoding.encode(canvas, format: .rgba) }
+}
+
+extension RenderedImage {
+    /// The whole image as PNG (WMS GetMap).
+    public func encode(format: TileFormat) throws -> [UInt8] { try ImageEncoding.encode(canvas, format: format) }
+}
+
+enum ImageEncoding {
+    static func encode(_ canvas: CairoCanvas, format: TileFormat) throws -> [UInt8] {
         let w = canvas.width, h = canvas.height
         var rgba = [UInt8](repeating: 0, count: w * h * 4)
         canvas.withPixels { data, stride in
@@ -53,8 +62,17 @@ extension RenderedMetatile {
                 }
             }
         }
-        return try ImageCodec.encodePNG(RGBAImage(width: w, height: h, pixels: rgba))
+        let image = RGBAImage(width: w, height: h, pixels: rgba)
+        switch format {
+        case .rgba: return try ImageCodec.encodePNG(image)
+        case .palette:
+            let (palette, indices) = Quantizer.quantize(rgba, pixelCount: w * h)
+            return try indices.withUnsafeBytes { try ImageCodec.encodePalettePNG($0, width: w, height: h, palette: palette) }
+        }
     }
+}
+
+extension RenderedMetatile {
 
     /// Encodes the tile at (column, row) of the block.
     public func encode(column: Int, row: Int, format: TileFormat) throws -> EncodedTile {

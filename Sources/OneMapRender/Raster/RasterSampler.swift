@@ -37,7 +37,7 @@ struct RasterSampler {
         for r in 0..<nodeRows {
             for c in 0..<nodeColumns {
                 let px = Double(origin + c * step) + 0.5, py = Double(origin + r * step) + 0.5
-                pts.append(Coordinate(ctx.bbox.minX + px * ctx.resolution, ctx.bbox.maxY - py * ctx.resolution))
+                pts.append(Coordinate(ctx.bbox.minX + px * ctx.resolutionX, ctx.bbox.maxY - py * ctx.resolutionY))
             }
         }
         try pts.withUnsafeMutableBufferPointer { if !toStorage.isIdentity { try toStorage.apply($0) } }

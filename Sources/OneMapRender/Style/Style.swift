@@ -2,10 +2,6 @@ import OneMapGeometry
 
 import Foundation
 
-enum UUIDString {
-    static func make() -> String { UUID().uuidString }
-}
-
 /// A compiled paint or layout property: its expression (or the spec default), with how it varies.
 public struct StyleProperty: Sendable {
     public let expression: Expression?
@@ -91,8 +87,9 @@ public enum TileFormat: String, Sendable {
 /// A loaded, validated map style.
 public struct Style: Sendable {
     public let id: String
-    /// Distinguishes loads of the same file (caches key on it).
-    public let loadID = UUIDString.make()
+    /// A hash of the style's text: equal for equal styles across reloads, so caches keyed on it
+    /// survive a reload and drop out when the style changes.
+    public let loadID: String
     public let name: String
     public let layers: [StyleLayer]
     public let sources: [String: StyleSource]

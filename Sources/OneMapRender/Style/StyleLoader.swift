@@ -144,7 +144,9 @@ public enum StyleLoader {
         var center: Coordinate?
         if let c = json["center"]?.array, c.count == 2, let x = c[0].number, let y = c[1].number { center = Coordinate(x, y) }
         guard problems.isEmpty else { throw RenderError.invalidStyle(name: id, problems: problems.map(\.description)) }
-        return Style(id: id, name: json["name"]?.string ?? id, layers: layers, sources: sources, format: format,
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in text.utf8 { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return Style(id: id, loadID: String(hash, radix: 16), name: json["name"]?.string ?? id, layers: layers, sources: sources, format: format,
                      attribution: metadata?["onemap:attribution"]?.string, center: center, zoom: json["zoom"]?.number, json: json)
     }
 

@@ -1,0 +1,13 @@
+import Hummingbird
+import OneMapStore
+
+/// The per-request context: Hummingbird's core storage plus who is asking.
+public struct AppRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// Set by `AuthMiddleware`; anonymous until then.
+    public var principal: Principal = .anonymous
+
+    public init(source: Source) {
+        coreContext = .init(source: source)
+    }
+}

@@ -1,0 +1,38 @@
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// The router with every route family, behind the metrics, error and auth middleware.
+public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
+    let router = Router(context: AppRequestContext.self)
+    router.add(middleware: MetricsMiddleware(metrics: services.metrics))
+    router.add(middleware: ErrorMiddleware())
+    router.add(middleware: AuthMiddleware())
+    HealthRoutes(services: services).register(on: router)
+    MapRoutes(services: services).register(on: router)
+    TileRoutes(services: services).register(on: router)
+    WMTSRoutes(services: services).register(on: router)
+    WMSRoutes(services: services).register(on: router)
+    OGCTilesRoutes(services: services).register(on: router)
+    WebRoutes(services: services).register(on: router)
+    return router
+}
+
+/// The application `onemap serve` runs: the HTTP server plus the store watcher.
+public func buildApplication(_ services: AppServices) -> some ApplicationProtocol {
+    let configuration = services.configuration
+    return Application(
+        router: buildRouter(services),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "OneMap"),
+        services: [StoreWatcherService(watcher: services.watcher)],
+        logger: services.logger)
+}
+
+/// Runs the store watcher's polling loop for the application's lifetime.
+struct StoreWatcherService: Service {
+    let watcher: StoreWatcher
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await watcher.run() }
+    }
+}

@@ -1,0 +1,27 @@
+import Foundation
+
+/// How `onemap serve` runs.
+public struct ServerConfiguration: Sendable {
+    public var storePath: String
+    public var host = "127.0.0.1"
+    public var port = 8080
+    public var stylesDirectory: String
+    /// The web map's files (`Web/`).
+    public var webDirectory: String
+    /// Leaflet from Debian's libjs-leaflet.
+    public var leafletDirectory = "/usr/share/javascript/leaflet"
+    /// Rendered tiles on disk; nil keeps them in memory only.
+    public var cacheDirectory: String?
+    public var workers = ProcessInfo.processInfo.activeProcessorCount
+    /// Render jobs that may wait before requests are answered 503.
+    public var queueLimit = 64
+    public var memoryCacheBytes = 256 << 20
+    /// Largest WMS GetMap image edge.
+    public var maxImageSize = 4096
+
+    public init(storePath: String, stylesDirectory: String, webDirectory: String) {
+        self.storePath = storePath
+        self.stylesDirectory = stylesDirectory
+        self.webDirectory = webDirectory
+    }
+}

@@ -1,0 +1,37 @@
+import Hummingbird
+import Logging
+
+/// Turns any error a route throws into its API response; unexpected ones become a 500 with a
+/// fixed description, and the full error goes only to the log with the request id.
+struct ErrorMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let api = APIError.from(error)
+            if api.status == .internalServerError {
+                context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
+            }
+            return try api.response(from: request, context: context)
+        }
+    }
+}
+
+/// Counts requests by route and status for /metrics.
+struct MetricsMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let metrics: ServerMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            let response = try await next(request, context)
+            metrics.request(route: context.endpointPath ?? "unmatched", status: response.status.code)
+            return response
+        } catch {
+            metrics.request(route: context.endpointPath ?? "unmatched", status: APIError.from(error).status.code)
+            throw error
+        }
+    }
+}

@@ -1,0 +1,23 @@
+import Hummingbird
+import OneMapGeometry
+
+/// `/health` and `/metrics` (Prometheus text format).
+struct HealthRoutes {
+    let services: AppServices
+
+    func register(on router: Router<AppRequestContext>) {
+        router.get("/health") { _, _ -> Response in
+            let entries = services.maps.entries
+            let broken = entries.filter { $0.style == nil }.map(\.id)
+            return Responses.json(.object([
+                ("status", .string("ok")), ("layers", .number(Double(services.watcher.layers.count))),
+                ("maps", .number(Double(entries.count - broken.count))), ("brokenMaps", .array(broken.map { .string($0) })),
+                ("renderQueue", .number(Double(services.pool.depth))), ("storeVersion", .number(Double(services.watcher.sequence))),
+            ]))
+        }
+        router.get("/metrics") { _, _ -> Response in
+            services.metrics.queueDepth.set(Int64(services.pool.depth))
+            return Responses.bytes(services.metrics.text(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import Hummingbird
+import OneMapGeometry
+import OneMapRender
+import OneMapStore
+
+/// `/maps`, `/maps/{map}/style.json`, `/maps/{map}/{tms}/tilejson.json` (TileJSON 3.0.0).
+struct MapRoutes {
+    let services: AppServices
+
+    func register(on router: Router<AppRequestContext>) {
+        router.get("/maps") { request, context -> Response in
+            let base = request.baseURL
+            var list: [JSONValue] = []
+            for entry in services.maps.entries {
+                var fields: [(String, JSONValue)] = [("id", .string(entry.id)), ("style", .string("\(base)/maps/\(entry.id)/style.json"))]
+                if let style = entry.style {
+                    fields += [("name", .string(style.name)), ("status", .string("ok")), ("format", .string(style.format.rawValue))]
+                    fields.append(("tilejson", .object(TileMatrixSet.builtIn.map { ($0.id, .string("\(base)/maps/\(entry.id)/\($0.id)/tilejson.json")) })))
+                    fields.append(("layers", .array(visibleLayers(style, context.principal).map { layer in
+                        .object([("id", .string(layer.id)), ("title", .string(layer.title)), ("group", .string(layer.group)), ("kind", .string(layer.kind.rawValue))])
+                    })))
+                    if let c = style.center { fields.append(("center", .numbers([c.x, c.y] + (style.zoom.map { [$0] } ?? [])))) }
+                    if let a = style.attribution { fields.append(("attribution", .string(a))) }
+                } else {
+                    fields += [("status", .string("broken")), ("problems", .array(entry.problems.map { .string($0) }))]
+                }
+                list.append(.object(fields))
+            }
+            return Responses.json(.object([("maps", .array(list))]))
+        }
+
+        router.get("/maps/:map/style.json") { request, context -> Response in
+            let style = try services.maps.style(context.parameters.get("map") ?? "")
+            return Responses.json(style.json)
+        }
+
+        router.get("/maps/:map/:tms/tilejson.json") { request, context -> Response in
+            let style = try services.maps.style(context.parameters.get("map") ?? "")
+            guard let tms = TileMatrixSet.named(context.parameters.get("tms") ?? "") else {
+                throw RenderError.unknownTileMatrixSet(context.parameters.get("tms") ?? "")
+            }
+            return Responses.json(tileJSON(style, tms: tms, base: request.baseURL, principal: context.principal))
+        }
+    }
+
+    func visibleLayers(_ style: Style, _ principal: Principal) -> [Layer] {
+        let layers = services.watcher.layers
+        return style.storeLayers.sorted().compactMap { layers[$0] }.filter { AccessPolicy.canRead(principal, $0) }
+    }
+
+    /// The lon/lat extent of the map's visible layers (the whole-country DEM left out when other layers exist).
+    func bounds(_ style: Style, _ principal: Principal) -> BoundingBox? {
+        var box = BoundingBox.empty
+        let layers = visibleLayers(style, principal)
+        let local = layers.filter { $0.id != "dem_china" }
+        for layer in (local.isEmpty ? layers : local) {
+            guard let e = layer.extent, let t = try? CoordinateTransform(from: layer.storageCRS, to: .wgs84), let g = try? t.apply(e) else { continue }
+            box.extend(g)
+        }
+        return box.isEmpty ? nil : box
+    }
+
+    func tileJSON(_ style: Style, tms: TileMatrixSet, base: String, principal: Principal) -> JSONValue {
+        var fields: [(String, JSONValue)] = [
+            ("tilejson", .string("3.0.0")), ("name", .string(style.name)), ("version", .string("1.0.0")), ("scheme", .string("xyz")),
+            ("tiles", .array([.string("\(base)/tiles/\(style.id)/\(tms.id)/{z}/{x}/{y}.png")])),
+            ("minzoom", .number(Double(tms.minZoom))), ("maxzoom", .number(Double(tms.maxZoom))),
+        ]
+        if let a = style.attribution { fields.append(("attribution", .string(a))) }
+        if let b = bounds(style, principal) {
+            fields.append(("bounds", .numbers([b.minX, b.minY, b.maxX, b.maxY])))
+            let c = style.center ?? b.center
+            fields.append(("center", .numbers([c.x, c.y, (style.zoom ?? 12).rounded()])))
+        }
+        if tms.id != TileMatrixSet.webMercatorQuad.id {
+            // TileJSON assumes Web Mercator; say which grid these tiles are on.
+            fields.append(("crs", .string(tms.crs.identifier)))
+            fields.append(("tile_matrix_set", .string(tms.id)))
+        }
+        return .object(fields)
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+import Hummingbird
+import OneMapGeometry
+import OneMapRender
+import OneMapStore
+
+/// WMS 1.3.0 (and 1.1.1 for older clients): GetCapabilities and GetMap over the maps, in the CRSs
+/// Chinese clients use. BBOX follows each version's axis rules; errors are
+/// ServiceExceptionReports with the right 4xx status.
+struct WMSRoutes {
+    let services: AppServices
+    static let crsList = ["EPSG:4490", "EPSG:4326", "EPSG:3857", "EPSG:4527", "EPSG:4548", "CRS:84"]
+
+    func register(on router: Router<AppRequestContext>) {
+        router.get("/wms") { request, context -> Response in
+            do {
+                let kvp = KVP(request)
+                if let service = kvp["SERVICE"], service.uppercased() != "WMS" {
+                    throw ProtocolError(code: "InvalidParameterValue", locator: "SERVICE", message: "SERVICE must be WMS")
+                }
+                switch try kvp.require("REQUEST").lowercased() {
+                case "getcapabilities": return capabilities(request, context)
+                case "getmap": return try await getMap(kvp, context)
+                default:
+                    throw ProtocolError(code: "OperationNotSupported", locator: "REQUEST", message: "REQUEST must be GetCapabilities or GetMap", status: .notImplemented)
+                }
+            } catch {
+                return Self.exception(error)
+            }
+        }
+    }
+
+    /// The maps named in LAYERS that the caller may use (others answer as if they did not exist).
+    func styles(_ names: String, _ principal: Principal) throws -> [Style] {
+        let available = Dictionary(uniqueKeysWithValues: WMTSRoutes.layers(services, principal).map { ($0.id, $0) })
+        let list = names.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+        guard !list.isEmpty else { throw ProtocolError(code: "MissingParameterValue", locator: "LAYERS", message: "LAYERS is empty") }
+        return try list.map { name in
+            guard let style = available[name] else { throw ProtocolError(code: "LayerNotDefined", locator: "LAYERS", message: "unknown layer '\(name)'") }
+            return style
+        }
+    }
+
+    func getMap(_ kvp: KVP, _ context: AppRequestContext) async throws -> Response {
+        let version = kvp["VERSION"] ?? "1.3.0"
+        guard version == "1.3.0" || version == "1.1.1" else {
+            throw ProtocolError(code: "InvalidParameterValue", locator: "VERSION", message: "VERSION must be 1.3.0 (or 1.1.1)")
+        }
+        let styles = try styles(try kvp.require("LAYERS"), context.principal)
+        let styleNames = (kvp["STYLES"] ?? "").split(separator: ",", omittingEmptySubsequences: false)
+        for s in styleNames where !s.isEmpty && s != "default" {
+            throw ProtocolError(code: "StyleNotDefined", locator: "STYLES", message: "unknown style '\(s)' (each map has its default style)")
+        }
+        let crsName = try kvp.require(version == "1.3.0" ? "CRS" : "SRS")
+        guard Self.crsList.contains(crsName.uppercased()), let crs = try? CRS(parsing: crsName) else {
+            throw ProtocolError(code: version == "1.3.0" ? "InvalidCRS" : "InvalidSRS", locator: version == "1.3.0" ? "CRS" : "SRS",
+                                message: "CRS must be one of \(Self.crsList.joined(separator: ", "))")
+        }
+        let numbers = try kvp.require("BBOX").split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard numbers.count == 4, numbers.allSatisfy({ $0?.isFinite == true }) else {
+            throw ProtocolError(code: "InvalidParameterValue", locator: "BBOX", message: "BBOX must be four numbers minx,miny,maxx,maxy")
+        }
+        var (a, b, c, d) = (numbers[0]!, numbers[1]!, numbers[2]!, numbers[3]!)
+        // WMS 1.3.0 uses the CRS's own axis order: latitude (or northing) first for EPSG:4490, 4326, 4527, 4548.
+        if version == "1.3.0" && crs.isNorthFirst { (a, b, c, d) = (b, a, d, c) }
+        guard a < c, b < d else { throw ProtocolError(code: "InvalidParameterValue", locator: "BBOX", message: "BBOX minimum must be below maximum") }
+        let width = try kvp.integer("WIDTH"), height = try kvp.integer("HEIGHT")
+        let cap = services.configuration.maxImageSize
+        guard (1...cap).contains(width), (1...cap).contains(height) else {
+            throw ProtocolError(code: "InvalidParameterValue", locator: width > cap || width < 1 ? "WIDTH" : "HEIGHT",
+                                message: "WIDTH and HEIGHT must be 1–\(cap)")
+        }
+        let format = try kvp.require("FORMAT").lowercased().replacingOccurrences(of: " ", with: "")
+        let tileFormat: TileFormat
+        switch format {
+        case "image/png": tileFormat = .rgba
+        case "image/png;mode=8bit", "image/png8": tileFormat = .palette
+        default: throw ProtocolError(code: "InvalidFormat", locator: "FORMAT", message: "FORMAT must be image/png or image/png; mode=8bit")
+        }
+        let transparent = (kvp["TRANSPARENT"] ?? "FALSE").uppercased() == "TRUE"
+        var fill: Color?
+        if !transparent {
+            let bg = kvp["BGCOLOR"] ?? "0xFFFFFF"
+            guard bg.uppercased().hasPrefix("0X"), let c = Color(css: "#" + bg.dropFirst(2)) else {
+                throw ProtocolError(code: "InvalidParameterValue", locator: "BGCOLOR", message: "BGCOLOR must be 0xRRGGBB")
+            }
+            fill = c
+        }
+        let box = BoundingBox(minX: a, minY: b, maxX: c, maxY: d)
+        let view = RenderView(crs: crs, bbox: box, width: width, height: height, zoom: RenderView.zoom(crs: crs, bbox: box, width: width))
+        let principal = context.principal
+        let background = fill
+        let png = try await services.pool.submit { renderer in
+            try renderer.render(view: view, styles: styles, principal: principal, backgrounds: !transparent, fill: background).encode(format: tileFormat)
+        }
+        return Responses.bytes(png, contentType: "image/png", headers: [.cacheControl: principal == .anonymous ? "public, max-age=60" : "private, max-age=60"])
+    }
+
+    func capabilities(_ request: Request, _ context: AppRequestContext) -> Response {
+        let base = request.baseURL
+        var x = XMLWriter()
+        x.open("WMS_Capabilities", ["version": "1.3.0", "xmlns": "http://www.opengis.net/wms", "xmlns:xlink": "http://www.w3.org/1999/xlink"])
+        x.open("Service")
+        x.element("Name", "WMS")
+        x.element("Title", "OneMap 一张图")
+        x.empty("OnlineResource", ["xlink:href": "\(base)/wms"])
+        x.element("MaxWidth", String(services.configuration.maxImageSize))
+        x.element("MaxHeight", String(services.configuration.maxImageSize))
+        x.close()
+        x.open("Capability")
+        x.open("Request")
+        for (op, formats) in [("GetCapabilities", ["text/xml"]), ("GetMap", ["image/png", "image/png; mode=8bit"])] {
+            x.open(op)
+            for f in formats { x.element("Format", f) }
+            x.open("DCPType")
+            x.open("HTTP")
+            x.open("Get")
+            x.empty("OnlineResource", ["xlink:href": "\(base)/wms?"])
+            x.close()
+            x.close()
+            x.close()
+            x.close()
+        }
+        x.close()
+        x.open("Exception")
+        x.element("Format", "XML")
+        x.close()
+        x.open("Layer")
+        x.element("Title", "OneMap 一张图")
+        for crs in Self.crsList { x.element("CRS", crs) }
+        let maps = MapRoutes(services: services)
+        for style in WMTSRoutes.layers(services, context.principal) {
+            x.open("Layer", ["queryable": "0", "opaque": "0"])
+            x.element("Name", style.id)
+            x.element("Title", style.name)
+            if let b = maps.bounds(style, context.principal) {
+                x.open("EX_GeographicBoundingBox")
+                x.element("westBoundLongitude", String(b.minX))
+                x.element("eastBoundLongitude", String(b.maxX))
+                x.element("southBoundLatitude", String(b.minY))
+                x.element("northBoundLatitude", String(b.maxY))
+                x.close()
+                for crsName in ["EPSG:4490", "EPSG:4326"] {
+                    x.empty("BoundingBox", ["CRS": crsName, "minx": String(b.minY), "miny": String(b.minX), "maxx": String(b.maxY), "maxy": String(b.maxX)])
+                }
+                let m0 = WebMercator.project(Coordinate(b.minX, b.minY)), m1 = WebMercator.project(Coordinate(b.maxX, b.maxY))
+                x.empty("BoundingBox", ["CRS": "EPSG:3857", "minx": String(m0.x), "miny": String(m0.y), "maxx": String(m1.x), "maxy": String(m1.y)])
+            }
+            x.close()
+        }
+        x.close()
+        x.close()
+        x.close()
+        return Responses.text(x.text, contentType: "text/xml; charset=utf-8")
+    }
+
+    static func exception(_ error: any Error) -> Response {
+        let p: ProtocolError
+        switch error {
+        case let e as ProtocolError: p = e
+        default:
+            let api = APIError.from(error)
+            p = ProtocolError(code: api.status == .serviceUnavailable ? "ServerBusy" : "NoApplicableCode", message: api.description, status: api.status)
+        }
+        var x = XMLWriter()
+        x.open("ServiceExceptionReport", ["version": "1.3.0", "xmlns": "http://www.opengis.net/ogc"])
+        x.element("ServiceException", p.message, ["code": p.code])
+        x.close()
+        var response = Responses.text(x.text, contentType: "text/xml; charset=utf-8", status: p.status)
+        if p.status == .serviceUnavailable { response.headers[.retryAfter] = "1" }
+        return response
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import Synchronization
+
+/// Cached tiles: a memory LRU (by bytes) in front of files on disk.
+///
+/// A tile's stamp hashes everything it was drawn from (style, the changes to its layers in its
+/// area, the caller's visible layers); an entry is good while the stamp matches. Disk files
+/// hold the stamp in a small header, so a stale file is simply replaced.
+public final class TileCache: Sendable {
+    public struct Key: Hashable, Sendable {
+        public var map: String
+        public var tms: String
+        public var z: Int
+        public var x: Int
+        public var y: Int
+        public var scale: Int
+        /// Which of the map's layers the caller may see (a caller with fewer rights never gets this entry).
+        public var visibility: String
+    }
+
+    public struct Entry: Sendable {
+        public var data: [UInt8]
+        public var stamp: UInt64
+        public var isEmpty: Bool
+        /// The store change sequence at which the stamp was last confirmed.
+        public var sequence: Int64
+    }
+
+    private struct Memory {
+        var entries: [Key: (Entry, UInt64)] = [:]
+        var bytes = 0
+        var clock: UInt64 = 0
+    }
+
+    private let memory = Mutex(Memory())
+    private let capacity: Int
+    public let directory: String?
+
+    public init(memoryBytes: Int, directory: String?) {
+        capacity = memoryBytes
+        self.directory = directory
+    }
+
+    public func memoryEntry(_ key: Key) -> Entry? {
+        memory.withLock { m in
+            guard let (entry, _) = m.entries[key] else { return nil }
+            m.clock += 1
+            m.entries[key] = (entry, m.clock)
+            return entry
+        }
+    }
+
+    /// Marks a memory entry as confirmed at a newer change sequence.
+    public func confirm(_ key: Key, sequence: Int64) {
+        memory.withLock { m in
+            if let (old, used) = m.entries[key] {
+                var entry = old
+                entry.sequence = sequence
+                m.entries[key] = (entry, used)
+            }
+        }
+    }
+
+    public func put(_ key: Key, _ entry: Entry, persist: Bool = true) {
+        memory.withLock { m in
+            m.clock += 1
+            if let old = m.entries[key] { m.bytes -= old.0.data.count }
+            m.entries[key] = (entry, m.clock)
+            m.bytes += entry.data.count
+            if m.bytes > capacity {
+                // Drop the least recently used quarter in one go.
+                let keep = m.entries.sorted { $0.value.1 > $1.value.1 }
+                m.entries = [:]
+                m.bytes = 0
+                for (k, v) in keep where m.bytes + v.0.data.count <= capacity * 3 / 4 {
+                    m.entries[k] = v
+                    m.bytes += v.0.data.count
+                }
+            }
+        }
+        if persist { writeFile(key, entry) }
+    }
+
+    // MARK: disk
+
+    static let magic: [UInt8] = Array("OMT1".utf8)
+
+    func path(_ key: Key) -> String? {
+        guard let directory else { return nil }
+        let name = key.visibility.isEmpty ? "" : "_" + String(key.visibility.hashValueStable, radix: 16)
+        return "\(directory)/\(key.map)/\(key.tms)/\(key.z)/\(key.x)/\(key.y)@\(key.scale)x\(name).tile"
+    }
+
+    /// The file for `key` if its stamp is `stamp`.
+    public func file(_ key: Key, stamp: UInt64) -> Entry? {
+        guard let path = path(key), let data = FileManager.default.contents(atPath: path), data.count >= 13 else { return nil }
+        let bytes = [UInt8](data)
+        guard Array(bytes[0..<4]) == Self.magic else { return nil }
+        var stored: UInt64 = 0
+        for k in 0..<8 { stored |= UInt64(bytes[4 + k]) << (8 * UInt64(k)) }
+        guard stored == stamp else { return nil }
+        return Entry(data: Array(bytes[13...]), stamp: stamp, isEmpty: bytes[12] == 1, sequence: 0)
+    }
+
+    func writeFile(_ key: Key, _ entry: Entry) {
+        guard let path = path(key) else { return }
+        let dir = (path as NSString).deletingLastPathComponent
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        var bytes = Self.magic
+        for k in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: entry.stamp >> (8 * UInt64(k)))) }
+        bytes.append(entry.isEmpty ? 1 : 0)
+        // Empty tiles are answered with the shared empty PNG; the file only remembers that.
+        if !entry.isEmpty { bytes += entry.data }
+        let temporary = path + ".\(UUID().uuidString).tmp"
+        if FileManager.default.createFile(atPath: temporary, contents: Data(bytes)) {
+            if rename(temporary, path) != 0 { try? FileManager.default.removeItem(atPath: temporary) }
+        }
+    }
+
+    /// Counts for /metrics and tests.
+    public var memoryCount: Int { memory.withLock { $0.entries.count } }
+}
+
+extension String {
+    /// FNV-1a: stable across runs (Swift's hashValue is seeded per process).
+    var hashValueStable: UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return h
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+import OneMapGeometry
+import OneMapRender
+import OneMapStore
+import Synchronization
+
+/// A tile ready to send.
+public struct TileResult: Sendable {
+    public let data: [UInt8]
+    public let etag: String
+    public let isEmpty: Bool
+    /// "memory", "disk" or "render".
+    public let source: String
+}
+
+/// Tiles of a map for a caller: from memory, from disk, or rendered (a whole metatile at a time,
+/// once however many requests wait for it) on the render pool.
+public final class TileService: Sendable {
+    let watcher: StoreWatcher
+    let maps: MapCatalog
+    let pool: RenderPool
+    public let cache: TileCache
+    let metrics: ServerMetrics
+    private let inflight = Mutex<[String: Task<[TileID: TileCache.Entry], any Error>]>([:])
+
+    public init(watcher: StoreWatcher, maps: MapCatalog, pool: RenderPool, cache: TileCache, metrics: ServerMetrics) {
+        self.watcher = watcher
+        self.maps = maps
+        self.pool = pool
+        self.cache = cache
+        self.metrics = metrics
+    }
+
+    /// The store layers of `style` that `principal` may see, sorted.
+    func visibleLayers(_ style: Style, for principal: Principal) -> [String] {
+        let layers = watcher.layers
+        return style.storeLayers.filter { layers[$0].map { AccessPolicy.canRead(principal, $0) } ?? false }.sorted()
+    }
+
+    /// One tile.
+    /// - Throws: `RenderError.unknownMap`/`.invalidStyle`/`.unknownTileMatrixSet`/`.tileOutOfRange`,
+    ///   `RenderPool.Failure` when overloaded.
+    public func tile(map: String, tms tmsID: String, tile: TileID, scale: Int, principal: Principal) async throws -> TileResult {
+        let style = try maps.style(map)
+        guard let tms = TileMatrixSet.named(tmsID) else { throw RenderError.unknownTileMatrixSet(tmsID) }
+        guard tms.contains(zoom: tile.z) else {
+            throw RenderError.tileOutOfRange("zoom \(tile.z) is outside \(tms.id) (\(tms.minZoom)–\(tms.maxZoom))")
+        }
+        guard tms.contains(tile) else {
+            throw RenderError.tileOutOfRange("tile \(tile) is outside \(tms.id) level \(tile.z) (columns 0–\(tms.matrixWidth(tile.z) - 1), rows 0–\(tms.matrixHeight(tile.z) - 1))")
+        }
+        let visible = visibleLayers(style, for: principal)
+        let key = TileCache.Key(map: map, tms: tms.id, z: tile.z, x: tile.x, y: tile.y, scale: scale, visibility: visible.joined(separator: ","))
+        let sequence = watcher.sequence
+        let memoryEntry = cache.memoryEntry(key)
+        if let e = memoryEntry, e.sequence == sequence {
+            metrics.cacheMemory.increment()
+            return result(e, "memory")
+        }
+        let block = Metatile.block(containing: tile, in: tms)
+        let stamp = Self.stamp(style: style, tms: tms, block: block, scale: scale, visible: visible, changes: watcher.changes)
+        if let e = memoryEntry, e.stamp == stamp {
+            cache.confirm(key, sequence: sequence)
+            metrics.cacheMemory.increment()
+            return result(e, "memory")
+        }
+        if var e = cache.file(key, stamp: stamp) {
+            e.sequence = sequence
+            if e.isEmpty { e.data = EmptyTile.png(scale: scale) }
+            cache.put(key, e, persist: false)
+            metrics.cacheDisk.increment()
+            return result(e, "disk")
+        }
+        metrics.cacheMiss.increment()
+        let entries = try await renderBlock(style: style, tms: tms, block: block, scale: scale, principal: principal, visible: visible,
+                                            stamp: stamp, sequence: sequence)
+        guard let e = entries[tile] else { throw RenderError.tileOutOfRange("tile \(tile) was not rendered") }
+        return result(e, "render")
+    }
+
+    func result(_ e: TileCache.Entry, _ source: String) -> TileResult {
+        TileResult(data: e.data, etag: "\"\(String(e.stamp, radix: 16))\"", isEmpty: e.isEmpty, source: source)
+    }
+
+    /// Hash of what a block's tiles depend on: the style text, the block, the pixel ratio, the
+    /// caller's visible layers and, per layer, the last change that touched the block's area.
+    static func stamp(style: Style, tms: TileMatrixSet, block: (origin: TileID, columns: Int, rows: Int), scale: Int, visible: [String],
+                      changes: ChangeIndex) -> UInt64 {
+        let box = tms.bounds(of: block.origin, columns: block.columns, rows: block.rows)
+        // Features reach in from up to the render buffer away (wide lines, labels).
+        let margin = tms.cellSize(block.origin.z) * 64
+        var area = box.expanded(by: margin)
+        if tms.crs == .webMercator {
+            let a = WebMercator.unproject(Coordinate(area.minX, area.minY)), b = WebMercator.unproject(Coordinate(area.maxX, area.maxY))
+            area = BoundingBox(minX: a.x, minY: a.y, maxX: b.x, maxY: b.y)
+        }
+        var text = "\(style.loadID)|\(tms.id)|\(block.origin)|\(scale)"
+        for layer in visible { text += "|\(layer):\(changes.latest(layer: layer, touching: area))" }
+        return text.hashValueStable
+    }
+
+    /// Renders one block on the pool (once, however many requests want it) and caches its tiles.
+    func renderBlock(style: Style, tms: TileMatrixSet, block: (origin: TileID, columns: Int, rows: Int), scale: Int, principal: Principal,
+                     visible: [String], stamp: UInt64, sequence: Int64) async throws -> [TileID: TileCache.Entry] {
+        let flightKey = "\(style.id)|\(tms.id)|\(block.origin)|\(scale)|\(visible.joined(separator: ","))|\(stamp)"
+        let task: Task<[TileID: TileCache.Entry], any Error> = inflight.withLock { flights in
+            if let existing = flights[flightKey] { return existing }
+            let pool = self.pool, metrics = self.metrics, cache = self.cache
+            let map = style.id
+            let t = Task<[TileID: TileCache.Entry], any Error> {
+                metrics.queueDepth.set(Int64(pool.depth + 1))
+                let started = ContinuousClock.now
+                let encoded = try await pool.submit { renderer -> [EncodedTile] in
+                    let rendered = try renderer.render(RenderRequest(style: style, tms: tms, tile: block.origin, columns: block.columns,
+                                                                     rows: block.rows, scale: scale, principal: principal))
+                    return try rendered.encodeTiles(format: style.format)
+                }
+                metrics.renderTime.record(ContinuousClock.now - started)
+                metrics.renders.increment()
+                metrics.queueDepth.set(Int64(pool.depth))
+                var out: [TileID: TileCache.Entry] = [:]
+                for tile in encoded {
+                    let entry = TileCache.Entry(data: tile.data, stamp: stamp, isEmpty: tile.isEmpty, sequence: sequence)
+                    let key = TileCache.Key(map: map, tms: tms.id, z: tile.tile.z, x: tile.tile.x, y: tile.tile.y, scale: scale,
+                                            visibility: visible.joined(separator: ","))
+                    cache.put(key, entry)
+                    out[tile.tile] = entry
+                }
+                return out
+            }
+            flights[flightKey] = t
+            return t
+        }
+        defer { _ = inflight.withLock { $0.removeValue(forKey: flightKey) } }
+        return try await task.value
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import OneMapGeometry
+
+extension Request {
+    /// The server's base URL as the client reached it (Host header; X-Forwarded-Proto behind a proxy).
+    var baseURL: String {
+        let host = head.authority ?? "127.0.0.1"
+        let scheme = headers[HTTPField.Name("X-Forwarded-Proto")!] ?? "http"
+        return "\(scheme)://\(host)"
+    }
+}
+
+enum Responses {
+    static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        var fields = headers
+        fields[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(string: value.text)))
+    }
+
+    static func bytes(_ data: [UInt8], contentType: String, headers: HTTPFields = [:]) -> Response {
+        var fields = headers
+        fields[.contentType] = contentType
+        return Response(status: .ok, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func text(_ text: String, contentType: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}
+
+extension JSONValue {
+    static func numbers(_ values: [Double]) -> JSONValue { .array(values.map { .number($0) }) }
+}

@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import OneMapServer
+import OneMapStore
+
+/// Options every server-side command shares (serve, seed, export).
+struct ServerOptions: ParsableArguments {
+    @OptionGroup var store: StoreOptions
+
+    @Option(help: "The styles directory (default: ./Styles).")
+    var styles: String?
+
+    @Option(help: "The web map's files (default: ./Web).")
+    var web: String?
+
+    @Option(help: "Tile cache directory (default: Tiles/cache; 'none' for memory only).")
+    var cache: String?
+
+    @Option(help: "Render threads (default: the number of cores).")
+    var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Render jobs that may wait before requests get 503.")
+    var queue: Int = 64
+
+    func configuration() throws -> ServerConfiguration {
+        guard (1...64).contains(workers) else { throw CLIError(description: "--workers must be 1…64") }
+        guard (1...100_000).contains(queue) else { throw CLIError(description: "--queue must be 1…100000") }
+        let stylesDirectory = try RepositoryPaths.folder("Styles", option: styles)
+        var configuration = ServerConfiguration(storePath: store.store, stylesDirectory: stylesDirectory,
+                                                webDirectory: (try? RepositoryPaths.folder("Web", option: web)) ?? "Web")
+        switch cache {
+        case "none": configuration.cacheDirectory = nil
+        case let dir?: configuration.cacheDirectory = dir
+        case nil:
+            let tiles = ((stylesDirectory as NSString).deletingLastPathComponent as NSString).appendingPathComponent("Tiles")
+            configuration.cacheDirectory = (tiles as NSString).appendingPathComponent("cache")
+        }
+        configuration.workers = workers
+        configuration.queueLimit = queue
+        return configuration
+    }
+}
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Serve the web map, tiles (XYZ, WMTS, WMS, OGC API) and features.")
+
+    @OptionGroup var options: ServerOptions
+
+    @Option(help: "Address to listen on.")
+    var host: String = "127.0.0.1"
+
+    @Option(help: "Port to listen on (0 picks a free one).")
+    var port: Int = 8080
+
+    func run() async throws {
+        var logger = Logger(label: "onemap")
+        logger.logLevel = ProcessInfo.processInfo.environment["ONEMAP_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        let services: AppServices
+        do {
+            var configuration = try options.configuration()
+            configuration.host = host
+            configuration.port = port
+            services = try AppServices(configuration: configuration, logger: logger)
+        } catch {
+            throw CLIError.from(error)
+        }
+        let maps = services.maps.entries
+        let broken = maps.filter { $0.style == nil }
+        logger.info("OneMap: \(maps.count - broken.count) maps, \(services.watcher.layers.count) layers in \(options.store.store); web map at http://\(host):\(port)/")
+        for entry in broken { logger.warning("map \(entry.id) cannot be drawn: \(entry.problems.prefix(3).joined(separator: "; "))") }
+        logger.notice("no users are configured: only public layers are served")
+        try await buildApplication(services).runService()
+    }
+}
