@@ -14,6 +14,7 @@ PACKAGES=(
   libjs-leaflet
   chromium chromium-driver
   curl
+  python3-owslib
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

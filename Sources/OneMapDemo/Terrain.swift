@@ -11,12 +11,14 @@ struct Terrain {
     /// The real coarse DEM around the city, as (centre lon, centre lat) → metres.
     let coarse: (Double, Double) -> Double
 
-    /// Two passes of a separable box blur (radius 2 cells): the chamfer distances come in steps,
-    /// and a stepped levee would show as stairs in the hillshade.
-    func smoothed(_ field: [Float], width: Int, height: Int) -> [Float] {
+    /// Two passes of a separable box blur (radius about 20 m): the chamfer distances come in steps,
+    /// and a stepped levee would show as stairs in the hillshade. Coarse grids (cells over 20 m)
+    /// are left as they are, since a wider blur would fill the 28 m channel.
+    func smoothed(_ field: [Float], width: Int, height: Int, cellMetres: Double) -> [Float] {
         var a = field.map { $0.isFinite ? $0 : 1e6 }
+        let r = Int(20 / cellMetres)
+        guard r > 0 else { return a }
         var b = a
-        let r = 2
         for _ in 0..<2 {
             for y in 0..<height {
                 var sum: Float = 0
@@ -83,7 +85,7 @@ struct Terrain {
                     d[y * width + x] = v
                 }
             }
-            return smoothed(d, width: width, height: height)
+            return smoothed(d, width: width, height: height, cellMetres: (metresX + metresY) / 2)
         }
         let canal = try distanceField([city.canal])
         let river = try distanceField(city.waterways.filter { $0.kind == "河流" }.map(\.line))

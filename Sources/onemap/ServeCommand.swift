@@ -68,9 +68,13 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let maps = services.maps.entries
         let broken = maps.filter { $0.style == nil }
-        logger.info("OneMap: \(maps.count - broken.count) maps, \(services.watcher.layers.count) layers in \(options.store.store); web map at http://\(host):\(port)/")
+        logger.info("OneMap: \(maps.count - broken.count) maps, \(services.watcher.layers.count) layers in \(options.store.store)")
         for entry in broken { logger.warning("map \(entry.id) cannot be drawn: \(entry.problems.prefix(3).joined(separator: "; "))") }
         logger.notice("no users are configured: only public layers are served")
-        try await buildApplication(services).runService()
+        let host = self.host
+        try await buildApplication(services) { port in
+            // On stdout, so scripts and tests can wait for it (and learn the port when --port 0).
+            FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)/\n".utf8))
+        }.runService()
     }
 }

@@ -90,7 +90,7 @@ public struct CRS: Hashable, Sendable, CustomStringConvertible {
     static let knownGeographic: [Int: Bool] = [4326: true, 4490: true, 4214: true, 3857: false, 4527: false, 4548: false]
 
     /// Parses `EPSG:4490`, `4490`, `epsg:4490`, an OGC CRS URI, `urn:ogc:def:crs:EPSG::4490`,
-    /// `CRS84`, `OGC:CRS84` or `GCJ02`/`GCJ-02`.
+    /// `CRS84`, `CRS:84` (WMS 1.3.0), `OGC:CRS84` or `GCJ02`/`GCJ-02`.
     /// - Throws: `GeometryError.unknownCRS` when the text is not a CRS PROJ knows.
     public init(parsing text: String) throws {
         let t = text.trimmingCharacters(in: .whitespaces)
@@ -99,7 +99,7 @@ public struct CRS: Hashable, Sendable, CustomStringConvertible {
             self.init(.gcj02)
             return
         }
-        if upper == "CRS84" || upper == "OGC:CRS84" || upper.hasSuffix("/OGC/1.3/CRS84") || upper == "URN:OGC:DEF:CRS:OGC:1.3:CRS84"
+        if upper == "CRS84" || upper == "CRS:84" || upper == "OGC:CRS84" || upper.hasSuffix("/OGC/1.3/CRS84") || upper == "URN:OGC:DEF:CRS:OGC:1.3:CRS84"
             || upper == "[OGC:CRS84]"
         {
             self.init(.crs84)

@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import NIOCore
 import ServiceLifecycle
 
 /// The router with every route family, behind the metrics, error and auth middleware.
@@ -19,12 +20,14 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
 }
 
 /// The application `onemap serve` runs: the HTTP server plus the store watcher.
-public func buildApplication(_ services: AppServices) -> some ApplicationProtocol {
+/// `onRunning` gets the port actually bound (useful with port 0).
+public func buildApplication(_ services: AppServices, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
     let configuration = services.configuration
     return Application(
         router: buildRouter(services),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "OneMap"),
         services: [StoreWatcherService(watcher: services.watcher)],
+        onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? configuration.port) },
         logger: services.logger)
 }
 
