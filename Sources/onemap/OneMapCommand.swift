@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import NIOCore
+import NIOPosix
 import OneMapStore
 
 @main
@@ -9,6 +11,24 @@ struct OneMapCommand: AsyncParsableCommand {
         abstract: "OneMap (一张图): a city's layers in one SpatiaLite store, served as maps and features.",
         subcommands: [ServeCommand.self, ImportCommand.self, LayersCommand.self, DemoCommand.self, RenderCommand.self, SeedCommand.self,
                       ExportCommand.self, SpritesCommand.self, BenchRenderCommand.self])
+
+    /// Swift concurrency's global executor runs on NIO's event loop threads: a request's handler
+    /// then runs where its connection lives instead of hopping to another thread and back
+    /// (Tools/bench/serve measured it). Rendering and other CPU-heavy work keep their own threads
+    /// (RenderPool). It must be installed before any other concurrency code runs, hence here.
+    static func main() async {
+        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        do {
+            var command = try parseAsRoot()
+            if var asynchronous = command as? any AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 /// `--store PATH`, shared by every command.

@@ -168,16 +168,44 @@ struct ExportCommand: AsyncParsableCommand {
                 guard let r = set.tileRange(covering: BoundingBox(minX: a.x, minY: a.y, maxX: b.x, maxY: b.y), zoom: z) else { return [] }
                 return r.rows.flatMap { y in r.columns.map { TileID(z: z, x: $0, y: y) } }
             }
-            for (n, tile) in tiles.enumerated() {
-                let result = try await services.tiles.tile(map: map, tms: set.id, tile: tile, scale: 1, principal: .anonymous)
-                bar.update(n + 1, tiles.count)
-                guard !result.isEmpty else { continue }
-                // MBTiles rows count from the bottom (TMS), OneMap's from the top.
-                let row = (1 << tile.z) - 1 - tile.y
+            // Tiles render on the worker pool (several in flight, metatiles shared through the cache)
+            // and are written in batches, one transaction each.
+            var batch: [(TileID, [UInt8])] = []
+            func flush() async throws {
+                let rows = batch
+                batch.removeAll(keepingCapacity: true)
                 try await db.write { db in
-                    try db.execute(sql: "INSERT INTO tiles VALUES (?, ?, ?, ?)", arguments: [tile.z, tile.x, row, Data(result.data)])
+                    for (tile, data) in rows {
+                        // MBTiles rows count from the bottom (TMS), OneMap's from the top.
+                        try db.execute(sql: "INSERT INTO tiles VALUES (?, ?, ?, ?)", arguments: [tile.z, tile.x, (1 << tile.z) - 1 - tile.y, Data(data)])
+                    }
                 }
-                written += 1
+            }
+            do {
+                try await withThrowingTaskGroup(of: (TileID, TileResult).self) { group in
+                    var next = 0, done = 0
+                    func add() {
+                        guard next < tiles.count else { return }
+                        let tile = tiles[next]
+                        next += 1
+                        group.addTask { (tile, try await services.tiles.tile(map: map, tms: set.id, tile: tile, scale: 1, principal: .anonymous)) }
+                    }
+                    for _ in 0..<(max(1, services.configuration.workers) * 4) { add() }
+                    while let (tile, result) = try await group.next() {
+                        done += 1
+                        bar.update(done, tiles.count)
+                        add()
+                        guard !result.isEmpty else { continue }
+                        batch.append((tile, result.data))
+                        written += 1
+                        if batch.count >= 256 { try await flush() }
+                    }
+                }
+                try await flush()
+            } catch {
+                try? db.close()
+                try? FileManager.default.removeItem(atPath: temporary)
+                throw error
             }
             bar.finish()
             try db.close()

@@ -24,9 +24,13 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Render jobs that may wait before requests get 503.")
     var queue: Int = 64
 
+    @Option(help: "Megabytes of hot tiles kept in memory in front of the disk cache.")
+    var memoryCache: Int = 64
+
     func configuration() throws -> ServerConfiguration {
         guard (1...64).contains(workers) else { throw CLIError(description: "--workers must be 1…64") }
         guard (1...100_000).contains(queue) else { throw CLIError(description: "--queue must be 1…100000") }
+        guard (0...65_536).contains(memoryCache) else { throw CLIError(description: "--memory-cache must be 0…65536 (MB)") }
         let stylesDirectory = try RepositoryPaths.folder("Styles", option: styles)
         var configuration = ServerConfiguration(storePath: store.store, stylesDirectory: stylesDirectory,
                                                 webDirectory: (try? RepositoryPaths.folder("Web", option: web)) ?? "Web")
@@ -39,6 +43,7 @@ struct ServerOptions: ParsableArguments {
         }
         configuration.workers = workers
         configuration.queueLimit = queue
+        configuration.memoryCacheBytes = memoryCache << 20
         return configuration
     }
 }

@@ -37,7 +37,7 @@ import Testing
                         {"id": "l", "type": "symbol", "source": "s", "source-layer": "roads",
                          "layout": {"text-field": ["get", "name"], "text-font": ["Noto Sans CJK SC Regular"], "icon-image": "component-0118"}}]}
             """, environment: environment)
-        #expect(style.layers.count == 4 && style.format == .palette && style.storeLayers == ["roads", "dem"])
+        #expect(style.layers.count == 4 && style.format == .palette && style.storeLayers == ["dem", "roads"])
     }
 
     @Test func invalidJSONNamesItsPosition() {

@@ -101,13 +101,27 @@ public struct Style: Sendable {
     /// The style document as loaded (served to clients).
     public let json: JSONValue
 
-    /// The store layers the style draws (vector source-layers and raster sources).
-    public var storeLayers: Set<String> {
-        var out = Set<String>()
+    /// The store layers the style draws (vector source-layers and raster sources), sorted; kept
+    /// rather than computed, since every tile request asks for them.
+    public let storeLayers: [String]
+
+    public init(id: String, loadID: String, name: String, layers: [StyleLayer], sources: [String: StyleSource], format: TileFormat,
+                attribution: String?, center: Coordinate?, zoom: Double?, json: JSONValue) {
+        self.id = id
+        self.loadID = loadID
+        self.name = name
+        self.layers = layers
+        self.sources = sources
+        self.format = format
+        self.attribution = attribution
+        self.center = center
+        self.zoom = zoom
+        self.json = json
+        var used = Set<String>()
         for l in layers {
-            if let s = l.sourceLayer { out.insert(s) }
-            if let src = l.source, let layer = sources[src]?.layer { out.insert(layer) }
+            if let s = l.sourceLayer { used.insert(s) }
+            if let src = l.source, let layer = sources[src]?.layer { used.insert(layer) }
         }
-        return out
+        storeLayers = used.sorted()
     }
 }

@@ -6,6 +6,11 @@ import ServiceLifecycle
 /// The router with every route family, behind the metrics, error and auth middleware.
 public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
+    // Tiles, capabilities and features are read by web clients on other origins (portals, other
+    // web maps), as from Martin, pygeoapi or GeoServer.
+    router.add(middleware: CORSMiddleware(allowOrigin: .all, allowHeaders: [.accept, .authorization, .contentType, .origin, .ifNoneMatch],
+                                          allowMethods: [.get, .head, .post, .put, .patch, .delete, .options],
+                                          exposedHeaders: ["ETag", "X-OneMap-Cache"], maxAge: .seconds(3600)))
     router.add(middleware: MetricsMiddleware(metrics: services.metrics))
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: AuthMiddleware())
@@ -23,8 +28,10 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
 /// `onRunning` gets the port actually bound (useful with port 0).
 public func buildApplication(_ services: AppServices, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
     let configuration = services.configuration
+    let tiles = services.tiles, metrics = services.metrics
     return Application(
         router: buildRouter(services),
+        server: .http1(configuration: .init(additionalChannelHandlers: [CachedTileHandler(tiles: tiles, metrics: metrics, serverName: "OneMap")])),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "OneMap"),
         services: [StoreWatcherService(watcher: services.watcher)],
         onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? configuration.port) },

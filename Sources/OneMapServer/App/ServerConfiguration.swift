@@ -15,7 +15,9 @@ public struct ServerConfiguration: Sendable {
     public var workers = ProcessInfo.processInfo.activeProcessorCount
     /// Render jobs that may wait before requests are answered 503.
     public var queueLimit = 64
-    public var memoryCacheBytes = 256 << 20
+    /// The in-memory LRU of hot tiles in front of the disk cache (the OS page cache keeps the
+    /// rest of the disk cache warm, so this stays modest and the process small).
+    public var memoryCacheBytes = 64 << 20
     /// Largest WMS GetMap image edge.
     public var maxImageSize = 4096
 

@@ -46,7 +46,7 @@ struct MapRoutes {
 
     func visibleLayers(_ style: Style, _ principal: Principal) -> [Layer] {
         let layers = services.watcher.layers
-        return style.storeLayers.sorted().compactMap { layers[$0] }.filter { AccessPolicy.canRead(principal, $0) }
+        return style.storeLayers.compactMap { layers[$0] }.filter { AccessPolicy.canRead(principal, $0) }
     }
 
     /// The lon/lat extent of the map's visible layers (the whole-country DEM left out when other layers exist).

@@ -32,13 +32,31 @@ struct TileRoutes {
         return (try Parse.int(name, "y"), scale)
     }
 
+    /// The route's label in the request metrics.
+    static let route = "/tiles/{map}/{tms}/{z}/{x}/{y}"
+
     /// 200 with the PNG, or 304 when the client's copy is current.
     static func response(_ result: TileResult, request: Request, principal: Principal) -> Response {
+        let (status, headers) = head(result, ifNoneMatch: request.headers[.ifNoneMatch], principal: principal)
+        if status == .notModified { return Response(status: status, headers: headers) }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: result.buffer))
+    }
+
+    /// Status and headers of a tile response (shared with the pipeline's fast path).
+    static func head(_ result: TileResult, ifNoneMatch: String?, principal: Principal) -> (HTTPResponse.Status, HTTPFields) {
         let cacheControl = principal == .anonymous ? "public, max-age=60" : "private, max-age=60"
-        if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == result.etag }) {
-            return Response(status: .notModified, headers: [.eTag: result.etag, .cacheControl: cacheControl])
+        if let ifNoneMatch, ifNoneMatch.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == result.etag }) {
+            return (.notModified, [.eTag: result.etag, .cacheControl: cacheControl])
         }
-        return Responses.bytes(result.data, contentType: "image/png",
-                               headers: [.eTag: result.etag, .cacheControl: cacheControl, HTTPField.Name("X-OneMap-Cache")!: result.source])
+        return (.ok, [.contentType: "image/png", .eTag: result.etag, .cacheControl: cacheControl, HTTPField.Name("X-OneMap-Cache")!: result.source])
+    }
+
+    /// The parts of a tile path, or nil when it is not one: "/tiles/m/t/15/1/2@2x.png".
+    static func parse(path: Substring) -> (map: String, tms: String, tile: TileID, scale: Int)? {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 7, parts[0].isEmpty, parts[1] == "tiles", let z = Int(parts[4]), let x = Int(parts[5]),
+              let (y, scale) = try? row(String(parts[6]))
+        else { return nil }
+        return (String(parts[2]), String(parts[3]), TileID(z: z, x: x, y: y), scale)
     }
 }

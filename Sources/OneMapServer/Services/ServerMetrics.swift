@@ -1,4 +1,5 @@
 import Prometheus
+import Synchronization
 
 /// The server's Prometheus metrics: requests by route and status, render time, tile cache
 /// results and the render queue depth. Exposed at /metrics.
@@ -29,9 +30,18 @@ public final class ServerMetrics: Sendable {
         queueDepth = registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "onemap", metricName: "render_queue", unitName: "depth", helpText: "Render jobs waiting or running"))
     }
 
-    /// Counts one answered request.
+    private let requestCounters = Mutex<[String: Counter]>([:])
+
+    /// Counts one answered request (the counters are kept: the registry's lookup is not cheap).
     func request(route: String, status: Int) {
-        registry.makeCounter(descriptor: Self.requests, labels: [("route", route), ("status", String(status))]).increment()
+        let key = "\(status) \(route)"
+        if let counter = requestCounters.withLock({ $0[key] }) {
+            counter.increment()
+            return
+        }
+        let counter = registry.makeCounter(descriptor: Self.requests, labels: [("route", route), ("status", String(status))])
+        requestCounters.withLock { $0[key] = counter }
+        counter.increment()
     }
 
     /// The text exposition format.

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Synchronization
 
 /// Cached tiles: a memory LRU (by bytes) in front of files on disk.
@@ -19,11 +20,20 @@ public final class TileCache: Sendable {
     }
 
     public struct Entry: Sendable {
-        public var data: [UInt8]
+        /// The PNG, kept as the buffer responses send (shared, never copied per request).
+        public var buffer: ByteBuffer
+        public var data: [UInt8] { Array(buffer.readableBytesView) }
         public var stamp: UInt64
         public var isEmpty: Bool
         /// The store change sequence at which the stamp was last confirmed.
         public var sequence: Int64
+
+        public init(data: [UInt8], stamp: UInt64, isEmpty: Bool, sequence: Int64) {
+            buffer = ByteBuffer(bytes: data)
+            self.stamp = stamp
+            self.isEmpty = isEmpty
+            self.sequence = sequence
+        }
     }
 
     private struct Memory {
@@ -64,17 +74,17 @@ public final class TileCache: Sendable {
     public func put(_ key: Key, _ entry: Entry, persist: Bool = true) {
         memory.withLock { m in
             m.clock += 1
-            if let old = m.entries[key] { m.bytes -= old.0.data.count }
+            if let old = m.entries[key] { m.bytes -= old.0.buffer.readableBytes }
             m.entries[key] = (entry, m.clock)
-            m.bytes += entry.data.count
+            m.bytes += entry.buffer.readableBytes
             if m.bytes > capacity {
                 // Drop the least recently used quarter in one go.
                 let keep = m.entries.sorted { $0.value.1 > $1.value.1 }
                 m.entries = [:]
                 m.bytes = 0
-                for (k, v) in keep where m.bytes + v.0.data.count <= capacity * 3 / 4 {
+                for (k, v) in keep where m.bytes + v.0.buffer.readableBytes <= capacity * 3 / 4 {
                     m.entries[k] = v
-                    m.bytes += v.0.data.count
+                    m.bytes += v.0.buffer.readableBytes
                 }
             }
         }
@@ -110,7 +120,7 @@ public final class TileCache: Sendable {
         for k in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: entry.stamp >> (8 * UInt64(k)))) }
         bytes.append(entry.isEmpty ? 1 : 0)
         // Empty tiles are answered with the shared empty PNG; the file only remembers that.
-        if !entry.isEmpty { bytes += entry.data }
+        if !entry.isEmpty { bytes += entry.buffer.readableBytesView }
         let temporary = path + ".\(UUID().uuidString).tmp"
         if FileManager.default.createFile(atPath: temporary, contents: Data(bytes)) {
             if rename(temporary, path) != 0 { try? FileManager.default.removeItem(atPath: temporary) }

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import OneMapGeometry
 import OneMapRender
 import OneMapStore
@@ -6,7 +7,8 @@ import Synchronization
 
 /// A tile ready to send.
 public struct TileResult: Sendable {
-    public let data: [UInt8]
+    public let buffer: ByteBuffer
+    public var data: [UInt8] { Array(buffer.readableBytesView) }
     public let etag: String
     public let isEmpty: Bool
     /// "memory", "disk" or "render".
@@ -34,7 +36,19 @@ public final class TileService: Sendable {
     /// The store layers of `style` that `principal` may see, sorted.
     func visibleLayers(_ style: Style, for principal: Principal) -> [String] {
         let layers = watcher.layers
-        return style.storeLayers.filter { layers[$0].map { AccessPolicy.canRead(principal, $0) } ?? false }.sorted()
+        return style.storeLayers.filter { layers[$0].map { AccessPolicy.canRead(principal, $0) } ?? false }
+    }
+
+    /// The tile if the memory cache holds it and nothing changed since (no stamp to compute, no
+    /// disk, no await): the pipeline's fast path. Anything else, errors included, returns nil and
+    /// the request takes the full route.
+    func memoryTile(map: String, tms tmsID: String, tile: TileID, scale: Int, principal: Principal) -> TileResult? {
+        guard let style = try? maps.style(map), let tms = TileMatrixSet.named(tmsID), tms.contains(zoom: tile.z), tms.contains(tile) else { return nil }
+        let key = TileCache.Key(map: map, tms: tms.id, z: tile.z, x: tile.x, y: tile.y, scale: scale,
+                                visibility: visibleLayers(style, for: principal).joined(separator: ","))
+        guard let e = cache.memoryEntry(key), e.sequence == watcher.sequence else { return nil }
+        metrics.cacheMemory.increment()
+        return result(e, "memory")
     }
 
     /// One tile.
@@ -66,7 +80,7 @@ public final class TileService: Sendable {
         }
         if var e = cache.file(key, stamp: stamp) {
             e.sequence = sequence
-            if e.isEmpty { e.data = EmptyTile.png(scale: scale) }
+            if e.isEmpty { e.buffer = ByteBuffer(bytes: EmptyTile.png(scale: scale)) }
             cache.put(key, e, persist: false)
             metrics.cacheDisk.increment()
             return result(e, "disk")
@@ -79,7 +93,7 @@ public final class TileService: Sendable {
     }
 
     func result(_ e: TileCache.Entry, _ source: String) -> TileResult {
-        TileResult(data: e.data, etag: "\"\(String(e.stamp, radix: 16))\"", isEmpty: e.isEmpty, source: source)
+        TileResult(buffer: e.buffer, etag: "\"\(String(e.stamp, radix: 16))\"", isEmpty: e.isEmpty, source: source)
     }
 
     /// Hash of what a block's tiles depend on: the style text, the block, the pixel ratio, the

@@ -13,7 +13,7 @@ public final class Store: Sendable {
     let pool: DatabasePool
     let catalogCache = CatalogCache()
     /// Decoded DEM/DOM tiles, shared by every reader.
-    public let rasterCache = RasterTileCache(capacity: 2048)
+    public let rasterCache = RasterTileCache(capacityBytes: 96 << 20)
 
     /// Opens (and creates, when missing) the store at `path`, bringing its schema up to date.
     /// - Throws: `StoreError.database` when the file is not a usable SQLite database.
@@ -26,8 +26,10 @@ public final class Store: Sendable {
         config.maximumReaderCount = max(4, ProcessInfo.processInfo.activeProcessorCount * 2)
         config.prepareDatabase { db in
             try SpatiaLiteConnection.load(into: db)
-            // Large imports and tile reads: a bigger page cache pays off; mmap keeps reads cheap.
-            try db.execute(sql: "PRAGMA cache_size = -65536; PRAGMA mmap_size = 268435456; PRAGMA temp_store = MEMORY")
+            // The writer (imports, index builds) gets a large page cache; readers, of which a pool holds
+            // several, a moderate one: the OS page cache and mmap keep the rest of the file warm.
+            let cacheKiB = db.configuration.readonly ? 16384 : 65536
+            try db.execute(sql: "PRAGMA cache_size = -\(cacheKiB); PRAGMA mmap_size = 268435456; PRAGMA temp_store = MEMORY")
         }
         do {
             pool = try DatabasePool(path: path, configuration: config)
