@@ -31,6 +31,7 @@ let package = Package(
         .systemLibrary(name: "CSpatiaLite", pkgConfig: "spatialite", providers: [.apt(["libspatialite-dev"])]),
         .systemLibrary(name: "CGDAL", pkgConfig: "gdal", providers: [.apt(["libgdal-dev"])]),
         .systemLibrary(name: "CCairo", pkgConfig: "cairo-ft", providers: [.apt(["libcairo2-dev", "libfontconfig-dev"])]),
+        .target(name: "CMallocTuning"),
         .target(
             name: "PNGShim",
             linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("z")]
@@ -58,7 +59,7 @@ let package = Package(
         .target(
             name: "OneMapServer",
             dependencies: [
-                "OneMapGeometry", "OneMapStore", "OneMapRender",
+                "OneMapGeometry", "OneMapStore", "OneMapRender", "CMallocTuning",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -78,7 +79,7 @@ let package = Package(
         .executableTarget(
             name: "onemap",
             dependencies: [
-                "OneMapGeometry", "OneMapStore", "OneMapDemo", "OneMapRender", "OneMapServer",
+                "OneMapGeometry", "OneMapStore", "OneMapDemo", "OneMapRender", "OneMapServer", "CMallocTuning",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

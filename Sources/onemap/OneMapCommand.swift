@@ -1,4 +1,5 @@
 import ArgumentParser
+import CMallocTuning
 import Foundation
 import NIOCore
 import NIOPosix
@@ -17,6 +18,11 @@ struct OneMapCommand: AsyncParsableCommand {
     /// (Tools/bench/serve measured it). Rendering and other CPU-heavy work keep their own threads
     /// (RenderPool). It must be installed before any other concurrency code runs, hence here.
     static func main() async {
+        // Renders allocate and free large buffers (metatile surfaces, decoded features) on several
+        // threads. A fixed mmap threshold hands buffers over 1 MB back to the OS when freed (glibc
+        // otherwise raises the threshold and keeps them in the heap), and few arenas keep freed
+        // memory from scattering over one heap per thread (Tools/bench/serve, memory).
+        _ = onemap_tune_malloc(1 << 20, 4)
         _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         do {
             var command = try parseAsRoot()

@@ -87,6 +87,8 @@ extension TileRenderer {
                 pixels.partEnds.append(pixels.coordinates.count)
                 start = end
             }
+            // A polygon smaller than a pixel has lost all its rings: nothing to draw or label.
+            if closing && pixels.coordinates.isEmpty { return }
             let feature = PreparedFeature(data: data, geometry: pixels)
             for k in accepted { lists[k].append(feature) }
         }

@@ -1,3 +1,4 @@
+import CMallocTuning
 import Foundation
 import OneMapRender
 import OneMapStore
@@ -55,7 +56,11 @@ public final class RenderPool: Sendable {
                     job.run(ContinuousClock.now > job.deadline ? nil : renderer)
                     queue.condition.lock()
                     queue.running -= 1
+                    let idle = queue.jobs.isEmpty
                     queue.condition.unlock()
+                    // A render's features and surfaces are freed by now; hand the pages back to the
+                    // OS while there is nothing else to do (malloc keeps them otherwise).
+                    if idle { onemap_release_free_memory() }
                 }
             }
             thread.name = "onemap-render-\(n)"

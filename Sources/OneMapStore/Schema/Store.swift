@@ -13,7 +13,7 @@ public final class Store: Sendable {
     let pool: DatabasePool
     let catalogCache = CatalogCache()
     /// Decoded DEM/DOM tiles, shared by every reader.
-    public let rasterCache = RasterTileCache(capacityBytes: 96 << 20)
+    public let rasterCache = RasterTileCache(capacityBytes: 48 << 20)
 
     /// Opens (and creates, when missing) the store at `path`, bringing its schema up to date.
     /// - Throws: `StoreError.database` when the file is not a usable SQLite database.
@@ -26,10 +26,14 @@ public final class Store: Sendable {
         config.maximumReaderCount = max(4, ProcessInfo.processInfo.activeProcessorCount * 2)
         config.prepareDatabase { db in
             try SpatiaLiteConnection.load(into: db)
-            // The writer (imports, index builds) gets a large page cache; readers, of which a pool holds
-            // several, a moderate one: the OS page cache and mmap keep the rest of the file warm.
-            let cacheKiB = db.configuration.readonly ? 16384 : 65536
-            try db.execute(sql: "PRAGMA cache_size = -\(cacheKiB); PRAGMA mmap_size = 268435456; PRAGMA temp_store = MEMORY")
+            // The writer (imports, index builds) gets a large page cache and mmap; readers, of which a
+            // pool holds several, a moderate page cache and no mmap, so a server's resident size
+            // stays bounded however large the store (the OS page cache keeps the file warm anyway).
+            if db.configuration.readonly {
+                try db.execute(sql: "PRAGMA cache_size = -8192; PRAGMA mmap_size = 0; PRAGMA temp_store = MEMORY")
+            } else {
+                try db.execute(sql: "PRAGMA cache_size = -65536; PRAGMA mmap_size = 268435456; PRAGMA temp_store = MEMORY")
+            }
         }
         do {
             pool = try DatabasePool(path: path, configuration: config)

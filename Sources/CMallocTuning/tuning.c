@@ -1,0 +1,21 @@
+#include "CMallocTuning.h"
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+
+int onemap_tune_malloc(int mmap_threshold, int arena_max) {
+    int ok = mallopt(M_MMAP_THRESHOLD, mmap_threshold);
+    ok &= mallopt(M_ARENA_MAX, arena_max);
+    return ok ? 0 : -1;
+}
+
+void onemap_release_free_memory(void) { malloc_trim(0); }
+#else
+int onemap_tune_malloc(int mmap_threshold, int arena_max) {
+    (void)mmap_threshold;
+    (void)arena_max;
+    return 0;
+}
+
+void onemap_release_free_memory(void) {}
+#endif
