@@ -58,7 +58,8 @@ final class OGRVectorReader {
             ]
             recode = encoding
         case "pbf", "osm":
-            let config = NSTemporaryDirectory() + "onemap-osmconf-\(getpid()).ini"
+            // One file per reader: a reader removes its file when done, and imports may run side by side.
+            let config = NSTemporaryDirectory() + "onemap-osmconf-\(getpid())-\(UUID().uuidString).ini"
             try OSMConfig.text.write(toFile: config, atomically: true, encoding: .utf8)
             osmConfigPath = config
             options.append(("CONFIG_FILE", config))
