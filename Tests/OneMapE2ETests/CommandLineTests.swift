@@ -22,10 +22,11 @@ enum CLI {
         var stderr: String
     }
 
+    /// Runs `onemap` (or another program) to the end.
     @discardableResult
-    static func run(_ arguments: [String], in directory: String) throws -> Result {
+    static func run(executable: String = binary, _ arguments: [String], in directory: String) throws -> Result {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         let out = Pipe(), err = Pipe()

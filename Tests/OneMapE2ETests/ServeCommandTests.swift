@@ -55,20 +55,6 @@ import Testing
         deinit { if process.isRunning { process.terminate() } }
     }
 
-    static func run(_ executable: String, _ arguments: [String], in directory: String) throws -> CLI.Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CLI.Result(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
-    }
-
     /// OWSLib reads both capabilities documents, fetches a WMTS tile in each tile matrix set and
     /// a WMS map in two CRSs (it swaps the bbox for EPSG:4326 itself, as 1.3.0 requires).
     static let owslibScript = #"""
@@ -103,7 +89,7 @@ import Testing
         let server = try Server(store: dir.path + "/onemap.sqlite", cache: dir.path + "/cache-owslib")
         let work = WorkDirectory()
         try Self.owslibScript.write(toFile: work.path + "/client.py", atomically: true, encoding: .utf8)
-        let py = try Self.run("/usr/bin/python3", [work.path + "/client.py", server.url], in: work.path)
+        let py = try CLI.run(executable: "/usr/bin/python3", [work.path + "/client.py", server.url], in: work.path)
         #expect(py.status == 0, "\(py.stderr)")
         let json = try JSONSerialization.jsonObject(with: Data(py.stdout.utf8)) as? [String: Any] ?? [:]
         #expect(json["wmts_layers"] as? [String] == ["helsinki"])
@@ -121,7 +107,7 @@ import Testing
 
         // GDAL's WMTS driver: the CGCS2000 set opens as a geographic raster whose finest cell is
         // 0.703125° / 2^19 (level 20), with the world's top-left corner at 180°W 90°N.
-        let gdal = try Self.run("/usr/bin/gdalinfo", ["-json", "WMTS:\(server.url)wmts?SERVICE=WMTS&REQUEST=GetCapabilities,layer=helsinki,tilematrixset=CGCS2000Quad"],
+        let gdal = try CLI.run(executable: "/usr/bin/gdalinfo", ["-json", "WMTS:\(server.url)wmts?SERVICE=WMTS&REQUEST=GetCapabilities,layer=helsinki,tilematrixset=CGCS2000Quad"],
                                 in: work.path)
         #expect(gdal.status == 0, "\(gdal.stderr)")
         let info = try JSONSerialization.jsonObject(with: Data(gdal.stdout.utf8)) as? [String: Any] ?? [:]
@@ -134,15 +120,14 @@ import Testing
         }
         #expect((info["coordinateSystem"] as? [String: Any])?["wkt"].map { "\($0)".contains("4490") } == true)
         // GDAL reads a window of the mercator layer through the tiles (fetching them over HTTP).
-        let window = try Self.run("/usr/bin/gdal_translate",
-                                  ["-q", "-of", "PNG", "-outsize", "256", "256", "-projwin", "2776000", "8438000", "2777000", "8437000",
+        let window = try CLI.run(executable: "/usr/bin/gdal_translate", ["-q", "-of", "PNG", "-outsize", "256", "256", "-projwin", "2776000", "8438000", "2777000", "8437000",
                                    "WMTS:\(server.url)wmts?SERVICE=WMTS&REQUEST=GetCapabilities,layer=helsinki,tilematrixset=WebMercatorQuad", work.path + "/window.png"],
                                   in: work.path)
         #expect(window.status == 0, "\(window.stderr)")
         let png = (try? Data(contentsOf: URL(fileURLWithPath: work.path + "/window.png"))) ?? Data()
         #expect(png.count > 5000, "a drawn window, not an empty one: \(png.count) bytes")
         // And GDAL's WMS driver lists the map from the WMS capabilities.
-        let wms = try Self.run("/usr/bin/gdalinfo", ["WMS:\(server.url)wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetCapabilities"], in: work.path)
+        let wms = try CLI.run(executable: "/usr/bin/gdalinfo", ["WMS:\(server.url)wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetCapabilities"], in: work.path)
         #expect(wms.status == 0 && wms.stdout.contains("LAYERS=helsinki"), "\(wms.stdout) \(wms.stderr)")
         #expect(server.stop() == 0)
     }

@@ -85,6 +85,13 @@ public enum WKB {
     static func write(_ g: Geometry, to w: inout BinaryWriter) {
         w.byte(1)
         w.uint32(UInt32(g.type.rawValue))
+        writeBody(g, to: &w) { member, w in write(member, to: &w) }
+    }
+
+    /// What follows a geometry's type code, the same in WKB and in SpatiaLite's blob format:
+    /// counts and coordinates; `member` writes each member of a multi-geometry or collection
+    /// with its own header (which is where the two formats differ).
+    public static func writeBody(_ g: Geometry, to w: inout BinaryWriter, member: (Geometry, inout BinaryWriter) -> Void) {
         switch g {
         case .point(let c):
             w.double(c.x)
@@ -100,16 +107,16 @@ public enum WKB {
             }
         case .multiPoint(let cs):
             w.uint32(UInt32(cs.count))
-            for c in cs { write(.point(c), to: &w) }
+            for c in cs { member(.point(c), &w) }
         case .multiLineString(let lines):
             w.uint32(UInt32(lines.count))
-            for l in lines { write(.lineString(l), to: &w) }
+            for l in lines { member(.lineString(l), &w) }
         case .multiPolygon(let polygons):
             w.uint32(UInt32(polygons.count))
-            for p in polygons { write(.polygon(p), to: &w) }
+            for p in polygons { member(.polygon(p), &w) }
         case .collection(let parts):
             w.uint32(UInt32(parts.count))
-            for p in parts { write(p, to: &w) }
+            for p in parts { member(p, &w) }
         }
     }
 }

@@ -26,32 +26,7 @@ public enum SpatiaLiteBlob {
     }
 
     static func body(_ g: Geometry, _ w: inout BinaryWriter) {
-        switch g {
-        case .point(let c):
-            w.double(c.x)
-            w.double(c.y)
-        case .lineString(let cs):
-            w.uint32(UInt32(cs.count))
-            w.coordinates(cs)
-        case .polygon(let rings):
-            w.uint32(UInt32(rings.count))
-            for r in rings {
-                w.uint32(UInt32(r.count))
-                w.coordinates(r)
-            }
-        case .multiPoint(let cs):
-            w.uint32(UInt32(cs.count))
-            for c in cs { entity(.point(c), &w) }
-        case .multiLineString(let ls):
-            w.uint32(UInt32(ls.count))
-            for l in ls { entity(.lineString(l), &w) }
-        case .multiPolygon(let ps):
-            w.uint32(UInt32(ps.count))
-            for p in ps { entity(.polygon(p), &w) }
-        case .collection(let parts):
-            w.uint32(UInt32(parts.count))
-            for p in parts { entity(p, &w) }
-        }
+        WKB.writeBody(g, to: &w) { member, w in entity(member, &w) }
     }
 
     static func entity(_ g: Geometry, _ w: inout BinaryWriter) {

@@ -99,21 +99,20 @@ final class GDALRasterSource {
 
     /// Reads a window of one band as Doubles.
     func read(band: Int, x: Int, y: Int, width w: Int, height h: Int) throws -> [Double] {
-        var out = [Double](repeating: 0, count: w * h)
-        let err = out.withUnsafeMutableBytes {
-            GDALRasterIO(GDALGetRasterBand(handle, Int32(band)), GF_Read, Int32(x), Int32(y), Int32(w), Int32(h),
-                         $0.baseAddress, Int32(w), Int32(h), GDT_Float64, 0, 0)
-        }
-        guard err == CE_None else { throw StoreError.sourceUnreadable(path: path, detail: "cannot read band \(band) at \(x),\(y)") }
-        return out
+        try readWindow(band: band, x: x, y: y, width: w, height: h, as: GDT_Float64, zero: 0.0)
     }
 
     /// Reads a window of one band as bytes (values clamped to 0…255 by GDAL).
     func readBytes(band: Int, x: Int, y: Int, width w: Int, height h: Int) throws -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: w * h)
+        try readWindow(band: band, x: x, y: y, width: w, height: h, as: GDT_Byte, zero: UInt8(0))
+    }
+
+    /// GDAL converts the band's values to `type`, which must match `T`.
+    private func readWindow<T>(band: Int, x: Int, y: Int, width w: Int, height h: Int, as type: GDALDataType, zero: T) throws -> [T] {
+        var out = [T](repeating: zero, count: w * h)
         let err = out.withUnsafeMutableBytes {
             GDALRasterIO(GDALGetRasterBand(handle, Int32(band)), GF_Read, Int32(x), Int32(y), Int32(w), Int32(h),
-                         $0.baseAddress, Int32(w), Int32(h), GDT_Byte, 0, 0)
+                         $0.baseAddress, Int32(w), Int32(h), type, 0, 0)
         }
         guard err == CE_None else { throw StoreError.sourceUnreadable(path: path, detail: "cannot read band \(band) at \(x),\(y)") }
         return out
