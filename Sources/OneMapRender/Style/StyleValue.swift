@@ -64,7 +64,7 @@ public enum StyleValue: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Truthiness for `!`, `all`, `any` and filters: only `true` is true.
-    var isTrue: Bool { self == .bool(true) }
+    public var isTrue: Bool { self == .bool(true) }
 }
 
 /// The types the style loader checks expressions against.

@@ -13,8 +13,12 @@ public final class AppServices: Sendable {
     public let tiles: TileService
     public let metrics: ServerMetrics
     public let logger: Logger
+    public let features: FeatureService
+    public let identify: IdentifyService
+    public let authenticator: any Authenticator
 
-    public init(configuration: ServerConfiguration, logger: Logger = Logger(label: "onemap")) throws {
+    public init(configuration: ServerConfiguration, authenticator: (any Authenticator)? = nil,
+                logger: Logger = Logger(label: "onemap")) throws {
         self.configuration = configuration
         self.logger = logger
         store = try Store(path: configuration.storePath, logger: logger)
@@ -24,5 +28,8 @@ public final class AppServices: Sendable {
         pool = RenderPool(store: store, sprites: maps.sprites, workers: configuration.workers, limit: configuration.queueLimit)
         tiles = TileService(watcher: watcher, maps: maps, pool: pool,
                             cache: TileCache(memoryBytes: configuration.memoryCacheBytes, directory: configuration.cacheDirectory), metrics: metrics)
+        features = FeatureService(store: store)
+        identify = IdentifyService(store: store, maps: maps)
+        self.authenticator = authenticator ?? NoAuthenticator()
     }
 }

@@ -13,13 +13,15 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
                                           exposedHeaders: ["ETag", "X-OneMap-Cache"], maxAge: .seconds(3600)))
     router.add(middleware: MetricsMiddleware(metrics: services.metrics))
     router.add(middleware: ErrorMiddleware())
-    router.add(middleware: AuthMiddleware())
+    router.add(middleware: AuthMiddleware(authenticator: services.authenticator))
     HealthRoutes(services: services).register(on: router)
     MapRoutes(services: services).register(on: router)
+    IdentifyRoutes(services: services).register(on: router)
     TileRoutes(services: services).register(on: router)
     WMTSRoutes(services: services).register(on: router)
     WMSRoutes(services: services).register(on: router)
     OGCTilesRoutes(services: services).register(on: router)
+    OGCFeaturesRoutes(services: services).register(on: router)
     WebRoutes(services: services).register(on: router)
     return router
 }

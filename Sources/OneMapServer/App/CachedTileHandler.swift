@@ -63,14 +63,14 @@ final class CachedTileHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// The response when the request is an anonymous GET of a tile in the memory cache.
     private func fastAnswer(_ request: HTTPRequest) -> (head: HTTPResponse, body: ByteBuffer?)? {
-        guard request.method == .get, let path = request.path, path.hasPrefix("/tiles/"),
-              // Callers with credentials go through the auth middleware, cross-origin requests through
-              // the CORS one, and a closing connection through the router, which closes it properly.
+        guard request.method == .get, let path = request.path, path.hasPrefix("/tiles/"), !path.contains("?"),
+              // Callers with credentials (a header, a cookie or a `token` parameter) go through the auth
+              // middleware, cross-origin requests through the CORS one, and a closing connection
+              // through the router, which closes it properly.
               request.headerFields[.authorization] == nil, request.headerFields[.cookie] == nil, request.headerFields[.origin] == nil,
               request.headerFields[.connection]?.lowercased() != "close"
         else { return nil }
-        let pathOnly = path.firstIndex(of: "?").map { path[..<$0] } ?? path[...]
-        guard let (map, tms, tile, scale) = TileRoutes.parse(path: pathOnly),
+        guard let (map, tms, tile, scale) = TileRoutes.parse(path: path[...]),
               let result = tiles.memoryTile(map: map, tms: tms, tile: tile, scale: scale, principal: .anonymous)
         else { return nil }
         let (status, fields) = TileRoutes.head(result, ifNoneMatch: request.headerFields[.ifNoneMatch], principal: .anonymous)

@@ -21,8 +21,9 @@ struct WMSRoutes {
                 switch try kvp.require("REQUEST").lowercased() {
                 case "getcapabilities": return capabilities(request, context)
                 case "getmap": return try await getMap(kvp, context)
+                case "getfeatureinfo": return try await getFeatureInfo(kvp, context)
                 default:
-                    throw ProtocolError(code: "OperationNotSupported", locator: "REQUEST", message: "REQUEST must be GetCapabilities or GetMap", status: .notImplemented)
+                    throw ProtocolError(code: "OperationNotSupported", locator: "REQUEST", message: "REQUEST must be GetCapabilities, GetMap or GetFeatureInfo", status: .notImplemented)
                 }
             } catch {
                 return Self.exception(error)
@@ -41,12 +42,22 @@ struct WMSRoutes {
         }
     }
 
-    func getMap(_ kvp: KVP, _ context: AppRequestContext) async throws -> Response {
+    /// The parts GetMap and GetFeatureInfo share: version, maps, CRS, BBOX (axis order applied) and size.
+    struct MapRequest {
+        var version: String
+        var styles: [Style]
+        var crs: CRS
+        var box: BoundingBox
+        var width: Int
+        var height: Int
+    }
+
+    func mapRequest(_ kvp: KVP, _ context: AppRequestContext, layersParameter: String = "LAYERS") throws -> MapRequest {
         let version = kvp["VERSION"] ?? "1.3.0"
         guard version == "1.3.0" || version == "1.1.1" else {
             throw ProtocolError(code: "InvalidParameterValue", locator: "VERSION", message: "VERSION must be 1.3.0 (or 1.1.1)")
         }
-        let styles = try styles(try kvp.require("LAYERS"), context.principal)
+        let styles = try styles(try kvp.require(layersParameter), context.principal)
         let styleNames = (kvp["STYLES"] ?? "").split(separator: ",", omittingEmptySubsequences: false)
         for s in styleNames where !s.isEmpty && s != "default" {
             throw ProtocolError(code: "StyleNotDefined", locator: "STYLES", message: "unknown style '\(s)' (each map has its default style)")
@@ -70,6 +81,12 @@ struct WMSRoutes {
             throw ProtocolError(code: "InvalidParameterValue", locator: width > cap || width < 1 ? "WIDTH" : "HEIGHT",
                                 message: "WIDTH and HEIGHT must be 1–\(cap)")
         }
+        return MapRequest(version: version, styles: styles, crs: crs, box: BoundingBox(minX: a, minY: b, maxX: c, maxY: d), width: width, height: height)
+    }
+
+    func getMap(_ kvp: KVP, _ context: AppRequestContext) async throws -> Response {
+        let map = try mapRequest(kvp, context)
+        let (styles, crs, box, width, height) = (map.styles, map.crs, map.box, map.width, map.height)
         let format = try kvp.require("FORMAT").lowercased().replacingOccurrences(of: " ", with: "")
         let tileFormat: TileFormat
         switch format {
@@ -86,7 +103,6 @@ struct WMSRoutes {
             }
             fill = c
         }
-        let box = BoundingBox(minX: a, minY: b, maxX: c, maxY: d)
         let view = RenderView(crs: crs, bbox: box, width: width, height: height, zoom: RenderView.zoom(crs: crs, bbox: box, width: width))
         let principal = context.principal
         let background = fill
@@ -94,6 +110,50 @@ struct WMSRoutes {
             try renderer.render(view: view, styles: styles, principal: principal, backgrounds: !transparent, fill: background).encode(format: tileFormat)
         }
         return Responses.bytes(png, contentType: "image/png", headers: [.cacheControl: principal == .anonymous ? "public, max-age=60" : "private, max-age=60"])
+    }
+
+    /// GetFeatureInfo: the pixel I,J (X,Y in 1.1.1) of the described map, answered by identify
+    /// at the map's scale, as GeoJSON, HTML or plain text.
+    func getFeatureInfo(_ kvp: KVP, _ context: AppRequestContext) async throws -> Response {
+        let map = try mapRequest(kvp, context, layersParameter: "QUERY_LAYERS")
+        let i = try kvp.integer(map.version == "1.3.0" ? "I" : "X"), j = try kvp.integer(map.version == "1.3.0" ? "J" : "Y")
+        guard (0..<map.width).contains(i), (0..<map.height).contains(j) else {
+            throw ProtocolError(code: "InvalidPoint", locator: map.version == "1.3.0" ? "I" : "X", message: "I and J must lie inside WIDTH × HEIGHT")
+        }
+        let format = (kvp["INFO_FORMAT"] ?? "application/json").lowercased()
+        guard ["application/json", "application/geo+json", "text/html", "text/plain"].contains(format) else {
+            throw ProtocolError(code: "InvalidFormat", locator: "INFO_FORMAT", message: "INFO_FORMAT must be application/json, text/html or text/plain")
+        }
+        let count = kvp["FEATURE_COUNT"] == nil ? 1 : try kvp.integer("FEATURE_COUNT")
+        guard (1...100).contains(count) else {
+            throw ProtocolError(code: "InvalidParameterValue", locator: "FEATURE_COUNT", message: "FEATURE_COUNT must be 1–100")
+        }
+        let box = map.box
+        let point = Coordinate(box.minX + (Double(i) + 0.5) * box.width / Double(map.width), box.maxY - (Double(j) + 0.5) * box.height / Double(map.height))
+        let lonLat = try CoordinateTransform(from: map.crs, to: .crs84).apply(point)
+        let zoom = max(0, min(24, RenderView.zoom(crs: map.crs, bbox: box, width: map.width)))
+        let identify = services.identify, principal = context.principal, styles = map.styles
+        let found = try await Blocking.run {
+            var all: [IdentifiedFeature] = []
+            for style in styles { all += try identify.identify(map: style.id, at: lonLat, zoom: zoom, limit: count, for: principal) }
+            return Array(all.prefix(count))
+        }
+        switch format {
+        case "text/plain":
+            let lines = found.map { hit in
+                "\(hit.layer.title) (\(hit.layer.id)) \(hit.feature.id)\n" + zip(hit.layer.attributes, hit.feature.values).map { "  \($0.displayName) = \($1)" }.joined(separator: "\n")
+            }
+            return Responses.text(lines.isEmpty ? "no features\n" : lines.joined(separator: "\n") + "\n", contentType: "text/plain; charset=utf-8")
+        case "text/html":
+            let tables = found.map { hit in
+                "<h3>\(HTMLPage.escape(hit.layer.title)) \(hit.feature.id)</h3><table>" + zip(hit.layer.attributes, hit.feature.values).map {
+                    "<tr><th>\(HTMLPage.escape($0.displayName))</th><td>\(HTMLPage.escape($1.description))</td></tr>"
+                }.joined() + "</table>"
+            }
+            return Responses.text("<!doctype html><html><head><meta charset=\"utf-8\"></head><body>\(tables.joined())</body></html>", contentType: "text/html; charset=utf-8")
+        default:
+            return Responses.json(IdentifyRoutes.json(found, geometry: true), headers: [.contentType: "application/json; charset=utf-8"])
+        }
     }
 
     func capabilities(_ request: Request, _ context: AppRequestContext) -> Response {
@@ -109,7 +169,8 @@ struct WMSRoutes {
         x.close()
         x.open("Capability")
         x.open("Request")
-        for (op, formats) in [("GetCapabilities", ["text/xml"]), ("GetMap", ["image/png", "image/png; mode=8bit"])] {
+        for (op, formats) in [("GetCapabilities", ["text/xml"]), ("GetMap", ["image/png", "image/png; mode=8bit"]),
+                              ("GetFeatureInfo", ["application/json", "text/html", "text/plain"])] {
             x.open(op)
             for f in formats { x.element("Format", f) }
             x.open("DCPType")
@@ -130,7 +191,7 @@ struct WMSRoutes {
         for crs in Self.crsList { x.element("CRS", crs) }
         let maps = MapRoutes(services: services)
         for style in WMTSRoutes.layers(services, context.principal) {
-            x.open("Layer", ["queryable": "0", "opaque": "0"])
+            x.open("Layer", ["queryable": "1", "opaque": "0"])
             x.element("Name", style.id)
             x.element("Title", style.name)
             if let b = maps.bounds(style, context.principal) {

@@ -40,3 +40,25 @@ enum Parse {
         return n
     }
 }
+
+/// Query parameters decoded as HTML forms and most HTTP libraries encode them: `+` is a space,
+/// `%2B` a plus (Python's `urlencode` and curl's `--data-urlencode` send spaces as `+`, which
+/// matters for CQL2 filters). Repeated names keep the first value; order is kept for links.
+struct FormQuery: Sendable {
+    let pairs: [(String, String)]
+
+    init(_ request: Request) {
+        var pairs: [(String, String)] = []
+        for part in (request.uri.query ?? "").split(separator: "&", omittingEmptySubsequences: true) {
+            let kv = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ s: Substring) -> String {
+                let spaced = s.replacingOccurrences(of: "+", with: " ")
+                return spaced.removingPercentEncoding ?? spaced
+            }
+            pairs.append((decode(kv[0]), kv.count > 1 ? decode(kv[1]) : ""))
+        }
+        self.pairs = pairs
+    }
+
+    subscript(_ name: String) -> String? { pairs.first { $0.0 == name }?.1 }
+}

@@ -40,6 +40,27 @@ enum Migrations {
                 CREATE INDEX layer_changes_layer ON layer_changes (layer_id, version);
                 """)
         }
+        m.registerMigration("v3 audit log") { db in
+            // Append-only: who changed or read what, when; triggers refuse updates and deletes.
+            try db.execute(sql: """
+                CREATE TABLE audit_log (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    at TEXT NOT NULL,
+                    principal TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    layer_id TEXT,
+                    feature_id INTEGER,
+                    before TEXT,
+                    after TEXT,
+                    detail TEXT
+                );
+                CREATE INDEX audit_log_at ON audit_log (at);
+                CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+                    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+                    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                """)
+        }
         return m
     }
 

@@ -1,0 +1,124 @@
+import OneMapGeometry
+import OneMapStore
+
+/// The OpenAPI 3.0 description of `/ogc`, built per caller from the collections it may see
+/// (one path per collection, so each lists its own property parameters, as pygeoapi does).
+enum OpenAPIDocument {
+    static func build(base: String, collections: [Layer]) -> JSONValue {
+        var paths: [(String, JSONValue)] = [
+            ("/", get("getLandingPage", "Landing page", tag: "Capabilities", response: ref("LandingPage"))),
+            ("/conformance", get("getConformance", "Conformance classes", tag: "Capabilities", response: ref("Conformance"))),
+            ("/api", get("getAPI", "This document", tag: "Capabilities", response: .object([("description", .string("OpenAPI 3.0 document"))]))),
+            ("/collections", get("getCollections", "The feature collections the caller may see", tag: "Capabilities", response: ref("Collections"))),
+            ("/tileMatrixSets", get("getTileMatrixSets", "Tile matrix sets", tag: "Tiles", response: ref("JSON"))),
+        ]
+        for layer in collections {
+            let id = layer.id
+            paths.append(("/collections/\(id)", get("describe_\(id)", "\(layer.title): metadata", tag: id, response: ref("Collection"))))
+            paths.append(("/collections/\(id)/queryables", get("queryables_\(id)", "\(layer.title): queryable properties (JSON Schema)", tag: id, response: ref("JSON"))))
+            let itemParameters: [JSONValue] = ["limit", "offset", "bbox", "bbox-crs", "crs", "filter", "filter-lang", "filter-crs", "sortby", "properties", "skipGeometry", "f"]
+                .map { .object([("$ref", .string("#/components/parameters/\($0)"))]) }
+                + layer.attributes.map { a in
+                    .object([("name", .string(a.name)), ("in", .string("query")), ("required", .bool(false)),
+                             ("description", .string("\(a.displayName): features whose \(a.name) equals this value")),
+                             ("schema", schema(a.type))])
+                }
+            paths.append(("/collections/\(id)/items", .object([
+                ("get", operation("items_\(id)", "\(layer.title): features", tag: id, parameters: itemParameters, response: ref("FeatureCollection"))),
+                ("post", .object([
+                    ("operationId", .string("create_\(id)")), ("summary", .string("\(layer.title): add a feature")), ("tags", .array([.string(id)])),
+                    ("requestBody", featureBody()),
+                    ("responses", .object([("201", .object([("description", .string("Created; Location names the new feature"))])),
+                                           ("400", ref("Error")), ("403", ref("Error"))])),
+                ])),
+            ])))
+            let fid: JSONValue = .object([("name", .string("featureId")), ("in", .string("path")), ("required", .bool(true)), ("schema", .object([("type", .string("integer"))]))])
+            let crsRef: JSONValue = .object([("$ref", .string("#/components/parameters/crs"))])
+            let ifMatch: JSONValue = .object([("name", .string("If-Match")), ("in", .string("header")), ("required", .bool(false)), ("schema", .object([("type", .string("string"))]))])
+            func edit(_ verb: String, _ summary: String, body: Bool) -> JSONValue {
+                var fields: [(String, JSONValue)] = [("operationId", .string("\(verb)_\(id)")), ("summary", .string("\(layer.title): \(summary)")),
+                                                    ("tags", .array([.string(id)])), ("parameters", .array([fid, ifMatch]))]
+                if body { fields.append(("requestBody", featureBody())) }
+                fields.append(("responses", .object([
+                    (verb == "delete" ? "204" : "200", .object([("description", .string("Done"))])), ("400", ref("Error")), ("403", ref("Error")),
+                    ("404", ref("Error")), ("412", ref("Error")),
+                ])))
+                return .object(fields)
+            }
+            paths.append(("/collections/\(id)/items/{featureId}", .object([
+                ("get", operation("item_\(id)", "\(layer.title): one feature", tag: id, parameters: [fid, crsRef], response: ref("Feature"))),
+                ("put", edit("replace", "replace a feature", body: true)),
+                ("patch", edit("update", "change some properties or the geometry", body: true)),
+                ("delete", edit("delete", "remove a feature", body: false)),
+            ])))
+        }
+        return .object([
+            ("openapi", .string("3.0.3")),
+            ("info", .object([("title", .string("OneMap 一张图")), ("version", .string("1.0")),
+                              ("description", .string("OGC API – Features (Parts 1–4, CQL2 text) and Tiles over the city's one map."))])),
+            ("servers", .array([.object([("url", .string("\(base)/ogc"))])])),
+            ("paths", .object(paths)),
+            ("components", components()),
+        ])
+    }
+
+    static func ref(_ name: String) -> JSONValue {
+        .object([("description", .string(name)), ("content", .object([("application/json", .object([("schema", .object([("type", .string("object"))]))]))]))])
+    }
+
+    static func get(_ id: String, _ summary: String, tag: String, response: JSONValue) -> JSONValue {
+        .object([("get", operation(id, summary, tag: tag, parameters: [], response: response))])
+    }
+
+    static func operation(_ id: String, _ summary: String, tag: String, parameters: [JSONValue], response: JSONValue) -> JSONValue {
+        .object([
+            ("operationId", .string(id)), ("summary", .string(summary)), ("tags", .array([.string(tag)])),
+            ("parameters", .array(parameters)),
+            ("responses", .object([("200", response), ("400", ref("Error")), ("404", ref("Error"))])),
+        ])
+    }
+
+    static func featureBody() -> JSONValue {
+        .object([("required", .bool(true)), ("content", .object([
+            ("application/geo+json", .object([("schema", .object([("type", .string("object")), ("required", .array([.string("type")]))]))])),
+        ]))])
+    }
+
+    static func schema(_ type: AttributeType) -> JSONValue {
+        switch type {
+        case .integer: .object([("type", .string("integer"))])
+        case .real: .object([("type", .string("number"))])
+        case .text: .object([("type", .string("string"))])
+        case .date: .object([("type", .string("string")), ("format", .string("date"))])
+        }
+    }
+
+    static func parameter(_ name: String, _ description: String, _ schema: JSONValue, style: Bool = false) -> (String, JSONValue) {
+        var fields: [(String, JSONValue)] = [("name", .string(name)), ("in", .string("query")), ("required", .bool(false)),
+                                             ("description", .string(description)), ("schema", schema)]
+        if style { fields += [("style", .string("form")), ("explode", .bool(false))] }
+        return (name, .object(fields))
+    }
+
+    static func components() -> JSONValue {
+        let string: JSONValue = .object([("type", .string("string"))])
+        let crsEnum: JSONValue = .object([("type", .string("string")), ("format", .string("uri")),
+                                          ("enum", .array(OGCFeaturesRoutes.crsList.map { .string($0.uri) }))])
+        return .object([("parameters", .object([
+            parameter("limit", "Features per page (1–\(OGCFeaturesRoutes.maxLimit), default 100)",
+                      .object([("type", .string("integer")), ("minimum", .number(1)), ("maximum", .number(Double(OGCFeaturesRoutes.maxLimit))), ("default", .number(100))])),
+            parameter("offset", "Features to skip (paging; the next and prev links carry it)", .object([("type", .string("integer")), ("minimum", .number(0))])),
+            parameter("bbox", "minx,miny,maxx,maxy in bbox-crs (axis order of that CRS)",
+                      .object([("type", .string("array")), ("minItems", .number(4)), ("maxItems", .number(6)), ("items", .object([("type", .string("number"))]))]), style: true),
+            parameter("bbox-crs", "CRS of bbox (default CRS84)", crsEnum),
+            parameter("crs", "CRS of the returned coordinates (default CRS84); the response's Content-Crs names it", crsEnum),
+            parameter("filter", "A CQL2 text expression", string),
+            parameter("filter-lang", "cql2-text", .object([("type", .string("string")), ("enum", .array([.string("cql2-text")]))])),
+            parameter("filter-crs", "CRS of geometry literals in filter (default CRS84)", crsEnum),
+            parameter("sortby", "Properties to sort by, comma-separated, '-' for descending", string),
+            parameter("properties", "Properties to return, comma-separated", string),
+            parameter("skipGeometry", "Leave geometries out", .object([("type", .string("boolean"))])),
+            parameter("f", "json (default) or html", .object([("type", .string("string")), ("enum", .array([.string("json"), .string("html")]))])),
+        ]))])
+    }
+}

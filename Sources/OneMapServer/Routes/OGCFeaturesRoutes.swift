@@ -1,0 +1,352 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import OneMapGeometry
+import OneMapStore
+
+/// OGC API – Features: Part 1 core (landing page, conformance, collections, items, items by
+/// id, OpenAPI), Part 2 CRS, Part 3 filtering with CQL2 text and queryables, Part 4
+/// create/replace/update/delete; JSON by default, HTML with `f=html`.
+struct OGCFeaturesRoutes {
+    let services: AppServices
+
+    static let conformance = [
+        "http://www.opengis.net/spec/ogcapi-common-1/1.0/conf/core",
+        "http://www.opengis.net/spec/ogcapi-common-1/1.0/conf/landing-page",
+        "http://www.opengis.net/spec/ogcapi-common-1/1.0/conf/oas30",
+        "http://www.opengis.net/spec/ogcapi-common-1/1.0/conf/html",
+        "http://www.opengis.net/spec/ogcapi-common-1/1.0/conf/json",
+        "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+        "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+        "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+        "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+        "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+        "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+        "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+        "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+        "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+        "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
+        "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
+        "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/sortables",
+        "http://www.opengis.net/spec/ogcapi-features-6/1.0/conf/property-selection",
+        "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+        "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+        "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+        "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+        "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
+    ]
+
+    /// Output and bbox CRSs offered for every collection (plus its storage CRS).
+    static let crsList: [CRS] = [.crs84, .cgcs2000, .wgs84, .webMercator, CRS(.epsg(4527)), CRS(.epsg(4548))]
+    /// Parameters the items endpoint understands besides `property=value` filters.
+    static let itemsParameters: Set<String> = ["limit", "offset", "bbox", "bbox-crs", "crs", "filter", "filter-lang", "filter-crs",
+                                               "sortby", "properties", "skipGeometry", "f", "token"]
+    static let maxLimit = 10_000
+    static let maxBody = 16 << 20
+
+    func register(on router: Router<AppRequestContext>) {
+        router.get("/ogc") { request, context in try landing(request, context) }
+        router.get("/ogc/conformance") { request, _ -> Response in
+            let classes = Self.conformance + OGCTilesRoutes.conformance
+            if OGCFormat(request) == .html {
+                return HTMLPage.response(title: "Conformance", body: "<ul>" + classes.map { "<li>\(HTMLPage.escape($0))</li>" }.joined() + "</ul>")
+            }
+            return Responses.json(.object([("conformsTo", .array(classes.map { .string($0) }))]))
+        }
+        router.get("/ogc/api") { request, context -> Response in
+            let document = OpenAPIDocument.build(base: request.baseURL, collections: collections(context.principal))
+            return Responses.json(document, headers: [.contentType: "application/vnd.oai.openapi+json;version=3.0"])
+        }
+        router.get("/ogc/collections") { request, context -> Response in
+            let base = request.baseURL
+            let layers = collections(context.principal)
+            if OGCFormat(request) == .html {
+                let rows = layers.map { l in
+                    "<tr><td><a href=\"\(base)/ogc/collections/\(l.id)?f=html\">\(HTMLPage.escape(l.id))</a></td><td>\(HTMLPage.escape(l.title))</td><td>\(l.featureCount)</td></tr>"
+                }
+                return HTMLPage.response(title: "Collections", body: "<table><tr><th>id</th><th>title</th><th>features</th></tr>\(rows.joined())</table>")
+            }
+            return Responses.json(.object([
+                ("links", .array([link("self", "\(base)/ogc/collections", "application/json"),
+                                  link("alternate", "\(base)/ogc/collections?f=html", "text/html")])),
+                ("collections", .array(layers.map { collection($0, base: base) })),
+                ("crs", .array(Self.crsList.map { .string($0.uri) })),
+            ]))
+        }
+        router.get("/ogc/collections/:id") { request, context -> Response in
+            let layer = try vectorLayer(context)
+            let base = request.baseURL
+            if OGCFormat(request) == .html {
+                let fields = layer.attributes.map { "<tr><td>\(HTMLPage.escape($0.name))</td><td>\(HTMLPage.escape($0.displayName))</td><td>\($0.type.rawValue)</td></tr>" }
+                return HTMLPage.response(title: layer.title, body: """
+                    <p>\(layer.featureCount) features · \(layer.geometryType?.name ?? "") · \(layer.storageCRS.identifier) · <a href="\(base)/ogc/collections/\(layer.id)/items?f=html">items</a></p>
+                    <table><tr><th>property</th><th>title</th><th>type</th></tr>\(fields.joined())</table>
+                    """)
+            }
+            return Responses.json(collection(layer, base: base))
+        }
+        router.get("/ogc/collections/:id/queryables") { request, context -> Response in
+            let layer = try vectorLayer(context)
+            return Responses.json(Self.queryables(layer, base: request.baseURL), headers: [.contentType: "application/schema+json"])
+        }
+        router.get("/ogc/collections/:id/items") { request, context in try await items(request, context) }
+        router.get("/ogc/collections/:id/items/:fid") { request, context in try item(request, context) }
+        router.post("/ogc/collections/:id/items") { request, context in try await create(request, context) }
+        router.put("/ogc/collections/:id/items/:fid") { request, context in try await edit(request, context, patch: false) }
+        router.patch("/ogc/collections/:id/items/:fid") { request, context in try await edit(request, context, patch: true) }
+        router.delete("/ogc/collections/:id/items/:fid") { request, context -> Response in
+            let layer = try vectorLayer(context)
+            let fid = try featureID(context)
+            let store = services.store, ifMatch = request.headers[.ifMatch], principal = context.principal
+            try await Blocking.run { try store.deleteFeature(fid, in: layer.id, ifMatch: ifMatch, for: principal) }
+            try services.watcher.refresh()
+            return Response(status: .noContent)
+        }
+    }
+
+    // MARK: landing and collections
+
+    func landing(_ request: Request, _ context: AppRequestContext) throws -> Response {
+        let base = request.baseURL
+        if OGCFormat(request) == .html {
+            return HTMLPage.response(title: "OneMap 一张图 — OGC API", body: """
+                <ul><li><a href="\(base)/ogc/collections?f=html">Collections</a></li>
+                <li><a href="\(base)/ogc/conformance?f=html">Conformance</a></li>
+                <li><a href="\(base)/ogc/api">OpenAPI document</a></li>
+                <li><a href="\(base)/ogc/tileMatrixSets">Tile matrix sets</a></li></ul>
+                """)
+        }
+        return Responses.json(.object([
+            ("title", .string("OneMap 一张图")),
+            ("description", .string("The city's base layers and thematic overlays: features (OGC API – Features) and map tiles (OGC API – Tiles).")),
+            ("links", .array([
+                link("self", "\(base)/ogc", "application/json"),
+                link("alternate", "\(base)/ogc?f=html", "text/html"),
+                link("service-desc", "\(base)/ogc/api", "application/vnd.oai.openapi+json;version=3.0"),
+                link("conformance", "\(base)/ogc/conformance", "application/json"),
+                link("data", "\(base)/ogc/collections", "application/json"),
+                link("http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes", "\(base)/ogc/tileMatrixSets", "application/json"),
+            ])),
+        ]))
+    }
+
+    /// The vector layers the caller may see.
+    func collections(_ principal: Principal) -> [Layer] {
+        ((try? services.store.layers(for: principal)) ?? []).filter { $0.kind == .vector }
+    }
+
+    func vectorLayer(_ context: AppRequestContext) throws -> Layer {
+        let id = context.parameters.get("id") ?? ""
+        let layer = try services.store.layer(id, for: context.principal)
+        guard layer.kind == .vector else { throw APIError.notFound("no feature collection '\(id)' ('\(id)' is a \(layer.kind.rawValue) layer, served as tiles)") }
+        return layer
+    }
+
+    func featureID(_ context: AppRequestContext) throws -> Int64 {
+        let text = context.parameters.get("fid") ?? ""
+        guard let fid = Int64(text) else { throw APIError.notFound("no feature '\(text)' (feature ids are integers)") }
+        return fid
+    }
+
+    func collection(_ layer: Layer, base: String) -> JSONValue {
+        var fields: [(String, JSONValue)] = [("id", .string(layer.id)), ("title", .string(layer.title))]
+        if let d = layer.description { fields.append(("description", .string(d))) }
+        fields.append(("itemType", .string("feature")))
+        if let e = layer.extent, let lonLat = try? CoordinateTransform(from: layer.storageCRS, to: .crs84).apply(e) {
+            fields.append(("extent", .object([("spatial", .object([
+                ("bbox", .array([.numbers([lonLat.minX, lonLat.minY, lonLat.maxX, lonLat.maxY])])),
+                ("crs", .string(CRS.crs84.uri)),
+            ]))])))
+        }
+        var crs = Self.crsList
+        if !crs.contains(layer.storageCRS) { crs.append(layer.storageCRS) }
+        fields.append(("crs", .array(crs.map { .string($0.uri) })))
+        fields.append(("storageCrs", .string(layer.storageCRS.uri)))
+        fields.append(("links", .array([
+            link("self", "\(base)/ogc/collections/\(layer.id)", "application/json"),
+            link("alternate", "\(base)/ogc/collections/\(layer.id)?f=html", "text/html"),
+            link("items", "\(base)/ogc/collections/\(layer.id)/items", "application/geo+json"),
+            link("items", "\(base)/ogc/collections/\(layer.id)/items?f=html", "text/html"),
+            link("http://www.opengis.net/def/rel/ogc/1.0/queryables", "\(base)/ogc/collections/\(layer.id)/queryables", "application/schema+json"),
+        ])))
+        fields.append(("onemap:geometryType", .string(layer.geometryType?.name ?? "")))
+        fields.append(("onemap:featureCount", .number(Double(layer.featureCount))))
+        fields.append(("onemap:group", .string(layer.group)))
+        return .object(fields)
+    }
+
+    /// Queryables as JSON Schema (2020-12): one property per attribute, with its display name.
+    static func queryables(_ layer: Layer, base: String) -> JSONValue {
+        var properties: [(String, JSONValue)] = [("geometry", .object([("$ref", .string(geometrySchema(layer.geometryType)))]))]
+        for a in layer.attributes {
+            var p: [(String, JSONValue)] = [("title", .string(a.displayName))]
+            switch a.type {
+            case .integer: p.append(("type", .string("integer")))
+            case .real: p.append(("type", .string("number")))
+            case .text: p.append(("type", .string("string")))
+            case .date:
+                p.append(("type", .string("string")))
+                p.append(("format", .string("date")))
+            }
+            if let codes = a.codes { p.append(("enum", .array(codes.keys.sorted().map { .string($0) }))) }
+            properties.append((a.name, .object(p)))
+        }
+        return .object([
+            ("$schema", .string("https://json-schema.org/draft/2020-12/schema")),
+            ("$id", .string("\(base)/ogc/collections/\(layer.id)/queryables")),
+            ("type", .string("object")), ("title", .string(layer.title)),
+            ("properties", .object(properties)),
+            ("required", .array(layer.attributes.filter(\.required).map { .string($0.name) })),
+            ("additionalProperties", .bool(false)),
+        ])
+    }
+
+    static func geometrySchema(_ type: GeometryType?) -> String {
+        "https://geojson.org/schema/\(type?.name ?? "Geometry").json"
+    }
+
+    // MARK: items
+
+    func items(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let layer = try vectorLayer(context)
+        let parameters = try ItemsParameters(request, layer: layer)
+        let base = request.baseURL
+        let path = "\(base)/ogc/collections/\(layer.id)/items"
+        if parameters.format == .html {
+            return try await itemsHTML(layer, parameters, context)
+        }
+        let query = parameters.query
+        let links: @Sendable (FeatureQueryResult) -> String = { result in
+            var list: [JSONValue] = [
+                link("self", path + parameters.queryString(offset: query.offset), "application/geo+json"),
+                link("alternate", path + parameters.queryString(offset: query.offset, format: "html"), "text/html"),
+                link("collection", "\(base)/ogc/collections/\(layer.id)", "application/json"),
+            ]
+            if query.offset + result.returned < result.matched {
+                list.append(link("next", path + parameters.queryString(offset: query.offset + query.limit), "application/geo+json"))
+            }
+            if query.offset > 0 {
+                list.append(link("prev", path + parameters.queryString(offset: max(0, query.offset - query.limit)), "application/geo+json"))
+            }
+            var out = "\"numberMatched\":\(result.matched),\"numberReturned\":\(result.returned),\"timeStamp\":"
+            JSONValue.quote(ISO8601DateFormatter().string(from: Date()), into: &out)
+            out += ",\"links\":" + JSONValue.array(list).text
+            return out
+        }
+        let stream = try services.features.collection(layer: layer.id, query, output: parameters.output, for: context.principal, trailer: links)
+        let headers: HTTPFields = [
+            .contentType: "application/geo+json",
+            HTTPField.Name("Content-Crs")!: "<\(parameters.output.crs.uri)>",
+        ]
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            for try await chunk in stream { try await writer.write(chunk) }
+            try await writer.finish(nil)
+        })
+    }
+
+    func itemsHTML(_ layer: Layer, _ parameters: ItemsParameters, _ context: AppRequestContext) async throws -> Response {
+        var query = parameters.query
+        query.includeGeometry = false
+        let collected = RowCollector()
+        let result = try await services.store.queryFeatures(layer: layer.id, query, for: context.principal) { row in
+            collected.add(row.id, row.values)
+        }
+        let names = result.properties
+        let header = "<tr><th>id</th>" + names.map { n in "<th>\(HTMLPage.escape(layer.attribute(n)?.displayName ?? n))</th>" }.joined() + "</tr>"
+        let rows = collected.rows.map { id, values in
+            "<tr><td><a href=\"items/\(id)?f=html\">\(id)</a></td>" + values.map { "<td>\(HTMLPage.escape($0.description))</td>" }.joined() + "</tr>"
+        }
+        var nav = "<p>\(result.returned) of \(result.matched) features"
+        if query.offset + result.returned < result.matched {
+            nav += " · <a href=\"items\(parameters.queryString(offset: query.offset + query.limit, format: "html"))\">next</a>"
+        }
+        nav += "</p>"
+        return HTMLPage.response(title: layer.title, body: nav + "<table>" + header + rows.joined() + "</table>")
+    }
+
+    func item(_ request: Request, _ context: AppRequestContext) throws -> Response {
+        let layer = try vectorLayer(context)
+        let fid = try featureID(context)
+        let output = try ItemsParameters.outputCRS(FormQuery(request)["crs"], layer: layer)
+        let feature = try services.store.feature(fid, in: layer.id, for: context.principal)
+        if OGCFormat(request) == .html {
+            let rows = zip(layer.attributes, feature.values).map { a, v in
+                "<tr><th>\(HTMLPage.escape(a.displayName))</th><td>\(HTMLPage.escape(a.codes?[v.description].map { "\(v) \($0)" } ?? v.description))</td></tr>"
+            }
+            return HTMLPage.response(title: "\(layer.title) \(fid)", body: "<table>\(rows.joined())</table>")
+        }
+        let base = request.baseURL
+        let links = JSONValue.array([
+            link("self", "\(base)/ogc/collections/\(layer.id)/items/\(fid)", "application/geo+json"),
+            link("alternate", "\(base)/ogc/collections/\(layer.id)/items/\(fid)?f=html", "text/html"),
+            link("collection", "\(base)/ogc/collections/\(layer.id)", "application/json"),
+        ])
+        let body = try services.features.feature(feature, layer: layer, output: output, extra: "\"links\":" + links.text)
+        return Responses.bytes(body, contentType: "application/geo+json", headers: [
+            .eTag: Store.etag(feature), HTTPField.Name("Content-Crs")!: "<\(output.crs.uri)>",
+        ])
+    }
+
+    // MARK: transactions
+
+    func create(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let layer = try vectorLayer(context)
+        let input = try await FeatureBody.read(request, patch: false)
+        let store = services.store, principal = context.principal
+        let result = try await Blocking.run { try store.createFeature(in: layer.id, input, for: principal) }
+        try services.watcher.refresh()
+        let location = "\(request.baseURL)/ogc/collections/\(layer.id)/items/\(result.feature.id)"
+        return try editResponse(result, status: .created, extra: [.location: location])
+    }
+
+    func edit(_ request: Request, _ context: AppRequestContext, patch: Bool) async throws -> Response {
+        let layer = try vectorLayer(context)
+        let fid = try featureID(context)
+        let input = try await FeatureBody.read(request, patch: patch)
+        let ifMatch = request.headers[.ifMatch]
+        let store = services.store, principal = context.principal
+        let result = try await Blocking.run {
+            patch ? try store.updateFeature(fid, in: layer.id, input, ifMatch: ifMatch, for: principal)
+                : try store.replaceFeature(fid, in: layer.id, input, ifMatch: ifMatch, for: principal)
+        }
+        try services.watcher.refresh()
+        return try editResponse(result, status: .ok, extra: [:])
+    }
+
+    func editResponse(_ result: EditResult, status: HTTPResponse.Status, extra: HTTPFields) throws -> Response {
+        var headers = extra
+        headers[.contentType] = "application/geo+json"
+        headers[.eTag] = result.etag
+        if let repaired = result.repaired {
+            headers[HTTPField.Name("OneMap-Geometry-Repaired")!] = String(repaired.unicodeScalars.filter(\.isASCII).map(Character.init).prefix(200))
+        }
+        let body = try services.features.feature(result.feature, layer: result.layer, output: .crs84, extra: nil)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}
+
+/// Rows gathered for an HTML page, from the store's reader thread.
+final class RowCollector: @unchecked Sendable {
+    private(set) var rows: [(Int64, [FeatureValue])] = []
+    func add(_ id: Int64, _ values: [FeatureValue]) { rows.append((id, values)) }
+}
+
+/// `{"rel": …, "href": …, "type": …}`.
+func link(_ rel: String, _ href: String, _ type: String) -> JSONValue {
+    .object([("rel", .string(rel)), ("href", .string(href)), ("type", .string(type))])
+}
+
+/// JSON or HTML, from `f` or else the Accept header (browsers ask for HTML).
+enum OGCFormat {
+    case json, html
+
+    init(_ request: Request) {
+        if let f = request.uri.queryParameters["f"] {
+            self = f.lowercased() == "html" ? .html : .json
+        } else if let accept = request.headers[.accept], accept.contains("text/html") {
+            self = .html
+        } else {
+            self = .json
+        }
+    }
+}
