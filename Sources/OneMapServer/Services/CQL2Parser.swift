@@ -176,17 +176,26 @@ public struct CQL2Parser {
         throw fail("unterminated string")
     }
 
+    /// A double-quoted property name; `""` inside stands for one `"`.
     private mutating func quotedIdentifier() throws(CQL2Error) -> String {
         let start = i
         i += 1
-        let from = i
-        while i < bytes.count, bytes[i] != UInt8(ascii: "\"") { i += 1 }
-        guard i < bytes.count else {
-            i = start
-            throw fail("unterminated quoted property name")
+        var out: [UInt8] = []
+        while i < bytes.count {
+            if bytes[i] == UInt8(ascii: "\"") {
+                if i + 1 < bytes.count && bytes[i + 1] == UInt8(ascii: "\"") {
+                    out.append(bytes[i])
+                    i += 2
+                    continue
+                }
+                i += 1
+                return String(decoding: out, as: UTF8.self)
+            }
+            out.append(bytes[i])
+            i += 1
         }
-        defer { i += 1 }
-        return String(decoding: bytes[from..<i], as: UTF8.self)
+        i = start
+        throw fail("unterminated quoted property name")
     }
 
     private mutating func number() throws(CQL2Error) -> FeatureValue {

@@ -15,7 +15,7 @@ extension Request {
 enum Responses {
     static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
         var fields = headers
-        fields[.contentType] = "application/json; charset=utf-8"
+        if fields[.contentType] == nil { fields[.contentType] = "application/json; charset=utf-8" }
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(string: value.text)))
     }
 

@@ -7,6 +7,8 @@ struct SourceField {
     var name: String
     var type: AttributeType
     var index: Int32
+    /// For date fields: whether the source holds a date, a date-time or a time of day.
+    var temporal: OGRFieldType? = nil
 }
 
 /// One feature as read from the source, before any conversion.
@@ -103,7 +105,7 @@ final class OGRVectorReader {
             case OFTDate, OFTDateTime, OFTTime: type = .date
             default: type = .text
             }
-            fields.append(SourceField(name: name, type: type, index: i))
+            fields.append(SourceField(name: name, type: type, index: i, temporal: type == .date ? OGR_Fld_GetType(def) : nil))
         }
         self.fields = fields
         declaredType = Self.geometryType(OGR_L_GetGeomType(chosen))
@@ -168,6 +170,8 @@ final class OGRVectorReader {
             switch field.type {
             case .integer: out.values.append(.integer(OGR_F_GetFieldAsInteger64(feature, field.index)))
             case .real: out.values.append(.real(OGR_F_GetFieldAsDouble(feature, field.index)))
+            case .date where field.temporal != nil:
+                out.values.append(.text(Self.iso8601(feature, field)))
             case .text, .date:
                 guard let raw = OGR_F_GetFieldAsString(feature, field.index) else {
                     out.values.append(.null)
@@ -177,6 +181,25 @@ final class OGRVectorReader {
             }
         }
         return true
+    }
+
+    /// A date field as ISO 8601 text ("2024-05-15", "2024-05-15T08:30:00+08:00"), not OGR's
+    /// "2024/05/15" string form, so dates compare and sort as text.
+    private static func iso8601(_ feature: OGRFeatureH, _ field: SourceField) -> String {
+        var y: Int32 = 0, m: Int32 = 0, d: Int32 = 0, h: Int32 = 0, mi: Int32 = 0, tz: Int32 = 0
+        var sec: Float = 0
+        _ = OGR_F_GetFieldAsDateTimeEx(feature, field.index, &y, &m, &d, &h, &mi, &sec, &tz)
+        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : String(n) }
+        let date = "\(String(format: "%04d", y))-\(two(m))-\(two(d))"
+        let seconds = sec == sec.rounded() ? two(Int32(sec)) : String(format: "%06.3f", sec)
+        let time = "\(two(h)):\(two(mi)):\(seconds)"
+        // OGR's TZFlag: 0 unknown, 1 local, 100 UTC, 100 ± n×15 minutes.
+        let zone = tz == 100 ? "Z" : tz > 1 ? "\(tz >= 100 ? "+" : "-")\(two(abs(tz - 100) / 4)):\(two(abs(tz - 100) % 4 * 15))" : ""
+        switch field.temporal {
+        case OFTDate: return date
+        case OFTTime: return time
+        default: return "\(date)T\(time)\(zone)"
+        }
     }
 
     private func text(_ raw: UnsafePointer<CChar>, field: String, fid: Int64) throws -> String {
