@@ -75,7 +75,9 @@ struct ServeCommand: AsyncParsableCommand {
         let broken = maps.filter { $0.style == nil }
         logger.info("OneMap: \(maps.count - broken.count) maps, \(services.watcher.layers.count) layers in \(options.store.store)")
         for entry in broken { logger.warning("map \(entry.id) cannot be drawn: \(entry.problems.prefix(3).joined(separator: "; "))") }
-        logger.notice("no users are configured: only public layers are served")
+        if (try? services.store.hasUsers()) != true {
+            logger.notice("no users are configured: only public layers are served (add one with `onemap user add NAME --role ROLE`)")
+        }
         let host = self.host
         try await buildApplication(services) { port in
             // On stdout, so scripts and tests can wait for it (and learn the port when --port 0).

@@ -81,6 +81,14 @@ import Testing
         b = wms.getmap(layers=["helsinki"], styles=[""], srs="EPSG:4326", bbox=box, size=(300, 256), format="image/png").read()
         out["wms_same"] = a == b
         out["wms_png"] = a[:8] == b"\x89PNG\r\n\x1a\n"
+        from owslib.ogcapi.features import Features
+        api = Features(base + "ogc")
+        out["ogc_collections"] = sorted(api.feature_collections())
+        items = api.collection_items("helsinki_points", limit=5, bbox=[24.93, 60.16, 24.96, 60.18])
+        out["ogc_items"] = [items["numberReturned"], len(items["features"]), items["numberMatched"]]
+        named = api.collection_items("helsinki_points", limit=1000, bbox=[24.93, 60.16, 24.96, 60.18], filter="name IS NOT NULL AND name LIKE 'A%'")
+        out["ogc_filtered"] = sorted({f["properties"]["name"][0] for f in named["features"]})
+        out["ogc_queryables"] = "name" in api.collection_queryables("helsinki_points")["properties"]
         print(json.dumps(out))
         """#
 
@@ -104,6 +112,12 @@ import Testing
         #expect(json["wms_layers"] as? [String] == ["helsinki"])
         #expect(Set(json["wms_crs"] as? [String] ?? []).isSuperset(of: ["EPSG:4490", "EPSG:4326", "EPSG:3857", "EPSG:4527", "EPSG:4548"]))
         #expect(json["wms_same"] as? Bool == true && json["wms_png"] as? Bool == true)
+        // OWSLib's OGC API – Features client: collections, a bbox page, a CQL2 filter, queryables.
+        #expect(json["ogc_collections"] as? [String] == ["helsinki_lines", "helsinki_points", "helsinki_polygons"])
+        let items = json["ogc_items"] as? [Int] ?? []
+        #expect(items.count == 3 && items[0] == 5 && items[1] == 5 && items[2] > 5, "\(items)")
+        #expect(json["ogc_filtered"] as? [String] == ["A"])
+        #expect(json["ogc_queryables"] as? Bool == true)
 
         // GDAL's WMTS driver: the CGCS2000 set opens as a geographic raster whose finest cell is
         // 0.703125° / 2^19 (level 20), with the world's top-left corner at 180°W 90°N.
@@ -129,7 +143,23 @@ import Testing
         // And GDAL's WMS driver lists the map from the WMS capabilities.
         let wms = try CLI.run(executable: "/usr/bin/gdalinfo", ["WMS:\(server.url)wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetCapabilities"], in: work.path)
         #expect(wms.status == 0 && wms.stdout.contains("LAYERS=helsinki"), "\(wms.stdout) \(wms.stderr)")
+        // GDAL's OGC API – Features driver counts a collection and reads features with a spatial filter.
+        let oapif = try CLI.run(executable: "/usr/bin/ogrinfo", ["-ro", "-so", "OAPIF:\(server.url)ogc", "helsinki_polygons"], in: work.path)
+        #expect(oapif.status == 0 && oapif.stdout.contains("Geometry: Multi Polygon"), "\(oapif.stdout) \(oapif.stderr)")
+        let spat = try CLI.run(executable: "/usr/bin/ogr2ogr", ["-f", "GeoJSON", work.path + "/oapif.geojson", "OAPIF:\(server.url)ogc", "helsinki_points",
+                                                                "-spat", "24.94", "60.165", "24.95", "60.17"], in: work.path)
+        #expect(spat.status == 0, "\(spat.stderr)")
+        let fetched = (try? JSONValueLite.features(atPath: work.path + "/oapif.geojson")) ?? -1
+        #expect(fetched > 0, "\(fetched) features")
         #expect(server.stop() == 0)
+    }
+
+    /// Counts the features of a GeoJSON file.
+    enum JSONValueLite {
+        static func features(atPath path: String) throws -> Int {
+            let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any]
+            return (object?["features"] as? [Any])?.count ?? 0
+        }
     }
 
     @Test func seedIsResumableAndExportWritesMBTiles() throws {

@@ -6,8 +6,11 @@ public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set by `AuthMiddleware`; anonymous until then.
     public var principal: Principal = .anonymous
+    /// The client's IP address (rate limits per address); "local" when there is none (tests).
+    public let remoteAddress: String
 
     public init(source: Source) {
         coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress?.ipAddress ?? "local"
     }
 }

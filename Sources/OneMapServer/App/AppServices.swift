@@ -16,6 +16,7 @@ public final class AppServices: Sendable {
     public let features: FeatureService
     public let identify: IdentifyService
     public let authenticator: any Authenticator
+    public let limits: RateLimits
 
     public init(configuration: ServerConfiguration, authenticator: (any Authenticator)? = nil,
                 logger: Logger = Logger(label: "onemap")) throws {
@@ -29,7 +30,9 @@ public final class AppServices: Sendable {
         tiles = TileService(watcher: watcher, maps: maps, pool: pool,
                             cache: TileCache(memoryBytes: configuration.memoryCacheBytes, directory: configuration.cacheDirectory), metrics: metrics)
         features = FeatureService(store: store)
-        identify = IdentifyService(store: store, maps: maps)
-        self.authenticator = authenticator ?? NoAuthenticator()
+        identify = IdentifyService(store: store, tiles: tiles)
+        self.authenticator = authenticator ?? StoreAuthenticator(store: store)
+        limits = RateLimits(requestsPerSecond: configuration.requestsPerSecond, burst: configuration.requestBurst,
+                            failuresPerMinute: configuration.failedTokensPerMinute)
     }
 }

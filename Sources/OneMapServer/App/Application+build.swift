@@ -13,7 +13,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
                                           exposedHeaders: ["ETag", "X-OneMap-Cache"], maxAge: .seconds(3600)))
     router.add(middleware: MetricsMiddleware(metrics: services.metrics))
     router.add(middleware: ErrorMiddleware())
-    router.add(middleware: AuthMiddleware(authenticator: services.authenticator))
+    router.add(middleware: AuthMiddleware(authenticator: services.authenticator, limits: services.limits))
     HealthRoutes(services: services).register(on: router)
     MapRoutes(services: services).register(on: router)
     IdentifyRoutes(services: services).register(on: router)
@@ -33,7 +33,7 @@ public func buildApplication(_ services: AppServices, onRunning: @escaping @Send
     let tiles = services.tiles, metrics = services.metrics
     return Application(
         router: buildRouter(services),
-        server: .http1(configuration: .init(additionalChannelHandlers: [CachedTileHandler(tiles: tiles, metrics: metrics, serverName: "OneMap")])),
+        server: .http1(configuration: .init(additionalChannelHandlers: [CachedTileHandler(tiles: tiles, metrics: metrics, limits: services.limits, serverName: "OneMap")])),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "OneMap"),
         services: [StoreWatcherService(watcher: services.watcher)],
         onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? configuration.port) },

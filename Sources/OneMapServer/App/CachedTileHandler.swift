@@ -21,15 +21,17 @@ final class CachedTileHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let tiles: TileService
     private let metrics: ServerMetrics
+    private let limits: RateLimits
     private let serverName: String
     /// Requests passed on whose responses have not ended yet.
     private var withRouter = 0
     /// The answer to the request being read (sent at its end), when the fast path took it.
     private var answer: (head: HTTPResponse, body: ByteBuffer?)?
 
-    init(tiles: TileService, metrics: ServerMetrics, serverName: String) {
+    init(tiles: TileService, metrics: ServerMetrics, limits: RateLimits, serverName: String) {
         self.tiles = tiles
         self.metrics = metrics
+        self.limits = limits
         self.serverName = serverName
     }
 
@@ -37,7 +39,10 @@ final class CachedTileHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let part = unwrapInboundIn(data)
         switch part {
         case .head(let request):
-            if withRouter == 0, let answer = fastAnswer(request) {
+            // The same per-address limit as the router's: a client over it goes to the router,
+            // which answers 429.
+            if withRouter == 0, let answer = fastAnswer(request),
+               limits.requests.take("address " + (context.channel.remoteAddress?.ipAddress ?? "local")) == nil {
                 self.answer = answer
                 return
             }

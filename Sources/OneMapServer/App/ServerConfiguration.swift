@@ -20,6 +20,12 @@ public struct ServerConfiguration: Sendable {
     public var memoryCacheBytes = 64 << 20
     /// Largest WMS GetMap image edge.
     public var maxImageSize = 4096
+    /// Requests per second per token, or per address without one (a web map loads a few dozen
+    /// tiles per view, so the burst is generous).
+    public var requestsPerSecond = 200.0
+    public var requestBurst = 600.0
+    /// Invalid tokens per address per minute before further attempts get 429.
+    public var failedTokensPerMinute = 10.0
 
     public init(storePath: String, stylesDirectory: String, webDirectory: String) {
         self.storePath = storePath

@@ -8,29 +8,45 @@ public protocol Authenticator: Sendable {
     func principal(forToken token: String) throws -> Principal?
 }
 
-/// No users configured: every caller is anonymous and any token is refused.
-public struct NoAuthenticator: Authenticator {
-    public init() {}
-    public func principal(forToken token: String) throws -> Principal? { nil }
+/// Users and tokens from the store (`onemap user …`, `onemap token …`). Without users every
+/// token is refused and callers are anonymous.
+public struct StoreAuthenticator: Authenticator {
+    let store: Store
+    public init(store: Store) { self.store = store }
+    public func principal(forToken token: String) throws -> Principal? { try store.principal(forToken: token) }
 }
 
 /// Decides who is asking and puts it in the context; every route reads `context.principal`.
 /// A token comes as `Authorization: Bearer …` or, for WMTS/WMS clients that cannot set headers,
 /// a `token` query parameter. No token: anonymous (public layers only). A wrong token: 401.
+/// Then applies the rate limits: per token for callers with one, per address for the others,
+/// and a much lower one on failed tokens per address (429 with Retry-After).
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let authenticator: any Authenticator
+    let limits: RateLimits
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         context.principal = .anonymous
+        var limitKey = "address " + context.remoteAddress
         if let token = Self.token(request) {
+            if !limits.failures.allows(context.remoteAddress) {
+                throw Self.tooMany(60 / limits.failures.rate / 60, "too many invalid tokens from this address")
+            }
             guard let principal = try authenticator.principal(forToken: token) else {
+                _ = limits.failures.take(context.remoteAddress)
                 throw APIError(.unauthorized, "Unauthorized", "the token is not valid", headers: [.wwwAuthenticate: "Bearer"])
             }
             context.principal = principal
+            limitKey = "user " + principal.name
         }
+        if let wait = limits.requests.take(limitKey) { throw Self.tooMany(wait, "too many requests; slow down") }
         return try await next(request, context)
+    }
+
+    static func tooMany(_ seconds: Double, _ message: String) -> APIError {
+        APIError(.tooManyRequests, "TooManyRequests", message, headers: [.retryAfter: String(max(1, Int(seconds.rounded(.up))))])
     }
 
     static func token(_ request: Request) -> String? {

@@ -12,7 +12,7 @@ struct MapRoutes {
         router.get("/maps") { request, context -> Response in
             let base = request.baseURL
             var list: [JSONValue] = []
-            for entry in services.maps.entries {
+            for entry in services.maps.entries where entry.style.map({ services.tiles.isVisible($0, to: context.principal) }) ?? true {
                 var fields: [(String, JSONValue)] = [("id", .string(entry.id)), ("style", .string("\(base)/maps/\(entry.id)/style.json"))]
                 if let style = entry.style {
                     fields += [("name", .string(style.name)), ("status", .string("ok")), ("format", .string(style.format.rawValue))]
@@ -31,12 +31,12 @@ struct MapRoutes {
         }
 
         router.get("/maps/:map/style.json") { request, context -> Response in
-            let style = try services.maps.style(context.parameters.get("map") ?? "")
-            return Responses.json(style.json)
+            let style = try services.tiles.style(context.parameters.get("map") ?? "", for: context.principal)
+            return Responses.json(services.tiles.styleJSON(style, for: context.principal))
         }
 
         router.get("/maps/:map/:tms/tilejson.json") { request, context -> Response in
-            let style = try services.maps.style(context.parameters.get("map") ?? "")
+            let style = try services.tiles.style(context.parameters.get("map") ?? "", for: context.principal)
             guard let tms = TileMatrixSet.named(context.parameters.get("tms") ?? "") else {
                 throw RenderError.unknownTileMatrixSet(context.parameters.get("tms") ?? "")
             }

@@ -248,8 +248,9 @@ struct OGCFeaturesRoutes {
         var query = parameters.query
         query.includeGeometry = false
         let collected = RowCollector()
-        let result = try await services.store.queryFeatures(layer: layer.id, query, for: context.principal) { row in
-            collected.add(row.id, row.values)
+        let store = services.store, principal = context.principal, pageQuery = query
+        let result = try await Blocking.run {
+            try store.queryFeatures(layer: layer.id, pageQuery, for: principal) { row in collected.add(row.id, row.values) }
         }
         let names = result.properties
         let header = "<tr><th>id</th>" + names.map { n in "<th>\(HTMLPage.escape(layer.attribute(n)?.displayName ?? n))</th>" }.joined() + "</tr>"

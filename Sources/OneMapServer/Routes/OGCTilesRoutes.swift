@@ -32,7 +32,7 @@ struct OGCTilesRoutes {
             return Responses.json(Self.definition(set))
         }
         router.get("/ogc/maps/:map/tiles") { request, context -> Response in
-            let style = try services.maps.style(context.parameters.get("map") ?? "")
+            let style = try services.tiles.style(context.parameters.get("map") ?? "", for: context.principal)
             let base = request.baseURL
             return Responses.json(.object([("tilesets", .array(TileMatrixSet.builtIn.map { set in
                 .object([("title", .string("\(style.name) (\(set.id))")), ("dataType", .string("map")), ("crs", .string(set.crs.uri)),
@@ -41,7 +41,7 @@ struct OGCTilesRoutes {
             }))]))
         }
         router.get("/ogc/maps/:map/tiles/:tms") { request, context -> Response in
-            let style = try services.maps.style(context.parameters.get("map") ?? "")
+            let style = try services.tiles.style(context.parameters.get("map") ?? "", for: context.principal)
             guard let set = TileMatrixSet.named(context.parameters.get("tms") ?? "") else {
                 throw RenderError.unknownTileMatrixSet(context.parameters.get("tms") ?? "")
             }

@@ -75,10 +75,7 @@ struct WMTSRoutes {
 
     /// The maps a caller may use: loadable, with at least one layer it may see.
     static func layers(_ services: AppServices, _ principal: Principal) -> [Style] {
-        let layers = services.watcher.layers
-        return services.maps.entries.compactMap(\.style).filter { style in
-            style.storeLayers.contains { layers[$0].map { AccessPolicy.canRead(principal, $0) } ?? false }
-        }
+        services.tiles.styles(for: principal).filter { !$0.storeLayers.isEmpty }
     }
 
     func capabilities(_ request: Request, _ context: AppRequestContext) -> Response {

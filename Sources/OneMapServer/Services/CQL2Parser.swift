@@ -78,7 +78,11 @@ public struct CQL2Parser {
         let negated = acceptKeyword("NOT")
         if acceptKeyword("LIKE") {
             skipSpace()
-            guard case .value(.text(let pattern)) = try scalar() else { throw fail("LIKE needs a string pattern") }
+            let patternStart = i
+            guard case .value(.text(let pattern)) = try scalar() else {
+                i = patternStart
+                throw fail("LIKE needs a string pattern")
+            }
             return negate(.like(left, pattern: pattern), negated)
         }
         if acceptKeyword("BETWEEN") {

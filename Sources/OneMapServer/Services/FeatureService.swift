@@ -67,8 +67,8 @@ public struct FeatureService: Sendable {
             do {
                 let writer = ChunkWriter(continuation: continuation, properties: names, geometry: try GeometryOutput(from: storage, to: output))
                 writer.append(#"{"type":"FeatureCollection","features":["#)
-                let result = try await store.queryFeatures(layer: layer, query, for: principal) { row in
-                    try writer.feature(row)
+                let result = try await Blocking.run {
+                    try store.queryFeatures(layer: layer, query, for: principal) { row in try writer.feature(row) }
                 }
                 writer.append("],")
                 writer.append(trailer(result))

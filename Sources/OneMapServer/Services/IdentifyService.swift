@@ -17,13 +17,13 @@ public struct IdentifiedFeature: Sendable {
 /// WMS GetFeatureInfo answer from it.
 public struct IdentifyService: Sendable {
     let store: Store
-    let maps: MapCatalog
+    let tiles: TileService
     /// The click tolerance for lines and points, in pixels of a 256-pixel Web Mercator tile.
     public var tolerancePixels = 6.0
 
-    public init(store: Store, maps: MapCatalog) {
+    public init(store: Store, tiles: TileService) {
         self.store = store
-        self.maps = maps
+        self.tiles = tiles
     }
 
     /// - Parameters:
@@ -31,7 +31,7 @@ public struct IdentifyService: Sendable {
     ///   - limit: at most this many features in all.
     /// - Throws: `RenderError.unknownMap`; store errors.
     public func identify(map: String, at point: Coordinate, zoom: Double, limit: Int = 50, for principal: Principal) throws -> [IdentifiedFeature] {
-        let style = try maps.style(map)
+        let style = try tiles.style(map, for: principal)
         let metresPerPixel = 2 * Double.pi * WebMercator.radius * cos(point.y * .pi / 180) / (256 * pow(2, zoom))
         let tolerance = tolerancePixels * metresPerPixel
         // Store layers in drawing order, top-most first, each with the style layers drawing it now.

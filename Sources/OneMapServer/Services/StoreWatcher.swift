@@ -83,6 +83,8 @@ public final class StoreWatcher: Sendable {
         while !Task.isCancelled {
             try? await Task.sleep(for: interval)
             do { try refresh() } catch { logger.warning("store refresh failed: \(error)") }
+            do { try store.flushReadLog() } catch { logger.warning("audit log write failed: \(error)") }
         }
+        try? store.flushReadLog()
     }
 }

@@ -39,11 +39,53 @@ public final class TileService: Sendable {
         return style.storeLayers.filter { layers[$0].map { AccessPolicy.canRead(principal, $0) } ?? false }
     }
 
+    /// The map as `principal` may use it — the one check every map path asks (tiles, TileJSON,
+    /// style, WMTS, WMS, OGC tiles, identify). A map that draws store layers of which the caller
+    /// may see none answers as if it did not exist; otherwise it is drawn with the visible ones.
+    /// - Throws: `RenderError.unknownMap` (or `.invalidStyle` for a broken map).
+    public func style(_ map: String, for principal: Principal) throws -> Style {
+        let style = try maps.style(map)
+        guard isVisible(style, to: principal) else { throw RenderError.unknownMap(map) }
+        return style
+    }
+
+    /// Whether `principal` may use the map at all.
+    public func isVisible(_ style: Style, to principal: Principal) -> Bool {
+        style.storeLayers.isEmpty || !visibleLayers(style, for: principal).isEmpty
+    }
+
+    /// The maps `principal` may use, by id.
+    public func styles(for principal: Principal) -> [Style] {
+        maps.entries.compactMap(\.style).filter { isVisible($0, to: principal) }
+    }
+
+    /// The style document as `principal` may see it: layers drawing hidden store layers, and
+    /// sources of hidden rasters, are left out, so their names are not disclosed either.
+    public func styleJSON(_ style: Style, for principal: Principal) -> JSONValue {
+        let visible = Set(visibleLayers(style, for: principal))
+        guard visible.count < style.storeLayers.count, case .object(let members) = style.json else { return style.json }
+        let hiddenSources = Set(style.sources.compactMap { name, source in source.layer.map { visible.contains($0) ? nil : name } ?? nil })
+        return .object(members.map { key, value in
+            switch (key, value) {
+            case ("layers", .array(let layers)):
+                return (key, .array(layers.filter { layer in
+                    if let s = layer["source-layer"]?.string, !visible.contains(s) { return false }
+                    if let s = layer["source"]?.string, hiddenSources.contains(s) { return false }
+                    return true
+                }))
+            case ("sources", .object(let sources)):
+                return (key, .object(sources.filter { !hiddenSources.contains($0.0) }))
+            default:
+                return (key, value)
+            }
+        })
+    }
+
     /// The tile if the memory cache holds it and nothing changed since (no stamp to compute, no
     /// disk, no await): the pipeline's fast path. Anything else, errors included, returns nil and
     /// the request takes the full route.
     func memoryTile(map: String, tms tmsID: String, tile: TileID, scale: Int, principal: Principal) -> TileResult? {
-        guard let style = try? maps.style(map), let tms = TileMatrixSet.named(tmsID), tms.contains(zoom: tile.z), tms.contains(tile) else { return nil }
+        guard let style = try? self.style(map, for: principal), let tms = TileMatrixSet.named(tmsID), tms.contains(zoom: tile.z), tms.contains(tile) else { return nil }
         let key = TileCache.Key(map: map, tms: tms.id, z: tile.z, x: tile.x, y: tile.y, scale: scale,
                                 visibility: visibleLayers(style, for: principal).joined(separator: ","))
         guard let e = cache.memoryEntry(key), e.sequence == watcher.sequence else { return nil }
@@ -55,7 +97,7 @@ public final class TileService: Sendable {
     /// - Throws: `RenderError.unknownMap`/`.invalidStyle`/`.unknownTileMatrixSet`/`.tileOutOfRange`,
     ///   `RenderPool.Failure` when overloaded.
     public func tile(map: String, tms tmsID: String, tile: TileID, scale: Int, principal: Principal) async throws -> TileResult {
-        let style = try maps.style(map)
+        let style = try self.style(map, for: principal)
         guard let tms = TileMatrixSet.named(tmsID) else { throw RenderError.unknownTileMatrixSet(tmsID) }
         guard tms.contains(zoom: tile.z) else {
             throw RenderError.tileOutOfRange("zoom \(tile.z) is outside \(tms.id) (\(tms.minZoom)–\(tms.maxZoom))")

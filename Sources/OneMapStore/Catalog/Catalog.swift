@@ -46,13 +46,16 @@ extension Store {
             .sorted { ($0.group, $0.id) < ($1.group, $1.id) }
     }
 
-    /// One layer, if `principal` may see it.
+    /// One layer, if `principal` may see it. Every path to a layer's data (tiles, features,
+    /// identify, elevation) comes through here, so this is also where reads of confidential
+    /// layers are noted for the audit log (the local operator, `.system`, excepted).
     /// - Throws: `StoreError.layerNotFound` when it does not exist or is not visible to `principal`
     ///   (the two answers are the same on purpose).
     public func layer(_ id: String, for principal: Principal) throws -> Layer {
         guard let layer = try allLayers()[id], AccessPolicy.canRead(principal, layer) else {
             throw StoreError.layerNotFound(id)
         }
+        if layer.access == .confidential && principal != .system { readLog.note(principal, layer) }
         return layer
     }
 

@@ -111,27 +111,18 @@ struct PreparedQuery {
 }
 
 extension Store {
-    /// Runs a feature query on a reader connection, off the caller's thread, calling `body` for
-    /// each feature in order (the geometry blob is valid only during the call).
-    /// - Throws: `StoreError.layerNotFound` when `principal` may not see the layer;
-    ///   `StoreError.invalidArgument` for unknown properties or a bad bbox, before any row.
-    public func queryFeatures(layer id: String, _ query: FeatureQuery, for principal: Principal,
-                              _ body: @escaping @Sendable (ScannedFeature) throws -> Void) async throws -> FeatureQueryResult {
-        let prepared = try PreparedQuery(query, layer: try layer(id, for: principal))
-        do {
-            return try await pool.read { db in try prepared.run(db, body) }
-        } catch {
-            throw StoreError.wrap(error)
-        }
-    }
-
     /// Checks a query against the layer without running it (so an HTTP response can start only
     /// once the request is known to be good).
     public func validate(layer id: String, _ query: FeatureQuery, for principal: Principal) throws {
         _ = try PreparedQuery(query, layer: try layer(id, for: principal))
     }
 
-    /// The same query, run synchronously on the calling thread.
+    /// Runs a feature query, calling `body` for each feature in order (the geometry blob is
+    /// valid only during the call). Synchronous, like every store read: servers call it from a
+    /// blocking thread pool, never from an event loop (GRDB's async reads resume on the global
+    /// executor, which is the event loops here, so mixing the two can starve the reader pool).
+    /// - Throws: `StoreError.layerNotFound` when `principal` may not see the layer;
+    ///   `StoreError.invalidArgument` for unknown properties or a bad bbox, before any row.
     public func queryFeatures(layer id: String, _ query: FeatureQuery, for principal: Principal,
                               _ body: (ScannedFeature) throws -> Void) throws -> FeatureQueryResult {
         let prepared = try PreparedQuery(query, layer: try layer(id, for: principal))

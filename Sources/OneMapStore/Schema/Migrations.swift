@@ -61,6 +61,37 @@ enum Migrations {
                     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
                 """)
         }
+        m.registerMigration("v4 roles, users and tokens") { db in
+            // Roles grant an access level, optionally extra layers to read and layers to edit ("*":
+            // every layer the role can read). Tokens are kept only as SHA-256 hashes.
+            try db.execute(sql: """
+                CREATE TABLE roles (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    level TEXT NOT NULL CHECK (level IN ('public', 'internal', 'confidential')),
+                    read_layers TEXT NOT NULL DEFAULT '[]',
+                    write_layers TEXT NOT NULL DEFAULT '[]',
+                    description TEXT
+                );
+                INSERT INTO roles VALUES
+                    ('viewer', 'internal', '[]', '[]', 'reads public and internal layers'),
+                    ('analyst', 'confidential', '[]', '[]', 'reads every layer, confidential ones too'),
+                    ('editor', 'internal', '[]', '["*"]', 'reads and edits public and internal layers'),
+                    ('admin', 'confidential', '[]', '["*"]', 'reads and edits every layer');
+                CREATE TABLE users (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    roles TEXT NOT NULL,
+                    created_at TEXT NOT NULL
+                );
+                CREATE TABLE tokens (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    user_name TEXT NOT NULL REFERENCES users(name),
+                    hash TEXT NOT NULL UNIQUE,
+                    created_at TEXT NOT NULL,
+                    revoked_at TEXT,
+                    note TEXT
+                );
+                """)
+        }
         return m
     }
 

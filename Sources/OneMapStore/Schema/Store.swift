@@ -12,6 +12,8 @@ public final class Store: Sendable {
     public let path: String
     let pool: DatabasePool
     let catalogCache = CatalogCache()
+    /// Reads of confidential layers waiting to be written to the audit log.
+    let readLog = ReadLog()
     /// Decoded DEM/DOM tiles, shared by every reader.
     public let rasterCache = RasterTileCache(capacityBytes: 48 << 20)
 

@@ -1,0 +1,64 @@
+import Foundation
+import Synchronization
+
+/// Token buckets per key (a token's id or a client address): `rate` requests a second on
+/// average, bursts up to `burst`. Over the limit a request gets the time to wait instead.
+public final class RateLimiter: Sendable {
+    private struct Bucket {
+        var tokens: Double
+        var updated: ContinuousClock.Instant
+    }
+
+    public let rate: Double
+    public let burst: Double
+    private let buckets = Mutex([String: Bucket]())
+
+    /// - Parameters:
+    ///   - rate: requests per second, sustained.
+    ///   - burst: requests allowed at once.
+    public init(rate: Double, burst: Double) {
+        self.rate = rate
+        self.burst = burst
+    }
+
+    /// Takes one request from `key`'s bucket: nil when allowed, else the seconds to wait.
+    public func take(_ key: String, now: ContinuousClock.Instant = .now) -> Double? {
+        buckets.withLock { buckets in
+            var b = buckets[key] ?? Bucket(tokens: burst, updated: now)
+            let elapsed = Double((now - b.updated).components.seconds) + Double((now - b.updated).components.attoseconds) * 1e-18
+            b.tokens = min(burst, b.tokens + elapsed * rate)
+            b.updated = now
+            defer {
+                buckets[key] = b
+                // Forget clients that have been quiet long enough to refill (bounded memory).
+                if buckets.count > 50_000 { buckets = buckets.filter { $0.value.tokens < burst } }
+            }
+            if b.tokens >= 1 {
+                b.tokens -= 1
+                return nil
+            }
+            return (1 - b.tokens) / rate
+        }
+    }
+
+    /// Whether `key` could make a request now, without taking one.
+    public func allows(_ key: String, now: ContinuousClock.Instant = .now) -> Bool {
+        buckets.withLock { buckets in
+            guard let b = buckets[key] else { return true }
+            let elapsed = Double((now - b.updated).components.seconds)
+            return b.tokens + elapsed * rate >= 1
+        }
+    }
+}
+
+/// The server's limits: requests per client address and per token, and failed token attempts
+/// per address (guessing tokens gets 429 long before it could succeed).
+public struct RateLimits: Sendable {
+    public let requests: RateLimiter
+    public let failures: RateLimiter
+
+    public init(requestsPerSecond: Double, burst: Double, failuresPerMinute: Double) {
+        requests = RateLimiter(rate: requestsPerSecond, burst: burst)
+        failures = RateLimiter(rate: failuresPerMinute / 60, burst: failuresPerMinute)
+    }
+}
