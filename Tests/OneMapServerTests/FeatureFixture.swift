@@ -37,7 +37,12 @@ final class FeatureFixture: @unchecked Sendable {
         return (id, landuse, 5000 + Double(id) * 10.5, id % 4 == 0 ? nil : id % 7, "地块\(id)号", "2024-0\(1 + id % 9)-15")
     }
 
-    init() throws {
+    /// Tokens of the store's users (when made with `users: true`): viewer, analyst, editor.
+    private(set) var tokens: [String: String] = [:]
+
+    /// - Parameters:
+    ///   - users: use the store's users and tokens (viewer, analyst, editor) instead of the test tokens.
+    init(users: Bool = false, configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
         let fm = FileManager.default
         let directory = self.directory
         for sub in ["Layers", "Styles", "data"] { try fm.createDirectory(atPath: "\(directory)/\(sub)", withIntermediateDirectories: true) }
@@ -61,12 +66,19 @@ final class FeatureFixture: @unchecked Sendable {
         }
         try #"{"type":"FeatureCollection","features":[\#(wells.joined(separator: ","))]}"#.write(toFile: "\(directory)/data/wells.geojson", atomically: true, encoding: .utf8)
         let store = try Store(path: directory + "/s.sqlite")
-        for id in ["parcels", "wells", "secret_sites"] {
-            _ = try store.importLayer(ImportRequest(source: "\(directory)/data/\(id == "secret_sites" ? "wells" : id).geojson", layerID: id,
+        for id in ["parcels", "wells", "secret_sites", "draft_sites"] {
+            _ = try store.importLayer(ImportRequest(source: "\(directory)/data/\(id.hasSuffix("_sites") ? "wells" : id).geojson", layerID: id,
                                                     layersDirectory: "\(directory)/Layers"))
         }
-        let configuration = ServerConfiguration(storePath: directory + "/s.sqlite", stylesDirectory: directory + "/Styles", webDirectory: Repo.path("Web"))
-        services = try AppServices(configuration: configuration, authenticator: TestAuthenticator())
+        if users {
+            for (name, role) in [("vera", "viewer"), ("ana", "analyst"), ("ed", "editor")] {
+                try store.saveUser(name, roles: [role])
+                tokens[role] = try store.createToken(for: name).token
+            }
+        }
+        var configuration = ServerConfiguration(storePath: directory + "/s.sqlite", stylesDirectory: directory + "/Styles", webDirectory: Repo.path("Web"))
+        configure(&configuration)
+        services = try AppServices(configuration: configuration, authenticator: users ? nil : TestAuthenticator())
     }
 
     deinit {
@@ -101,6 +113,11 @@ final class FeatureFixture: @unchecked Sendable {
              "access": "confidential", "source": "test points", "synthetic": true,
              "attributes": [{"name": "name", "type": "text", "title": "名称"}, {"name": "status", "type": "text", "title": "状态"}]}
             """),
+        ("draft_sites", """
+            {"id": "draft_sites", "title": "规划草案点位", "group": "planning", "kind": "vector", "geometryType": "Point", "storageCrs": "EPSG:4490",
+             "access": "internal", "source": "test points", "synthetic": true,
+             "attributes": [{"name": "name", "type": "text", "title": "名称"}, {"name": "status", "type": "text", "title": "状态"}]}
+            """),
     ]
 
     static let style = """
@@ -109,7 +126,8 @@ final class FeatureFixture: @unchecked Sendable {
          "layers": [
            {"id": "bg", "type": "background", "paint": {"background-color": "#ffffff"}},
            {"id": "parcels", "type": "fill", "source": "onemap", "source-layer": "parcels", "paint": {"fill-color": "#e0c080"}},
-           {"id": "secret", "type": "circle", "source": "onemap", "source-layer": "secret_sites", "paint": {"circle-radius": 4}},
+           {"id": "draft", "type": "circle", "source": "onemap", "source-layer": "draft_sites", "paint": {"circle-radius": 14, "circle-color": "#00ff00"}},
+           {"id": "secret", "type": "circle", "source": "onemap", "source-layer": "secret_sites", "paint": {"circle-radius": 9, "circle-color": "#ff0000"}},
            {"id": "wells", "type": "circle", "source": "onemap", "source-layer": "wells", "minzoom": 14,
             "filter": ["!=", ["get", "status"], "closed"], "paint": {"circle-radius": 5, "circle-color": "#0060ff"}}]}
         """

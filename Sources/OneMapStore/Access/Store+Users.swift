@@ -94,13 +94,12 @@ extension Store {
         }
     }
 
-    /// Removes a user and revokes their tokens.
+    /// Removes a user; their tokens go with them.
     public func removeUser(_ name: String, by principal: Principal = .system) throws {
         try write { db in
             guard try Int.fetchOne(db, sql: "SELECT count(*) FROM users WHERE name = ?", arguments: [name]) == 1 else {
                 throw StoreError.invalidArgument("no user '\(name)'")
             }
-            try db.execute(sql: "UPDATE tokens SET revoked_at = ? WHERE user_name = ? AND revoked_at IS NULL", arguments: [isoNow(), name])
             try db.execute(sql: "DELETE FROM users WHERE name = ?", arguments: [name])
             try Self.appendAudit(principal: principal, action: "user.remove", layerID: nil, featureID: nil, before: nil, after: nil, detail: name, in: db)
         }

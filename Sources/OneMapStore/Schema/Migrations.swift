@@ -84,7 +84,7 @@ enum Migrations {
                 );
                 CREATE TABLE tokens (
                     id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    user_name TEXT NOT NULL REFERENCES users(name),
+                    user_name TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
                     hash TEXT NOT NULL UNIQUE,
                     created_at TEXT NOT NULL,
                     revoked_at TEXT,
