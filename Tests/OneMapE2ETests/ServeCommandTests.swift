@@ -24,12 +24,19 @@ import Testing
         let url: String
         private let output = Pipe()
 
-        init(store: String, cache: String) throws {
+        /// - Parameter log: a file for the server's log (debug level), else the log is dropped.
+        init(store: String, cache: String, log: String? = nil) throws {
             process.executableURL = URL(fileURLWithPath: CLI.binary)
             process.arguments = ["serve", "--port", "0", "--store", store, "--cache", cache, "--workers", "2"]
             process.currentDirectoryURL = CLI.repository
             process.standardOutput = output
-            process.standardError = FileHandle.nullDevice
+            if let log {
+                _ = FileManager.default.createFile(atPath: log, contents: nil)
+                process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+                process.environment = ProcessInfo.processInfo.environment.merging(["ONEMAP_LOG": "debug"]) { _, new in new }
+            } else {
+                process.standardError = FileHandle.nullDevice
+            }
             try process.run()
             // The server prints its address on stdout once it is bound.
             var text = ""
