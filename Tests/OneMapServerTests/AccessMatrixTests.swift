@@ -32,9 +32,13 @@ import Testing
                 let info = try await client.execute(
                     uri: "/wms?SERVICE=WMS&REQUEST=GetFeatureInfo&VERSION=1.3.0&LAYERS=parcels&QUERY_LAYERS=parcels&CRS=CRS:84&BBOX=116.8,38.3,116.802,38.31&WIDTH=40&HEIGHT=200&I=20&J=99&FEATURE_COUNT=10&INFO_FORMAT=application/json",
                     method: .get, headers: headers).text
+                let search = try await client.execute(uri: "/search?q=%E4%BA%953", method: .get, headers: headers).text
                 for layer in Self.layers {
                     let visible = layer.level <= caller.level
                     let cell = "\(who) × \(layer.id)"
+                    #expect(search.contains("\"\(layer.id)\"") == visible, "search: \(cell)")
+                    let overlay = try await client.execute(uri: "/tiles/parcels/WebMercatorQuad/16/54031/25208.png?layers=\(layer.id)", method: .get, headers: headers)
+                    #expect(overlay.status == (visible ? .ok : .notFound), "overlay tile: \(cell)")
                     #expect(collections.contains("\"\(layer.id)\"") == visible, "collections: \(cell)")
                     #expect(api.contains("/collections/\(layer.id)/items") == visible, "OpenAPI: \(cell)")
                     #expect(style.contains("\"\(layer.id)\"") == visible, "style.json: \(cell)")

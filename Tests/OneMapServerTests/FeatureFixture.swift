@@ -106,17 +106,17 @@ final class FeatureFixture: @unchecked Sendable {
         ("wells", """
             {"id": "wells", "title": "水井", "group": "water", "kind": "vector", "geometryType": "Point", "storageCrs": "EPSG:4490",
              "access": "public", "source": "test points", "synthetic": true,
-             "attributes": [{"name": "name", "type": "text", "title": "名称"}, {"name": "status", "type": "text", "title": "状态"}]}
+             "attributes": [{"name": "name", "type": "text", "title": "名称", "searchable": true}, {"name": "status", "type": "text", "title": "状态"}]}
             """),
         ("secret_sites", """
             {"id": "secret_sites", "title": "涉密点位", "group": "emergency", "kind": "vector", "geometryType": "Point", "storageCrs": "EPSG:4490",
              "access": "confidential", "source": "test points", "synthetic": true,
-             "attributes": [{"name": "name", "type": "text", "title": "名称"}, {"name": "status", "type": "text", "title": "状态"}]}
+             "attributes": [{"name": "name", "type": "text", "title": "名称", "searchable": true}, {"name": "status", "type": "text", "title": "状态"}]}
             """),
         ("draft_sites", """
             {"id": "draft_sites", "title": "规划草案点位", "group": "planning", "kind": "vector", "geometryType": "Point", "storageCrs": "EPSG:4490",
              "access": "internal", "source": "test points", "synthetic": true,
-             "attributes": [{"name": "name", "type": "text", "title": "名称"}, {"name": "status", "type": "text", "title": "状态"}]}
+             "attributes": [{"name": "name", "type": "text", "title": "名称", "searchable": true}, {"name": "status", "type": "text", "title": "状态"}]}
             """),
     ]
 

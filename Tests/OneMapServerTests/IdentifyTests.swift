@@ -88,3 +88,47 @@ import Testing
         }
     }
 }
+
+@Suite struct SearchAndOverlayTests {
+    @Test func searchFindsSearchableFieldsBestMatchFirst() async throws {
+        let fixture = try FeatureFixture()
+        try await fixture.test { client in
+            let r = try await client.execute(uri: "/search?q=P0042", method: .get).json
+            let first = try #require(r["results"]?.array?.first)
+            #expect(first["layer"]?["id"]?.string == "parcels" && first["id"]?.number == 42 && first["fieldTitle"]?.string == "宗地编号")
+            let bbox = first["bbox"]?.array?.compactMap(\.number) ?? []
+            // Parcel 42: column 1, row 2.
+            #expect(bbox.count == 4 && abs(bbox[0] - 116.801) < 1e-9 && abs(bbox[1] - 38.302) < 1e-9)
+            // "井1" matches 井1 exactly first, then 井10.
+            let wells = try await client.execute(uri: "/search?q=%E4%BA%951", method: .get).json["results"]?.array?.compactMap { $0["value"]?.string }
+            #expect(wells == ["井1", "井10"])
+            // LIKE wildcards are text here.
+            let percent = try await client.execute(uri: "/search?q=%25", method: .get).json["results"]?.array ?? []
+            #expect(percent.isEmpty)
+            for (uri, text) in [("/search", "missing parameter q"), ("/search?q=a&limit=0", "limit"), ("/search?q=" + String(repeating: "x", count: 101), "1–100")] {
+                let bad = try await client.execute(uri: uri, method: .get)
+                #expect(bad.status == .badRequest && bad.json["description"]?.string?.contains(text) == true, "\(uri): \(bad.text)")
+            }
+        }
+    }
+
+    @Test func overlayTilesDrawOnlyTheNamedLayersWithoutBackground() async throws {
+        let fixture = try FeatureFixture()
+        try await fixture.test { client in
+            let full = try ImageCodec.decodePNG(try await client.execute(uri: "/tiles/parcels/WebMercatorQuad/16/54031/25208.png", method: .get).bytes)
+            let wells = try await client.execute(uri: "/tiles/parcels/WebMercatorQuad/16/54031/25208.png?layers=wells", method: .get)
+            let image = try ImageCodec.decodePNG(wells.bytes)
+            let pixels = stride(from: 0, to: image.pixels.count, by: 4)
+            // The full map is opaque; the overlay is transparent but for the blue well circles.
+            #expect(pixels.allSatisfy { full.pixels[$0 + 3] == 255 })
+            #expect(pixels.filter { image.pixels[$0 + 3] == 0 }.count > 60_000)
+            #expect(pixels.contains { image.pixels[$0] == 0 && image.pixels[$0 + 1] == 0x60 && image.pixels[$0 + 2] == 0xFF && image.pixels[$0 + 3] == 255 })
+            #expect(!pixels.contains { image.pixels[$0] > 200 && image.pixels[$0 + 1] > 150 && image.pixels[$0 + 2] < 150 && image.pixels[$0 + 3] == 255 },
+                    "no parcel fill in a wells overlay")
+            for (uri, status) in [("?layers=nope", HTTPResponse.Status.notFound), ("?layers=", .badRequest), ("?layers=secret_sites", .notFound)] {
+                let r = try await client.execute(uri: "/tiles/parcels/WebMercatorQuad/16/54031/25208.png" + uri, method: .get)
+                #expect(r.status == status, "\(uri)")
+            }
+        }
+    }
+}

@@ -17,6 +17,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     HealthRoutes(services: services).register(on: router)
     MapRoutes(services: services).register(on: router)
     IdentifyRoutes(services: services).register(on: router)
+    SearchRoutes(services: services).register(on: router)
     TileRoutes(services: services).register(on: router)
     WMTSRoutes(services: services).register(on: router)
     WMSRoutes(services: services).register(on: router)

@@ -28,9 +28,10 @@ struct IdentifyRoutes {
             let zoom = kvp["zoom"] == nil ? 16 : try number("zoom")
             guard (0...24).contains(zoom) else { throw APIError.badRequest("zoom must be 0–24") }
             let withGeometry = kvp["geometry"].map { $0 != "false" } ?? true
+            let only = kvp["layers"].map { Set($0.split(separator: ",").map(String.init)) }
             let principal = context.principal, at = point
             let identify = services.identify, map = context.parameters.get("map") ?? ""
-            let found = try await Blocking.run { try identify.identify(map: map, at: at, zoom: zoom, for: principal) }
+            let found = try await Blocking.run { try identify.identify(map: map, at: at, zoom: zoom, only: only, for: principal) }
             return Responses.json(Self.json(found, geometry: withGeometry))
         }
     }

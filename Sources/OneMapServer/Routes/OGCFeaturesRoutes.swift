@@ -188,7 +188,10 @@ struct OGCFeaturesRoutes {
                 p.append(("type", .string("string")))
                 p.append(("format", .string("date")))
             }
-            if let codes = a.codes { p.append(("enum", .array(codes.keys.sorted().map { .string($0) }))) }
+            // Coded values with their labels, as JSON Schema says it: oneOf const + title.
+            if let codes = a.codes {
+                p.append(("oneOf", .array(codes.keys.sorted().map { .object([("const", .string($0)), ("title", .string(codes[$0]!))]) })))
+            }
             properties.append((a.name, .object(p)))
         }
         return .object([

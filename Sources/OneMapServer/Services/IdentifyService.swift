@@ -30,7 +30,9 @@ public struct IdentifyService: Sendable {
     ///   - point: lon/lat (CRS84 order, any lon/lat CRS).
     ///   - limit: at most this many features in all.
     /// - Throws: `RenderError.unknownMap`; store errors.
-    public func identify(map: String, at point: Coordinate, zoom: Double, limit: Int = 50, for principal: Principal) throws -> [IdentifiedFeature] {
+    ///   - only: only these store layers of the map (the web map's visible overlays).
+    public func identify(map: String, at point: Coordinate, zoom: Double, limit: Int = 50, only: Set<String>? = nil,
+                         for principal: Principal) throws -> [IdentifiedFeature] {
         let style = try tiles.style(map, for: principal)
         let metresPerPixel = 2 * Double.pi * WebMercator.radius * cos(point.y * .pi / 180) / (256 * pow(2, zoom))
         let tolerance = tolerancePixels * metresPerPixel
@@ -38,7 +40,7 @@ public struct IdentifyService: Sendable {
         var order: [String] = []
         var drawers: [String: [StyleLayer]] = [:]
         for styleLayer in style.layers.reversed() where styleLayer.isVisible(atZoom: zoom) {
-            guard let id = styleLayer.sourceLayer else { continue }
+            guard let id = styleLayer.sourceLayer, only?.contains(id) ?? true else { continue }
             if drawers[id] == nil { order.append(id) }
             drawers[id, default: []].append(styleLayer)
         }

@@ -96,8 +96,10 @@ public final class TileService: Sendable {
     /// One tile.
     /// - Throws: `RenderError.unknownMap`/`.invalidStyle`/`.unknownTileMatrixSet`/`.tileOutOfRange`,
     ///   `RenderPool.Failure` when overloaded.
-    public func tile(map: String, tms tmsID: String, tile: TileID, scale: Int, principal: Principal) async throws -> TileResult {
-        let style = try self.style(map, for: principal)
+    /// - Parameter only: draw only these store layers of the map, without its background (the
+    ///   web map's per-layer overlays); each must be visible to the caller.
+    public func tile(map: String, tms tmsID: String, tile: TileID, scale: Int, principal: Principal, only: [String]? = nil) async throws -> TileResult {
+        var style = try self.style(map, for: principal)
         guard let tms = TileMatrixSet.named(tmsID) else { throw RenderError.unknownTileMatrixSet(tmsID) }
         guard tms.contains(zoom: tile.z) else {
             throw RenderError.tileOutOfRange("zoom \(tile.z) is outside \(tms.id) (\(tms.minZoom)–\(tms.maxZoom))")
@@ -105,8 +107,15 @@ public final class TileService: Sendable {
         guard tms.contains(tile) else {
             throw RenderError.tileOutOfRange("tile \(tile) is outside \(tms.id) level \(tile.z) (columns 0–\(tms.matrixWidth(tile.z) - 1), rows 0–\(tms.matrixHeight(tile.z) - 1))")
         }
-        let visible = visibleLayers(style, for: principal)
-        let key = TileCache.Key(map: map, tms: tms.id, z: tile.z, x: tile.x, y: tile.y, scale: scale, visibility: visible.joined(separator: ","))
+        var visible = visibleLayers(style, for: principal)
+        var visibility = visible.joined(separator: ",")
+        if let only {
+            for id in only where !visible.contains(id) { throw StoreError.layerNotFound(id) }
+            visible = visible.filter { only.contains($0) }
+            style = Self.overlay(style, layers: Set(visible))
+            visibility = "only:" + visibility
+        }
+        let key = TileCache.Key(map: map, tms: tms.id, z: tile.z, x: tile.x, y: tile.y, scale: scale, visibility: visibility)
         let sequence = watcher.sequence
         let memoryEntry = cache.memoryEntry(key)
         if let e = memoryEntry, e.sequence == sequence {
@@ -132,6 +141,17 @@ public final class TileService: Sendable {
                                             stamp: stamp, sequence: sequence)
         guard let e = entries[tile] else { throw RenderError.tileOutOfRange("tile \(tile) was not rendered") }
         return result(e, "render")
+    }
+
+    /// The map reduced to the style layers drawing `layers` (no background): an overlay.
+    static func overlay(_ style: Style, layers: Set<String>) -> Style {
+        let kept = style.layers.filter { l in
+            if let s = l.sourceLayer { return layers.contains(s) }
+            if let src = l.source, let id = style.sources[src]?.layer { return layers.contains(id) }
+            return false
+        }
+        return Style(id: style.id, loadID: style.loadID + "|only:" + layers.sorted().joined(separator: ","), name: style.name, layers: kept,
+                     sources: style.sources, format: .rgba, attribution: style.attribution, center: style.center, zoom: style.zoom, json: style.json)
     }
 
     func result(_ e: TileCache.Entry, _ source: String) -> TileResult {

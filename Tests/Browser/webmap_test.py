@@ -1,0 +1,258 @@
+#!/usr/bin/python3
+"""Browser tests of the web map: Debian's headless Chromium, driven through chromedriver's
+WebDriver protocol (plain HTTP, no client library), against `onemap serve` on a demo store.
+
+  Tests/Browser/webmap_test.py --binary .build/debug/onemap --store DEMO.sqlite [--artifacts DIR]
+
+Checks: the page loads; tiles appear (non-blank pixels in the map area); an overlay toggles; a
+click on a land parcel shows its attributes; a search finds a road and moves the map; the URL
+round-trips the view (centre, zoom, base, overlays, CRS); the CGCS2000 display loads TianDiTu-grid
+tiles; command-screen mode. Screenshots at desktop and command-screen sizes go to --artifacts.
+Exits non-zero on the first failed check.
+"""
+import argparse
+import base64
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+CHROMEDRIVER = '/usr/bin/chromedriver'
+CHROMIUM = '/usr/bin/chromium'
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(('127.0.0.1', 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class WebDriver:
+    def __init__(self, width, height):
+        self.port = free_port()
+        self.process = subprocess.Popen([CHROMEDRIVER, f'--port={self.port}'], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.base = f'http://127.0.0.1:{self.port}'
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(self.base + '/status', timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        caps = {'capabilities': {'alwaysMatch': {'browserName': 'chrome', 'goog:chromeOptions': {
+            'binary': CHROMIUM,
+            'args': ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', f'--window-size={width},{height}',
+                     '--lang=zh-CN', '--hide-scrollbars']}}}}
+        self.session = self.call('POST', '/session', caps)['sessionId']
+
+    def call(self, method, path, body=None):
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.base + path, data=data, method=method, headers={'Content-Type': 'application/json'})
+        try:
+            with urllib.request.urlopen(request, timeout=60) as r:
+                return json.load(r)['value'] if path != '/session' else json.load(r)['value']
+        except urllib.error.HTTPError as e:
+            raise SystemExit(f'WebDriver {method} {path}: {e.read()[:500]}')
+
+    def s(self, method, path, body=None):
+        return self.call(method, f'/session/{self.session}{path}', body)
+
+    def go(self, url):
+        self.s('POST', '/url', {'url': url})
+
+    def js(self, script, *args):
+        return self.s('POST', '/execute/sync', {'script': script, 'args': list(args)})
+
+    def js_async(self, script, *args):
+        return self.s('POST', '/execute/async', {'script': script, 'args': list(args)})
+
+    def wait(self, script, what, timeout=60):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.js(script):
+                return
+            time.sleep(0.25)
+        self.screenshot(os.path.join(ARTIFACTS, 'failure.png'))
+        fail(f'timed out waiting for {what}')
+
+    def click_at(self, x, y):
+        self.s('POST', '/actions', {'actions': [{'type': 'pointer', 'id': 'mouse', 'parameters': {'pointerType': 'mouse'}, 'actions': [
+            {'type': 'pointerMove', 'duration': 0, 'x': int(x), 'y': int(y), 'origin': 'viewport'},
+            {'type': 'pointerDown', 'button': 0}, {'type': 'pointerUp', 'button': 0}]}]})
+        self.s('DELETE', '/actions')
+
+    def type_into(self, css, text):
+        element = self.s('POST', '/element', {'using': 'css selector', 'value': css})
+        eid = list(element.values())[0]
+        self.s('POST', f'/element/{eid}/value', {'text': text})
+
+    def settle(self, timeout=120):
+        """Waits until no tile is still loading (renders can take a while on a cold cache)."""
+        self.wait('return document.querySelectorAll("img.leaflet-tile").length > 0 && '
+                  '!document.querySelector("img.leaflet-tile:not(.leaflet-tile-loaded)")', 'every tile to load', timeout)
+        time.sleep(0.3)
+
+    def screenshot(self, path):
+        with open(path, 'wb') as f:
+            f.write(base64.b64decode(self.s('GET', '/screenshot')))
+
+    def quit(self):
+        try:
+            self.s('DELETE', '')
+        finally:
+            self.process.terminate()
+
+
+def fail(message):
+    print(f'FAIL: {message}', file=sys.stderr)
+    raise SystemExit(1)
+
+
+def check(condition, message):
+    if not condition:
+        fail(message)
+    print(f'ok: {message}')
+
+
+# Counts loaded tiles with more than one colour (drawn, not blank), by drawing them into a canvas.
+DRAWN_TILES = '''
+const imgs = [...document.querySelectorAll('img.leaflet-tile-loaded')];
+let drawn = 0;
+for (const img of imgs) {
+  const c = document.createElement('canvas'); c.width = 64; c.height = 64;
+  const g = c.getContext('2d'); g.drawImage(img, 0, 0, 64, 64);
+  const d = g.getImageData(0, 0, 64, 64).data; const colours = new Set();
+  for (let i = 0; i < d.length; i += 16) { if (d[i + 3] > 0) colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]); }
+  if (colours.size > 3) drawn++;
+}
+return drawn;
+'''
+
+
+def main():
+    global ARTIFACTS
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--binary', required=True)
+    ap.add_argument('--store', required=True)
+    ap.add_argument('--artifacts', default='.build/browser-artifacts')
+    a = ap.parse_args()
+    ARTIFACTS = a.artifacts
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    root = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+    server = subprocess.Popen([a.binary, 'serve', '--port', '0', '--store', a.store, '--cache', 'none'], cwd=root,
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    line = server.stdout.readline()
+    if not line.startswith('listening on '):
+        fail(f'server did not start: {line!r}')
+    url = line.split()[-1].rstrip('/')
+    browser = WebDriver(1600, 1000)
+    try:
+        browser.go(url + '/')
+        browser.wait('return window.onemap && window.onemap.ready', 'the page to start')
+        check(browser.js('return document.title') == '一张图 OneMap' and '底图' in browser.js('return document.body.innerText'),
+              'the page loads, in Simplified Chinese')
+        browser.wait(f'return (function(){{ {DRAWN_TILES} }})() >= 4', 'base tiles to be drawn')
+        check(True, 'base map tiles appear with non-blank pixels')
+
+        # Overlay toggle: land use on, its tiles load and the legend lists its classes; off again.
+        browser.js('document.querySelector(\'input[data-overlay="landuse"]\').click()')
+        browser.wait('return document.querySelectorAll(\'img.leaflet-tile-loaded[src*="layers=landuse"]\').length >= 4', 'land-use overlay tiles')
+        browser.wait('return document.getElementById("legend").innerText.includes("城镇住宅用地")', 'the land-use legend')
+        check('layers=landuse' in browser.js('return location.hash'), 'an overlay toggles on, with its legend, and the URL records it')
+        browser.js('document.querySelector(\'input[data-overlay="landuse"]\').click()')
+        browser.wait('return !document.querySelector(\'img[src*="layers=landuse"]\')', 'the overlay to go')
+        check(True, 'the overlay toggles off')
+        browser.js('document.querySelector(\'input[data-overlay="landuse"]\').click()')
+
+        # Identify: click the map inside a land parcel (the middle of one found through the API).
+        with urllib.request.urlopen(url + '/ogc/collections/landuse/items?bbox=116.846,38.303,116.852,38.307&limit=1') as r:
+            ring = json.load(r)['features'][0]['geometry']['coordinates'][0][0]
+        lon, lat = sum(p[0] for p in ring[:-1]) / (len(ring) - 1), sum(p[1] for p in ring[:-1]) / (len(ring) - 1)
+        point = browser.js('const m = window.onemap.map; m.setView([arguments[0], arguments[1]], 16, {animate: false});'
+                           'const p = m.latLngToContainerPoint([arguments[0], arguments[1]]); const r = m.getContainer().getBoundingClientRect();'
+                           'return [p.x + r.left, p.y + r.top];', lat, lon)
+        time.sleep(0.5)
+        browser.click_at(*point)
+        browser.wait('const p = document.querySelector(".leaflet-popup-content"); return p && p.innerText.includes("地类名称")', 'the identify popup')
+        popup = browser.js('return document.querySelector(".leaflet-popup-content").innerText')
+        check('地类编码' in popup and '土地利用现状' in popup, f'a click on a parcel shows its attributes ({popup.splitlines()[:4]})')
+        browser.settle()
+        browser.screenshot(os.path.join(ARTIFACTS, 'desktop-identify.png'))
+
+        # Search for a road; the map moves to it.
+        before = browser.js('const c = window.onemap.map.getCenter(); return [c.lat, c.lng]')
+        browser.type_into('#search-input', '彭城大道\n')
+        browser.wait('const c = window.onemap.map.getCenter(); return Math.abs(c.lat - 38.2259) < 0.01 && Math.abs(c.lng - 116.765) < 0.01',
+                     'the map to move to 彭城大道')
+        after = browser.js('const c = window.onemap.map.getCenter(); return [c.lat, c.lng]')
+        check(abs(after[0] - before[0]) > 0.01, f'a search finds a road and moves the map ({before} -> {after})')
+
+        # Measure a distance along a known east-west line: 0.01° of longitude at 38.3°N.
+        browser.js('window.onemap.map.setView([38.30, 116.85], 15, {animate: false}); document.getElementById("measure-distance").click()')
+        for lon in (116.845, 116.855):
+            p = browser.js('const m = window.onemap.map; const p = m.latLngToContainerPoint([38.30, arguments[0]]);'
+                           'const r = m.getContainer().getBoundingClientRect(); return [p.x + r.left, p.y + r.top];', lon)
+            browser.click_at(*p)
+            time.sleep(0.3)
+        measured = browser.js('return window.onemap.measure ? require_len() : 0'.replace('require_len()', 'Geodesy.length(window.onemap.measure.points)'))
+        expected = browser.js('return Geodesy.distance(116.845, 38.30, 116.855, 38.30)')
+        check(abs(expected - 874.3) < 1 and abs(measured - expected) < 15, f'distance measured {measured:.1f} m (geodesic for the clicked points; 0.01° at 38.3°N = {expected:.1f} m)')
+        browser.js('document.getElementById("measure-clear").click()')
+
+        # URL round trip: the hash restores centre, zoom, base, overlays and opacity.
+        browser.js('const o = window.onemap.overlays.find(o => o.id === "landuse"); document.querySelector(\'input[data-opacity="landuse"]\').value = "0.5";'
+                   'document.querySelector(\'input[data-opacity="landuse"]\').dispatchEvent(new Event("input"));'
+                   'document.querySelector(\'input[name=base][value=imagery]\').click(); window.onemap.map.setView([38.31, 116.86], 15, {animate: false});')
+        time.sleep(0.5)
+        link = browser.js('return location.href')
+        browser.go('about:blank')
+        browser.go(link)
+        browser.wait('return window.onemap && window.onemap.ready', 'the shared link to load')
+        view = browser.js('const m = window.onemap.map, c = m.getCenter(); const o = window.onemap.overlays.filter(o => o.on).map(o => o.id + ":" + o.opacity);'
+                          'return [c.lat, c.lng, m.getZoom(), window.onemap.base, o]')
+        check(abs(view[0] - 38.31) < 1e-4 and abs(view[1] - 116.86) < 1e-4 and view[2] == 15 and view[3] == 'imagery' and view[4] == ['landuse:0.5'],
+              f'the URL round-trips the view ({link.split("#")[1]} -> {view})')
+        browser.wait(f'return (function(){{ {DRAWN_TILES} }})() >= 4', 'imagery tiles')
+        browser.settle()
+        browser.screenshot(os.path.join(ARTIFACTS, 'desktop-imagery-landuse.png'))
+
+        # CGCS2000 display: tiles come from the TianDiTu-grid set, one level above Leaflet's zoom.
+        browser.js('document.querySelector(\'input[name=crs][value="4490"]\').click()')
+        browser.wait('return document.querySelectorAll(\'img.leaflet-tile-loaded[src*="CGCS2000Quad"]\').length >= 4', 'CGCS2000 tiles')
+        src = browser.js('return document.querySelector(\'img.leaflet-tile-loaded[src*="CGCS2000Quad"]\').getAttribute("src")')
+        z = browser.js('return window.onemap.map.getZoom()')
+        check(f'/CGCS2000Quad/{z + 1}/' in src and 'crs=4490' in browser.js('return location.hash'), f'the CGCS2000 display loads TianDiTu-grid tiles ({src})')
+        browser.js('const m = window.onemap.map; m.fire("mousemove", {latlng: L.latLng(38.3, 116.85)})')
+        cursor = browser.js('return document.getElementById("cursor").innerText')
+        # EPSG:4527 of (116.85°E, 38.30°N) by PROJ (gdaltransform): X 4240808.459, Y 39486878.979.
+        check('116.850000' in cursor and '第 39 带' in cursor and '4,240,808.46' in cursor and '39,486,878.98' in cursor,
+              f'the cursor position in CGCS2000 and Gauss-Krüger, as PROJ gives it ({cursor})')
+        browser.settle()
+        browser.screenshot(os.path.join(ARTIFACTS, 'desktop-cgcs2000.png'))
+    finally:
+        browser.quit()
+
+    # Command-screen mode at wall size.
+    wall = WebDriver(1920, 1080)
+    try:
+        wall.go(url + '/?screen=1')
+        wall.wait('return window.onemap && window.onemap.ready', 'the command screen to start')
+        wall.wait(f'return (function(){{ {DRAWN_TILES} }})() >= 6', 'command-screen tiles')
+        wall.wait('return document.querySelectorAll(\'img.leaflet-tile-loaded[src*="layers=shelters"]\').length >= 1', 'emergency overlays')
+        size = wall.js('return parseFloat(getComputedStyle(document.body).fontSize)')
+        check(wall.js('return document.body.classList.contains("screen")') and size >= 20, f'command-screen mode: large type ({size}px), emergency overlays on')
+        wall.settle()
+        wall.screenshot(os.path.join(ARTIFACTS, 'command-screen.png'))
+    finally:
+        wall.quit()
+        server.terminate()
+        server.wait(timeout=30)
+    print('browser tests passed')
+
+
+if __name__ == '__main__':
+    main()
