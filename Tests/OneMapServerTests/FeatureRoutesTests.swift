@@ -133,6 +133,13 @@ import Testing
             ("NOT S_INTERSECTS(geometry, BBOX(116.8015, 38.3015, 116.8195, 38.3095))", { $0.col == 0 || $0.row == 0 }),
             ("TRUE AND (landuse = '0810' OR FALSE)", { $0.landuse == "0810" }),
         ]
+        let temporal: [(String, (P) -> Bool)] = [
+            ("datetime=2024-05-15", { $0.surveyed == "2024-05-15" }),
+            ("datetime=2024-03-01/2024-05-15", { $0.surveyed >= "2024-03-01" && $0.surveyed <= "2024-05-15" }),
+            ("datetime=../2024-02-15", { $0.surveyed <= "2024-02-15" }),
+            ("datetime=2024-08-01/..", { $0.surveyed >= "2024-08-01" }),
+        ]
+        let temporalExpectations = temporal.map { ($0.0, Self.parcels.filter($0.1).map(\.id)) }
         let expectations = cases.map { ($0.0, Self.parcels.filter($0.1).map(\.id)) }
         try await fixture.test { client in
             for (filter, expected) in expectations {
@@ -140,6 +147,10 @@ import Testing
                 let r = try await client.execute(uri: "/ogc/collections/parcels/items?limit=1000&filter=\(encoded)", method: .get)
                 #expect(r.status == .ok, "\(filter): \(r.text)")
                 #expect(r.json.featureIDs == expected, "\(filter)")
+            }
+            for (query, expected) in temporalExpectations {
+                let r = try await client.execute(uri: "/ogc/collections/parcels/items?limit=1000&\(query)", method: .get)
+                #expect(r.status == .ok && r.json.featureIDs == expected, "\(query): \(r.text.prefix(200))")
             }
             // Spaces sent as '+' (form encoding, Python's urlencode) are spaces.
             let plus = try await client.execute(uri: "/ogc/collections/parcels/items?limit=1000&filter=floors+IS+NULL", method: .get)
@@ -183,12 +194,16 @@ import Testing
                 ("floors=many", .badRequest, "integer"),
                 ("colour=red", .badRequest, "unknown parameter 'colour'"),
                 ("f=xml", .notAcceptable, "f must be"),
+                ("datetime=yesterday", .badRequest, "ISO 8601"),
+                ("datetime=2024-06-01/2024-01-01", .badRequest, "ends before it starts"),
             ]
             for (query, status, text) in cases {
                 let r = try await client.execute(uri: "/ogc/collections/parcels/items?\(query)", method: .get)
                 #expect(r.status == status, "\(query): \(r.status) \(r.text)")
                 #expect(r.json["description"]?.string?.contains(text) == true, "\(query): \(r.text)")
             }
+            let noTime = try await client.execute(uri: "/ogc/collections/wells/items?datetime=2024-01-01", method: .get)
+            #expect(noTime.status == .badRequest && noTime.json["description"]?.string?.contains("no temporal property") == true)
             for uri in ["/ogc/collections/nope/items", "/ogc/collections/nope", "/ogc/collections/parcels/items/999",
                         "/ogc/collections/parcels/items/abc", "/ogc/collections/secret_sites/items"] {
                 let r = try await client.execute(uri: uri, method: .get)

@@ -16,7 +16,7 @@ enum OpenAPIDocument {
             let id = layer.id
             paths.append(("/collections/\(id)", get("describe_\(id)", "\(layer.title): metadata", tag: id, response: ref("Collection"))))
             paths.append(("/collections/\(id)/queryables", get("queryables_\(id)", "\(layer.title): queryable properties (JSON Schema)", tag: id, response: ref("JSON"))))
-            let itemParameters: [JSONValue] = ["limit", "offset", "bbox", "bbox-crs", "crs", "filter", "filter-lang", "filter-crs", "sortby", "properties", "skipGeometry", "f"]
+            let itemParameters: [JSONValue] = ["limit", "offset", "bbox", "bbox-crs", "crs", "datetime", "filter", "filter-lang", "filter-crs", "sortby", "properties", "skipGeometry", "f"]
                 .map { .object([("$ref", .string("#/components/parameters/\($0)"))]) }
                 + layer.attributes.map { a in
                     .object([("name", .string(a.name)), ("in", .string("query")), ("required", .bool(false)),
@@ -112,6 +112,7 @@ enum OpenAPIDocument {
                       .object([("type", .string("array")), ("minItems", .number(4)), ("maxItems", .number(6)), ("items", .object([("type", .string("number"))]))]), style: true),
             parameter("bbox-crs", "CRS of bbox (default CRS84)", crsEnum),
             parameter("crs", "CRS of the returned coordinates (default CRS84); the response's Content-Crs names it", crsEnum),
+            parameter("datetime", "An ISO 8601 instant or interval (start/end, '..' open) on the collection's date property", string),
             parameter("filter", "A CQL2 text expression", string),
             parameter("filter-lang", "cql2-text", .object([("type", .string("string")), ("enum", .array([.string("cql2-text")]))])),
             parameter("filter-crs", "CRS of geometry literals in filter (default CRS84)", crsEnum),

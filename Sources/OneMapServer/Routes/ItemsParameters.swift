@@ -22,7 +22,7 @@ struct ItemsParameters: Sendable {
             if !["offset", "f", "token"].contains(k) { passThrough.append((k, v)) }
             if Self.isKnown(k) { continue }
             guard let field = layer.attribute(k) else {
-                throw APIError.badRequest("unknown parameter '\(k)': use limit, offset, bbox, bbox-crs, crs, filter, filter-lang, filter-crs, sortby, properties, skipGeometry, f, or a property of '\(layer.id)' (\(layer.attributes.map(\.name).joined(separator: ", ")))")
+                throw APIError.badRequest("unknown parameter '\(k)': use limit, offset, bbox, bbox-crs, crs, datetime, filter, filter-lang, filter-crs, sortby, properties, skipGeometry, f, or a property of '\(layer.id)' (\(layer.attributes.map(\.name).joined(separator: ", ")))")
             }
             filters.append(.compare(.property(k), .equal, .value(try Self.value(v, for: field))))
         }
@@ -42,6 +42,7 @@ struct ItemsParameters: Sendable {
         } else if kvp["bbox-crs"] != nil {
             throw APIError.badRequest("bbox-crs needs a bbox")
         }
+        if let text = kvp["datetime"] { filters.append(try Self.datetime(text, layer: layer)) }
         if let text = kvp["filter"] {
             let lang = kvp["filter-lang"] ?? "cql2-text"
             guard lang == "cql2-text" else { throw APIError.badRequest("filter-lang must be cql2-text, not '\(lang)'") }
@@ -78,6 +79,30 @@ struct ItemsParameters: Sendable {
     }
 
     static func isKnown(_ name: String) -> Bool { OGCFeaturesRoutes.itemsParameters.contains(name) }
+
+    /// `datetime` (an instant or `start/end`, `..` for an open end) on the layer's first date
+    /// property. ISO 8601 text compares in time order; an end date includes the whole day.
+    static func datetime(_ text: String, layer: Layer) throws -> FeatureFilter {
+        guard let field = layer.attributes.first(where: { $0.type == .date }) else {
+            throw APIError.badRequest("datetime: collection '\(layer.id)' has no temporal property")
+        }
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        let open = { (part: String) in part == ".." || part.isEmpty }
+        guard (1...2).contains(parts.count), parts.allSatisfy({ open($0) || Store.isISODate($0) }), !(parts.count == 1 && open(parts[0])) else {
+            throw APIError.badRequest("datetime must be an ISO 8601 instant or interval (2024-05-01, 2024-05-01/2024-06-30, ../2024-06-30), not '\(text)'")
+        }
+        let property = FilterOperand.property(field.name)
+        if parts.count == 1 {
+            return .between(property, .value(.text(parts[0])), .value(.text(parts[0] + "~")))
+        }
+        var filters: [FeatureFilter] = []
+        if !open(parts[0]) { filters.append(.compare(property, .greaterOrEqual, .value(.text(parts[0])))) }
+        if !open(parts[1]) { filters.append(.compare(property, .lessOrEqual, .value(.text(parts[1] + "~")))) }
+        if !open(parts[0]) && !open(parts[1]) && parts[0] > parts[1] + "~" {
+            throw APIError.badRequest("datetime: the interval ends before it starts")
+        }
+        return FeatureFilter.all(filters) ?? .not(.isNull(property))
+    }
 
     /// The output CRS from `crs` (CRS84 when absent): one of the offered list or the storage CRS.
     static func outputCRS(_ text: String?, layer: Layer) throws -> OutputCRS {

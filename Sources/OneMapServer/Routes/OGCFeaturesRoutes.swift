@@ -39,7 +39,7 @@ struct OGCFeaturesRoutes {
     /// Output and bbox CRSs offered for every collection (plus its storage CRS).
     static let crsList: [CRS] = [.crs84, .cgcs2000, .wgs84, .webMercator, CRS(.epsg(4527)), CRS(.epsg(4548))]
     /// Parameters the items endpoint understands besides `property=value` filters.
-    static let itemsParameters: Set<String> = ["limit", "offset", "bbox", "bbox-crs", "crs", "filter", "filter-lang", "filter-crs",
+    static let itemsParameters: Set<String> = ["limit", "offset", "bbox", "bbox-crs", "crs", "datetime", "filter", "filter-lang", "filter-crs",
                                                "sortby", "properties", "skipGeometry", "f", "token"]
     static let maxLimit = 10_000
     static let maxBody = 16 << 20

@@ -236,7 +236,7 @@ extension Store {
         }
     }
 
-    static func isISODate(_ s: String) -> Bool {
+    public static func isISODate(_ s: String) -> Bool {
         let date = /\d{4}-\d{2}-\d{2}/
         let dateTime = /\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?/
         return s.wholeMatch(of: date) != nil || s.wholeMatch(of: dateTime) != nil
