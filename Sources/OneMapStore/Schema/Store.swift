@@ -15,7 +15,7 @@ public final class Store: Sendable {
     /// Reads of confidential layers waiting to be written to the audit log.
     let readLog = ReadLog()
     /// Decoded DEM/DOM tiles, shared by every reader.
-    public let rasterCache = RasterTileCache(capacityBytes: 48 << 20)
+    public let rasterCache = RasterTileCache(capacityBytes: 24 << 20)
 
     /// Opens (and creates, when missing) the store at `path`, bringing its schema up to date.
     /// - Throws: `StoreError.database` when the file is not a usable SQLite database.
