@@ -59,6 +59,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on (0 picks a free one).")
     var port: Int = 8080
 
+    @Option(help: "Requests per second allowed per token, or per client address without one (0: no limit; loopback clients are not limited by address).")
+    var rateLimit: Double = 500
+
+    @Option(help: "Requests a client may make at once above the rate limit.")
+    var rateBurst: Double = 1000
+
     func run() async throws {
         var logger = Logger(label: "onemap")
         logger.logLevel = ProcessInfo.processInfo.environment["ONEMAP_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .info
@@ -67,6 +73,9 @@ struct ServeCommand: AsyncParsableCommand {
             var configuration = try options.configuration()
             configuration.host = host
             configuration.port = port
+            guard rateLimit >= 0, rateBurst >= 1 else { throw CLIError(description: "--rate-limit must be 0 or more and --rate-burst at least 1") }
+            configuration.requestsPerSecond = rateLimit
+            configuration.requestBurst = rateBurst
             services = try AppServices(configuration: configuration, logger: logger)
         } catch {
             throw CLIError.from(error)

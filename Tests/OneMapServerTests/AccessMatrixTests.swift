@@ -149,3 +149,16 @@ import Testing
         }
     }
 }
+
+@Suite struct RateLimitTests {
+    @Test func loopbackIsNotLimitedByAddressButTokensAndOtherAddressesAre() {
+        let limits = RateLimits(requestsPerSecond: 0.001, burst: 3, failuresPerMinute: 10)
+        for _ in 0..<10 { #expect(limits.take(user: nil, address: "127.0.0.1") == nil) }
+        #expect((0..<4).map { _ in limits.take(user: nil, address: "10.1.2.3") == nil } == [true, true, true, false])
+        #expect((0..<4).map { _ in limits.take(user: "ana", address: "127.0.0.1") == nil } == [true, true, true, false])
+        // Another address has its own bucket; the wait is the time to earn one request.
+        #expect(limits.take(user: nil, address: "10.9.9.9") == nil)
+        #expect((limits.take(user: nil, address: "10.1.2.3") ?? 0) > 100)
+        #expect(RateLimits(requestsPerSecond: 0, burst: 1, failuresPerMinute: 10).take(user: nil, address: "10.1.2.3") == nil)
+    }
+}

@@ -42,7 +42,7 @@ final class CachedTileHandler: ChannelDuplexHandler, RemovableChannelHandler {
             // The same per-address limit as the router's: a client over it goes to the router,
             // which answers 429.
             if withRouter == 0, let answer = fastAnswer(request),
-               limits.requests.take("address " + (context.channel.remoteAddress?.ipAddress ?? "local")) == nil {
+               limits.take(user: nil, address: context.channel.remoteAddress?.ipAddress ?? "local") == nil {
                 self.answer = answer
                 return
             }

@@ -21,9 +21,9 @@ public struct ServerConfiguration: Sendable {
     /// Largest WMS GetMap image edge.
     public var maxImageSize = 4096
     /// Requests per second per token, or per address without one (a web map loads a few dozen
-    /// tiles per view, so the burst is generous).
-    public var requestsPerSecond = 200.0
-    public var requestBurst = 600.0
+    /// tiles per view, so the burst is generous); 0 turns the limit off.
+    public var requestsPerSecond = 500.0
+    public var requestBurst = 1000.0
     /// Invalid tokens per address per minute before further attempts get 429.
     public var failedTokensPerMinute = 10.0
 

@@ -29,7 +29,7 @@ struct AuthMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         context.principal = .anonymous
-        var limitKey = "address " + context.remoteAddress
+        var user: String?
         if let token = Self.token(request) {
             if !limits.failures.allows(context.remoteAddress) {
                 throw Self.tooMany(60 / limits.failures.rate / 60, "too many invalid tokens from this address")
@@ -39,9 +39,9 @@ struct AuthMiddleware: RouterMiddleware {
                 throw APIError(.unauthorized, "Unauthorized", "the token is not valid", headers: [.wwwAuthenticate: "Bearer"])
             }
             context.principal = principal
-            limitKey = "user " + principal.name
+            user = principal.name
         }
-        if let wait = limits.requests.take(limitKey) { throw Self.tooMany(wait, "too many requests; slow down") }
+        if let wait = limits.take(user: user, address: context.remoteAddress) { throw Self.tooMany(wait, "too many requests; slow down") }
         return try await next(request, context)
     }
 

@@ -53,12 +53,32 @@ public final class RateLimiter: Sendable {
 
 /// The server's limits: requests per client address and per token, and failed token attempts
 /// per address (guessing tokens gets 429 long before it could succeed).
+///
+/// Loopback clients have no per-address request limit: behind a reverse proxy every client
+/// arrives from 127.0.0.1 (limit there, in the proxy), and local scripts and benchmarks are the
+/// operator's own. Their failed tokens still count.
 public struct RateLimits: Sendable {
-    public let requests: RateLimiter
+    public let requests: RateLimiter?
     public let failures: RateLimiter
 
+    /// - Parameter requestsPerSecond: 0 turns the request limit off.
     public init(requestsPerSecond: Double, burst: Double, failuresPerMinute: Double) {
-        requests = RateLimiter(rate: requestsPerSecond, burst: burst)
+        requests = requestsPerSecond > 0 ? RateLimiter(rate: requestsPerSecond, burst: max(1, burst)) : nil
         failures = RateLimiter(rate: failuresPerMinute / 60, burst: failuresPerMinute)
+    }
+
+    /// Takes one request for a caller: nil when allowed, else the seconds to wait.
+    /// - Parameters:
+    ///   - user: the token's user, when the request carries a valid token.
+    ///   - address: the client's IP address.
+    public func take(user: String?, address: String) -> Double? {
+        guard let requests else { return nil }
+        if let user { return requests.take("user " + user) }
+        if Self.isLoopback(address) { return nil }
+        return requests.take("address " + address)
+    }
+
+    static func isLoopback(_ address: String) -> Bool {
+        address.hasPrefix("127.") || address == "::1" || address.hasPrefix("::ffff:127.")
     }
 }
