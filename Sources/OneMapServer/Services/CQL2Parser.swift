@@ -159,36 +159,25 @@ public struct CQL2Parser {
         }
     }
 
+    /// A single-quoted string literal; `''` inside stands for one `'`.
     private mutating func stringLiteral() throws(CQL2Error) -> String {
-        let start = i
-        i += 1
-        var out: [UInt8] = []
-        while i < bytes.count {
-            if bytes[i] == UInt8(ascii: "'") {
-                if i + 1 < bytes.count && bytes[i + 1] == UInt8(ascii: "'") {
-                    out.append(bytes[i])
-                    i += 2
-                    continue
-                }
-                i += 1
-                return String(decoding: out, as: UTF8.self)
-            }
-            out.append(bytes[i])
-            i += 1
-        }
-        i = start
-        throw fail("unterminated string")
+        try delimited(by: UInt8(ascii: "'"), what: "string")
     }
 
     /// A double-quoted property name; `""` inside stands for one `"`.
     private mutating func quotedIdentifier() throws(CQL2Error) -> String {
+        try delimited(by: UInt8(ascii: "\""), what: "quoted property name")
+    }
+
+    /// The text between `quote` at the cursor and the matching one, doubled quotes unescaped.
+    private mutating func delimited(by quote: UInt8, what: String) throws(CQL2Error) -> String {
         let start = i
         i += 1
         var out: [UInt8] = []
         while i < bytes.count {
-            if bytes[i] == UInt8(ascii: "\"") {
-                if i + 1 < bytes.count && bytes[i + 1] == UInt8(ascii: "\"") {
-                    out.append(bytes[i])
+            if bytes[i] == quote {
+                if i + 1 < bytes.count && bytes[i + 1] == quote {
+                    out.append(quote)
                     i += 2
                     continue
                 }
@@ -199,7 +188,7 @@ public struct CQL2Parser {
             i += 1
         }
         i = start
-        throw fail("unterminated quoted property name")
+        throw fail("unterminated \(what)")
     }
 
     private mutating func number() throws(CQL2Error) -> FeatureValue {

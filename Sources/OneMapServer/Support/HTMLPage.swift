@@ -11,19 +11,6 @@ enum HTMLPage {
         return Responses.text(page, contentType: "text/html; charset=utf-8")
     }
 
-    static func escape(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for ch in s {
-            switch ch {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(ch)
-            }
-        }
-        return out
-    }
+    /// Text for HTML content and attribute values (the XML escapes serve both).
+    static func escape(_ s: String) -> String { XMLWriter.escape(s) }
 }
