@@ -67,9 +67,20 @@ import Testing
             }
         }
         // Only the analyst read confidential data; the audit log says so.
-        try fixture.services.store.flushReadLog()
-        let reads = try fixture.services.store.auditRecords().filter { $0.action == "read" }
+        let store = fixture.services.store
+        try store.flushReadLog()
+        let reads = try store.auditRecords().filter { $0.action == "read" }
         #expect(Set(reads.map(\.principal)) == ["ana"] && Set(reads.compactMap(\.layerID)) == ["secret_sites"], "\(reads)")
+        // A tile from the memory cache shows the same data, and is audited too.
+        let analyst = tokens["analyst"]!
+        try await fixture.test { client in
+            let again = try await client.execute(uri: "/tiles/parcels/WebMercatorQuad/16/54031/25208.png", method: .get,
+                                                 headers: [.authorization: "Bearer \(analyst)"])
+            #expect(again.headers[HTTPField.Name("X-OneMap-Cache")!] == "memory")
+        }
+        try store.flushReadLog()
+        let later = try store.auditRecords().filter { $0.action == "read" }
+        #expect(later.count == reads.count + 1 && later.last?.detail == "1 read", "\(later.map(\.detail))")
     }
 
     @Test func editsNeedWriteRightsOnTheLayerAndAreAudited() async throws {

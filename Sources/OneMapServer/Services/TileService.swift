@@ -109,6 +109,11 @@ public final class TileService: Sendable {
         }
         var visible = visibleLayers(style, for: principal)
         var visibility = visible.joined(separator: ",")
+        defer {
+            // Cached or not, the tile shows the caller these layers' data: confidential ones are audited.
+            let layers = watcher.layers
+            for id in visible { if let layer = layers[id] { watcher.store.noteRead(of: layer, by: principal) } }
+        }
         if let only {
             for id in only where !visible.contains(id) { throw StoreError.layerNotFound(id) }
             visible = visible.filter { only.contains($0) }

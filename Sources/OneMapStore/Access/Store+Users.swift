@@ -196,6 +196,12 @@ public final class ReadLog: Sendable {
 }
 
 extension Store {
+    /// Notes a read of a layer's data that did not go through `layer(_:for:)` (a tile served
+    /// from a cache still shows the caller the layer's data).
+    public func noteRead(of layer: Layer, by principal: Principal) {
+        if layer.access == .confidential && principal != .system { readLog.note(principal, layer) }
+    }
+
     /// Writes the pending confidential-read records (servers call this every few seconds and at exit).
     public func flushReadLog() throws { try readLog.flush(into: self) }
 }

@@ -55,7 +55,7 @@ extension Store {
         guard let layer = try allLayers()[id], AccessPolicy.canRead(principal, layer) else {
             throw StoreError.layerNotFound(id)
         }
-        if layer.access == .confidential && principal != .system { readLog.note(principal, layer) }
+        noteRead(of: layer, by: principal)
         return layer
     }
 
