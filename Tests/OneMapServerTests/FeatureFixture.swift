@@ -24,7 +24,7 @@ struct TestAuthenticator: Authenticator {
 
 /// A store with a 20 × 10 grid of parcels (0.001° squares from 116.80°E, 38.30°N, ids 1–200)
 /// and 10 wells, a map drawing both, served in process.
-final class FeatureFixture: @unchecked Sendable {
+final class FeatureFixture: RouterFixture, @unchecked Sendable {
     let directory = NSTemporaryDirectory() + "onemap-features-" + UUID().uuidString
     let services: AppServices
     static let origin = Coordinate(116.80, 38.30)
@@ -84,11 +84,6 @@ final class FeatureFixture: @unchecked Sendable {
     deinit {
         services.pool.shutdown()
         try? FileManager.default.removeItem(atPath: directory)
-    }
-
-    func test(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let app = Application(router: buildRouter(services))
-        try await app.test(.router, body)
     }
 
     static let layerFiles: [(String, String)] = [

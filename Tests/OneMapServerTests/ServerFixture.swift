@@ -15,7 +15,7 @@ enum Repo {
 
 /// A store with the Helsinki OSM layers (the `helsinki` map draws them; the demo maps are
 /// reported broken here, which the tests use too), served from a temporary directory.
-final class ServerFixture: @unchecked Sendable {
+final class ServerFixture: RouterFixture, @unchecked Sendable {
     let directory = NSTemporaryDirectory() + "onemap-server-" + UUID().uuidString
     let services: AppServices
 
@@ -37,7 +37,14 @@ final class ServerFixture: @unchecked Sendable {
         services.pool.shutdown()
         try? FileManager.default.removeItem(atPath: directory)
     }
+}
 
+/// A fixture holding the services of one server, tested in process through the router.
+protocol RouterFixture {
+    var services: AppServices { get }
+}
+
+extension RouterFixture {
     /// Runs `body` against the router in process.
     func test(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         let app = Application(router: buildRouter(services))

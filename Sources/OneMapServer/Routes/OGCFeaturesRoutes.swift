@@ -345,7 +345,7 @@ enum OGCFormat {
     case json, html
 
     init(_ request: Request) {
-        if let f = request.uri.queryParameters["f"] {
+        if let f = FormQuery(request)["f"] {
             self = f.lowercased() == "html" ? .html : .json
         } else if let accept = request.headers[.accept], accept.contains("text/html") {
             self = .html

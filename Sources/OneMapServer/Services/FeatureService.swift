@@ -57,18 +57,16 @@ public struct FeatureService: Sendable {
     /// - Throws: before any byte is produced, when the query is invalid or the layer not visible.
     public func collection(layer: String, _ query: FeatureQuery, output: OutputCRS, for principal: Principal,
                            trailer: @escaping @Sendable (FeatureQueryResult) -> String) throws -> AsyncThrowingStream<ByteBuffer, any Error> {
-        try store.validate(layer: layer, query, for: principal)
-        let described = try store.layer(layer, for: principal)
-        let storage = described.storageCRS
-        let names = query.properties ?? described.attributes.map(\.name)
+        let prepared = try store.prepare(layer: layer, query, for: principal)
         let (stream, continuation) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
         let store = self.store
         Task {
             do {
-                let writer = ChunkWriter(continuation: continuation, properties: names, geometry: try GeometryOutput(from: storage, to: output))
+                let writer = ChunkWriter(continuation: continuation, properties: prepared.properties,
+                                         geometry: try GeometryOutput(from: prepared.layer.storageCRS, to: output))
                 writer.append(#"{"type":"FeatureCollection","features":["#)
                 let result = try await Blocking.run {
-                    try store.queryFeatures(layer: layer, query, for: principal) { row in try writer.feature(row) }
+                    try store.run(prepared) { row in try writer.feature(row) }
                 }
                 writer.append("],")
                 writer.append(trailer(result))

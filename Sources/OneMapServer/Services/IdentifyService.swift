@@ -51,19 +51,19 @@ public struct IdentifyService: Sendable {
             let box = local.box(radius: tolerance)
             let names = layer.attributes.map(\.name)
             let index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
-            var hits: [(Double, Int64)] = []
+            var hits: [IdentifiedFeature] = []
             try store.scan(layer: id, bbox: box, columns: names, for: principal) { row in
                 let g = try SpatiaLiteBlob.decode(row.geometry)
                 let data = FeatureData(index: index, values: row.values, geometryType: g.type.singular.name, id: row.id)
                 let ctx = EvaluationContext(zoom: zoom, feature: data)
                 guard drawers[id]!.contains(where: { $0.filter?.evaluate(ctx).isTrue ?? true }) else { return }
                 let d = local.distance(to: g)
-                if d <= (g.type.dimension == 2 ? 0 : tolerance) { hits.append((d, row.id)) }
+                if d <= (g.type.dimension == 2 ? 0 : tolerance) {
+                    hits.append(IdentifiedFeature(layer: layer, feature: Feature(id: row.id, geometry: g, values: row.values), distance: d))
+                }
             }
-            // Nearest first within a layer; then read the whole feature (geometry and every value).
-            for (d, fid) in hits.sorted(by: { $0 < $1 }).prefix(limit - found.count) {
-                found.append(IdentifiedFeature(layer: layer, feature: try store.feature(fid, in: id, for: principal), distance: d))
-            }
+            // Nearest first within a layer.
+            found += hits.sorted { ($0.distance, $0.feature.id) < ($1.distance, $1.feature.id) }.prefix(limit - found.count)
         }
         return found
     }
@@ -78,12 +78,11 @@ struct LocalMetric {
     let scaleY: Double
 
     init(_ crs: CRS, around lonLat: Coordinate) throws {
+        origin = try CoordinateTransform(from: .crs84, to: crs).apply(lonLat)
         if crs.isGeographic {
-            origin = try CoordinateTransform(from: .crs84, to: crs).apply(lonLat)
             scaleY = 111_320
             scaleX = 111_320 * cos(lonLat.y * .pi / 180)
         } else {
-            origin = try CoordinateTransform(from: .crs84, to: crs).apply(lonLat)
             let k = crs == .webMercator ? cos(lonLat.y * .pi / 180) : 1
             scaleX = k
             scaleY = k

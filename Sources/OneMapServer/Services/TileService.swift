@@ -44,9 +44,16 @@ public final class TileService: Sendable {
     /// may see none answers as if it did not exist; otherwise it is drawn with the visible ones.
     /// - Throws: `RenderError.unknownMap` (or `.invalidStyle` for a broken map).
     public func style(_ map: String, for principal: Principal) throws -> Style {
+        try resolve(map, for: principal).style
+    }
+
+    /// The map and the store layers of it `principal` may see (the check above, computing the
+    /// visible layers once for the tile paths that need both).
+    func resolve(_ map: String, for principal: Principal) throws -> (style: Style, visible: [String]) {
         let style = try maps.style(map)
-        guard isVisible(style, to: principal) else { throw RenderError.unknownMap(map) }
-        return style
+        let visible = visibleLayers(style, for: principal)
+        guard style.storeLayers.isEmpty || !visible.isEmpty else { throw RenderError.unknownMap(map) }
+        return (style, visible)
     }
 
     /// Whether `principal` may use the map at all.
@@ -85,9 +92,9 @@ public final class TileService: Sendable {
     /// disk, no await): the pipeline's fast path. Anything else, errors included, returns nil and
     /// the request takes the full route.
     func memoryTile(map: String, tms tmsID: String, tile: TileID, scale: Int, principal: Principal) -> TileResult? {
-        guard let style = try? self.style(map, for: principal), let tms = TileMatrixSet.named(tmsID), tms.contains(zoom: tile.z), tms.contains(tile) else { return nil }
-        let key = TileCache.Key(map: map, tms: tms.id, z: tile.z, x: tile.x, y: tile.y, scale: scale,
-                                visibility: visibleLayers(style, for: principal).joined(separator: ","))
+        guard let (_, visible) = try? resolve(map, for: principal), let tms = TileMatrixSet.named(tmsID), tms.contains(zoom: tile.z),
+              tms.contains(tile) else { return nil }
+        let key = TileCache.Key(map: map, tms: tms.id, z: tile.z, x: tile.x, y: tile.y, scale: scale, visibility: visible.joined(separator: ","))
         guard let e = cache.memoryEntry(key), e.sequence == watcher.sequence else { return nil }
         metrics.cacheMemory.increment()
         return result(e, "memory")
@@ -99,7 +106,7 @@ public final class TileService: Sendable {
     /// - Parameter only: draw only these store layers of the map, without its background (the
     ///   web map's per-layer overlays); each must be visible to the caller.
     public func tile(map: String, tms tmsID: String, tile: TileID, scale: Int, principal: Principal, only: [String]? = nil) async throws -> TileResult {
-        var style = try self.style(map, for: principal)
+        var (style, visible) = try resolve(map, for: principal)
         guard let tms = TileMatrixSet.named(tmsID) else { throw RenderError.unknownTileMatrixSet(tmsID) }
         guard tms.contains(zoom: tile.z) else {
             throw RenderError.tileOutOfRange("zoom \(tile.z) is outside \(tms.id) (\(tms.minZoom)–\(tms.maxZoom))")
@@ -107,7 +114,6 @@ public final class TileService: Sendable {
         guard tms.contains(tile) else {
             throw RenderError.tileOutOfRange("tile \(tile) is outside \(tms.id) level \(tile.z) (columns 0–\(tms.matrixWidth(tile.z) - 1), rows 0–\(tms.matrixHeight(tile.z) - 1))")
         }
-        var visible = visibleLayers(style, for: principal)
         var visibility = visible.joined(separator: ",")
         defer {
             // Cached or not, the tile shows the caller these layers' data: confidential ones are audited.

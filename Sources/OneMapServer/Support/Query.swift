@@ -1,13 +1,13 @@
 import Hummingbird
 
-/// OGC key-value parameters: names are case-insensitive, values as sent.
+/// OGC key-value parameters: names are case-insensitive, values decoded as `FormQuery` does
+/// (so `FORMAT=image/png;+mode=8bit` from a form-encoding client means the same as with `%20`).
 struct KVP {
     private var values: [String: String] = [:]
 
     init(_ request: Request) {
-        for (key, value) in request.uri.queryParameters {
-            values[String(key).uppercased()] = String(value)
-        }
+        // A repeated name: the last value counts, as before.
+        for (key, value) in FormQuery(request).pairs { values[key.uppercased()] = value }
     }
 
     subscript(_ key: String) -> String? { values[key.uppercased()] }

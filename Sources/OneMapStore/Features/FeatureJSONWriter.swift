@@ -56,11 +56,7 @@ public struct FeatureJSONWriter: Sendable {
         case .null: out.append(contentsOf: "null".utf8)
         case .integer(let i): out.append(contentsOf: String(i).utf8)
         case .real(let d):
-            if d.isFinite {
-                out.append(contentsOf: (d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)).utf8)
-            } else {
-                out.append(contentsOf: "null".utf8)
-            }
+            out.append(contentsOf: (d.isFinite ? value.description : "null").utf8)
         case .text(let s): appendString(s, to: &out)
         }
     }

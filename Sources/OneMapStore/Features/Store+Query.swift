@@ -48,10 +48,12 @@ public struct FeatureQueryResult: Sendable {
     public let matched: Int
 }
 
-/// A query made ready against one layer: checked, compiled, not yet run.
-struct PreparedQuery {
-    let layer: Layer
-    let properties: [String]
+/// A query made ready against one layer: access-checked, compiled, not yet run. Preparing
+/// finds every error in the request, so a server can start its response only afterwards.
+public struct PreparedQuery: Sendable {
+    public let layer: Layer
+    /// The names of the properties each row carries, in order.
+    public let properties: [String]
     let select: String
     let count: String
     let arguments: [SQLArgument]
@@ -111,22 +113,25 @@ struct PreparedQuery {
 }
 
 extension Store {
-    /// Checks a query against the layer without running it (so an HTTP response can start only
-    /// once the request is known to be good).
-    public func validate(layer id: String, _ query: FeatureQuery, for principal: Principal) throws {
-        _ = try PreparedQuery(query, layer: try layer(id, for: principal))
+    /// Checks and compiles a query against a layer `principal` may see.
+    /// - Throws: `StoreError.layerNotFound` when `principal` may not see the layer;
+    ///   `StoreError.invalidArgument` for unknown properties, a bad bbox or a bad filter.
+    public func prepare(layer id: String, _ query: FeatureQuery, for principal: Principal) throws -> PreparedQuery {
+        try PreparedQuery(query, layer: try layer(id, for: principal))
     }
 
-    /// Runs a feature query, calling `body` for each feature in order (the geometry blob is
+    /// Runs a prepared query, calling `body` for each feature in order (the geometry blob is
     /// valid only during the call). Synchronous, like every store read: servers call it from a
     /// blocking thread pool, never from an event loop (GRDB's async reads resume on the global
     /// executor, which is the event loops here, so mixing the two can starve the reader pool).
-    /// - Throws: `StoreError.layerNotFound` when `principal` may not see the layer;
-    ///   `StoreError.invalidArgument` for unknown properties or a bad bbox, before any row.
+    public func run(_ prepared: PreparedQuery, _ body: (ScannedFeature) throws -> Void) throws -> FeatureQueryResult {
+        try read { db in try prepared.run(db, body) }
+    }
+
+    /// Prepares and runs a feature query on the calling thread (see `run`).
     public func queryFeatures(layer id: String, _ query: FeatureQuery, for principal: Principal,
                               _ body: (ScannedFeature) throws -> Void) throws -> FeatureQueryResult {
-        let prepared = try PreparedQuery(query, layer: try layer(id, for: principal))
-        return try read { db in try prepared.run(db, body) }
+        try run(try prepare(layer: id, query, for: principal), body)
     }
 
     /// One feature by id.

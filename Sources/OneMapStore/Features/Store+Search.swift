@@ -21,18 +21,18 @@ extension Store {
         guard !q.isEmpty, q.count <= 100 else { throw StoreError.invalidArgument("search text must be 1–100 characters") }
         let escaped = q.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
         var hits: [(rank: Int, length: Int, hit: SearchHit)] = []
-        for listed in try layers(for: principal) where listed.kind == .vector {
-            let fields = listed.attributes.filter(\.searchable)
-            guard !fields.isEmpty, let layer = try? self.layer(listed.id, for: principal) else { continue }
-            for field in fields {
-                let column = quoteIdentifier(field.name)
-                let sql = """
-                    SELECT fid, \(column), MbrMinX(geom), MbrMinY(geom), MbrMaxX(geom), MbrMaxY(geom),
-                           (\(column) = ?) + (\(column) LIKE ? ESCAPE '\\') AS rank
-                    FROM \(quoteIdentifier(layer.table)) WHERE \(column) LIKE ? ESCAPE '\\' AND geom IS NOT NULL
-                    ORDER BY rank DESC, length(\(column)) LIMIT \(max(1, min(limit, 100)))
-                    """
-                try read { db in
+        let layers = try layers(for: principal).filter { $0.kind == .vector && $0.attributes.contains(where: \.searchable) }
+            .compactMap { try? self.layer($0.id, for: principal) }
+        try read { db in
+            for layer in layers {
+                for field in layer.attributes where field.searchable {
+                    let column = quoteIdentifier(field.name)
+                    let sql = """
+                        SELECT fid, \(column), MbrMinX(geom), MbrMinY(geom), MbrMaxX(geom), MbrMaxY(geom),
+                               (\(column) = ?) + (\(column) LIKE ? ESCAPE '\\') AS rank
+                        FROM \(quoteIdentifier(layer.table)) WHERE \(column) LIKE ? ESCAPE '\\' AND geom IS NOT NULL
+                        ORDER BY rank DESC, length(\(column)) LIMIT \(max(1, min(limit, 100)))
+                        """
                     for row in try Row.fetchAll(db, sql: sql, arguments: [q, escaped + "%", "%" + escaped + "%"]) {
                         guard let value = row[1] as String?, let a = row[2] as Double?, let b = row[3] as Double?, let c = row[4] as Double?,
                               let d = row[5] as Double? else { continue }
