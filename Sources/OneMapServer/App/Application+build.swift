@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -31,10 +32,10 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
 /// `onRunning` gets the port actually bound (useful with port 0).
 public func buildApplication(_ services: AppServices, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
     let configuration = services.configuration
-    let tiles = services.tiles, metrics = services.metrics
+    let fastPath = TileFastPath(tiles: services.tiles, metrics: services.metrics, limits: services.limits, serverName: "OneMap")
     return Application(
         router: buildRouter(services),
-        server: .http1(configuration: .init(additionalChannelHandlers: [CachedTileHandler(tiles: tiles, metrics: metrics, limits: services.limits, serverName: "OneMap")])),
+        server: HTTPServerBuilder { responder in TileHTTP1Channel(responder: responder, fastPath: fastPath) },
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "OneMap"),
         services: [StoreWatcherService(watcher: services.watcher)],
         onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? configuration.port) },

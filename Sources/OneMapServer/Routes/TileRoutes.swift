@@ -11,7 +11,7 @@ struct TileRoutes {
     func register(on router: Router<AppRequestContext>) {
         router.get("/tiles/:map/:tms/:z/:x/:y") { request, context -> Response in
             let p = context.parameters
-            let (y, scale) = try Self.row(p.get("y") ?? "")
+            let (y, scale) = try Self.row(Substring(p.get("y") ?? ""))
             let tile = TileID(z: try Parse.int(p.get("z").map { Substring($0) }, "z"), x: try Parse.int(p.get("x").map { Substring($0) }, "x"), y: y)
             let only = FormQuery(request)["layers"].map { $0.split(separator: ",").map(String.init).filter { !$0.isEmpty } }
             if let only, only.isEmpty { throw APIError.badRequest("layers must name at least one layer of the map") }
@@ -22,8 +22,8 @@ struct TileRoutes {
     }
 
     /// "123.png" → (123, 1); "123@2x.png" → (123, 2).
-    static func row(_ text: String) throws -> (Int, Int) {
-        var name = Substring(text)
+    static func row(_ text: Substring) throws -> (Int, Int) {
+        var name = text
         guard name.hasSuffix(".png") else { throw APIError.notFound("tiles are PNG: …/{y}.png or …/{y}@2x.png") }
         name = name.dropLast(4)
         var scale = 1
@@ -44,21 +44,44 @@ struct TileRoutes {
         return Response(status: status, headers: headers, body: .init(byteBuffer: result.buffer))
     }
 
-    /// Status and headers of a tile response (shared with the pipeline's fast path).
+    static let publicCacheControl = "public, max-age=60"
+
+    /// Status and headers of a tile response.
     static func head(_ result: TileResult, ifNoneMatch: String?, principal: Principal) -> (HTTPResponse.Status, HTTPFields) {
-        let cacheControl = principal == .anonymous ? "public, max-age=60" : "private, max-age=60"
-        if let ifNoneMatch, ifNoneMatch.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == result.etag }) {
+        let cacheControl = principal == .anonymous ? publicCacheControl : "private, max-age=60"
+        if let ifNoneMatch, Self.ifNoneMatch(ifNoneMatch, matches: result.etag) {
             return (.notModified, [.eTag: result.etag, .cacheControl: cacheControl])
         }
         return (.ok, [.contentType: "image/png", .eTag: result.etag, .cacheControl: cacheControl, HTTPField.Name("X-OneMap-Cache")!: result.source])
     }
 
+    /// Whether an If-None-Match list names `etag`: weak comparison, as RFC 9110 asks, and `*`
+    /// matches any tile.
+    static func ifNoneMatch(_ header: String, matches etag: String) -> Bool {
+        var rest = header[...]
+        while true {
+            let end = rest.firstIndex(of: ",") ?? rest.endIndex
+            var tag = rest[..<end].drop { $0 == " " || $0 == "\t" }
+            while tag.last == " " || tag.last == "\t" { tag = tag.dropLast() }
+            if tag.hasPrefix("W/") { tag = tag.dropFirst(2) }
+            if tag == "*" || tag == etag { return true }
+            guard end < rest.endIndex else { return false }
+            rest = rest[rest.index(after: end)...]
+        }
+    }
+
     /// The parts of a tile path, or nil when it is not one: "/tiles/m/t/15/1/2@2x.png".
     static func parse(path: Substring) -> (map: String, tms: String, tile: TileID, scale: Int)? {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 7, parts[0].isEmpty, parts[1] == "tiles", let z = Int(parts[4]), let x = Int(parts[5]),
-              let (y, scale) = try? row(String(parts[6]))
+        guard path.hasPrefix("/tiles/") else { return nil }
+        var rest = path.dropFirst(7)
+        func segment() -> Substring? {
+            guard let slash = rest.utf8.firstIndex(of: UInt8(ascii: "/")) else { return nil }
+            defer { rest = rest[rest.utf8.index(after: slash)...] }
+            return rest[..<slash]
+        }
+        guard let map = segment(), let tms = segment(), let z = segment().flatMap({ Int($0) }), let x = segment().flatMap({ Int($0) }),
+              !rest.utf8.contains(UInt8(ascii: "/")), let (y, scale) = try? row(rest)
         else { return nil }
-        return (String(parts[2]), String(parts[3]), TileID(z: z, x: x, y: y), scale)
+        return (String(map), String(tms), TileID(z: z, x: x, y: y), scale)
     }
 }

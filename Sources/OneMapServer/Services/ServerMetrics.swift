@@ -32,16 +32,19 @@ public final class ServerMetrics: Sendable {
 
     private let requestCounters = Mutex<[String: Counter]>([:])
 
-    /// Counts one answered request (the counters are kept: the registry's lookup is not cheap).
+    /// Counts one answered request.
     func request(route: String, status: Int) {
+        requestCounter(route: route, status: status).increment()
+    }
+
+    /// The counter of answered requests for a route and status (kept: the registry's lookup is
+    /// not cheap, and the tile fast path holds on to its own).
+    func requestCounter(route: String, status: Int) -> Counter {
         let key = "\(status) \(route)"
-        if let counter = requestCounters.withLock({ $0[key] }) {
-            counter.increment()
-            return
-        }
+        if let counter = requestCounters.withLock({ $0[key] }) { return counter }
         let counter = registry.makeCounter(descriptor: Self.requests, labels: [("route", route), ("status", String(status))])
         requestCounters.withLock { $0[key] = counter }
-        counter.increment()
+        return counter
     }
 
     /// The text exposition format.

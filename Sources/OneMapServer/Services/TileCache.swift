@@ -23,14 +23,17 @@ public final class TileCache: Sendable {
         /// The PNG, kept as the buffer responses send (shared, never copied per request).
         public var buffer: ByteBuffer
         public var data: [UInt8] { Array(buffer.readableBytesView) }
-        public var stamp: UInt64
-        public var isEmpty: Bool
+        public let stamp: UInt64
+        /// The stamp as an HTTP entity tag (made once: the fast path sends it with every hit).
+        public let etag: String
+        public let isEmpty: Bool
         /// The store change sequence at which the stamp was last confirmed.
         public var sequence: Int64
 
         public init(data: [UInt8], stamp: UInt64, isEmpty: Bool, sequence: Int64) {
             buffer = ByteBuffer(bytes: data)
             self.stamp = stamp
+            etag = "\"\(String(stamp, radix: 16))\""
             self.isEmpty = isEmpty
             self.sequence = sequence
         }

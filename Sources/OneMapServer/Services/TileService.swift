@@ -23,6 +23,7 @@ public final class TileService: Sendable {
     let pool: RenderPool
     public let cache: TileCache
     let metrics: ServerMetrics
+    private let publicVisibility = Mutex<(sequence: Int64, byMap: [String: String])>((-1, [:]))
     private let inflight = Mutex<[String: Task<[TileID: TileCache.Entry], any Error>]>([:])
 
     public init(watcher: StoreWatcher, maps: MapCatalog, pool: RenderPool, cache: TileCache, metrics: ServerMetrics) {
@@ -92,12 +93,29 @@ public final class TileService: Sendable {
     /// disk, no await): the pipeline's fast path. Anything else, errors included, returns nil and
     /// the request takes the full route.
     func memoryTile(map: String, tms tmsID: String, tile: TileID, scale: Int, principal: Principal) -> TileResult? {
-        guard let (_, visible) = try? resolve(map, for: principal), let tms = TileMatrixSet.named(tmsID), tms.contains(zoom: tile.z),
-              tms.contains(tile) else { return nil }
-        let key = TileCache.Key(map: map, tms: tms.id, z: tile.z, x: tile.x, y: tile.y, scale: scale, visibility: visible.joined(separator: ","))
-        guard let e = cache.memoryEntry(key), e.sequence == watcher.sequence else { return nil }
+        guard let tms = TileMatrixSet.named(tmsID), tms.contains(zoom: tile.z), tms.contains(tile) else { return nil }
+        let sequence = watcher.sequence
+        guard let visibility = visibility(map, for: principal, sequence: sequence) else { return nil }
+        let key = TileCache.Key(map: map, tms: tms.id, z: tile.z, x: tile.x, y: tile.y, scale: scale, visibility: visibility)
+        guard let e = cache.memoryEntry(key), e.sequence == sequence else { return nil }
         metrics.cacheMemory.increment()
         return result(e, "memory")
+    }
+
+    /// The caller's visible layers of `map` as a cache key part, or nil when the map is not
+    /// theirs to see. The anonymous caller's are kept per map for the store sequence they were
+    /// worked out at: the fast path asks for every cached tile it sends.
+    private func visibility(_ map: String, for principal: Principal, sequence: Int64) -> String? {
+        guard principal == .anonymous else { return (try? resolve(map, for: principal)).map { $0.visible.joined(separator: ",") } }
+        if let known = publicVisibility.withLock({ $0.sequence == sequence ? $0.byMap[map] : nil }) { return known }
+        // Unknown maps are not remembered: their names come from clients.
+        guard let (_, visible) = try? resolve(map, for: principal) else { return nil }
+        let visibility = visible.joined(separator: ",")
+        publicVisibility.withLock {
+            if $0.sequence < sequence { $0 = (sequence, [:]) }
+            if $0.sequence == sequence { $0.byMap[map] = visibility }
+        }
+        return visibility
     }
 
     /// One tile.
@@ -166,7 +184,7 @@ public final class TileService: Sendable {
     }
 
     func result(_ e: TileCache.Entry, _ source: String) -> TileResult {
-        TileResult(buffer: e.buffer, etag: "\"\(String(e.stamp, radix: 16))\"", isEmpty: e.isEmpty, source: source)
+        TileResult(buffer: e.buffer, etag: e.etag, isEmpty: e.isEmpty, source: source)
     }
 
     /// Hash of what a block's tiles depend on: the style text, the block, the pixel ratio, the

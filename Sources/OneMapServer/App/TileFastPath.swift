@@ -1,0 +1,174 @@
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
+import OneMapStore
+import Prometheus
+
+/// The hot path of a tile server: an anonymous GET for a tile the memory cache holds is answered
+/// from the connection's bytes, on its event loop, before NIO's HTTP decoder and Hummingbird's
+/// request machinery (which together cost several times the lookup; Tools/bench/serve measures
+/// it). Everything else — misses, stale entries, other routes, callers with credentials, odd
+/// requests — goes on to the router unchanged, so the answers are the same either way; only the
+/// time differs.
+struct TileFastPath: Sendable {
+    let tiles: TileService
+    let limits: RateLimits
+    let serverName: String
+    private let answered: Counter
+    private let notModified: Counter
+
+    init(tiles: TileService, metrics: ServerMetrics, limits: RateLimits, serverName: String) {
+        self.tiles = tiles
+        self.limits = limits
+        self.serverName = serverName
+        answered = metrics.requestCounter(route: TileRoutes.route, status: 200)
+        notModified = metrics.requestCounter(route: TileRoutes.route, status: 304)
+    }
+
+    /// The response, head bytes and body, when `head` asks for a tile the memory cache holds.
+    func answer(_ head: RawRequestHead, address: String, allocator: ByteBufferAllocator) -> (head: ByteBuffer, body: ByteBuffer?)? {
+        guard let target = head.fastTarget, let (map, tms, tile, scale) = TileRoutes.parse(path: target[...]),
+              let result = tiles.memoryTile(map: map, tms: tms, tile: tile, scale: scale, principal: .anonymous),
+              // Over the per-address limit: the router answers (429).
+              limits.take(user: nil, address: address) == nil
+        else { return nil }
+        let unchanged = head.ifNoneMatch.map { TileRoutes.ifNoneMatch($0, matches: result.etag) } ?? false
+        var out = allocator.buffer(capacity: 320)
+        out.writeStaticString(unchanged ? "HTTP/1.1 304 Not Modified\r\n" : "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n")
+        out.writeStaticString("ETag: ")
+        out.writeString(result.etag)
+        out.writeStaticString("\r\nCache-Control: ")
+        out.writeString(TileRoutes.publicCacheControl)
+        if !unchanged {
+            out.writeStaticString("\r\nX-OneMap-Cache: memory\r\nContent-Length: ")
+            out.writeString(String(result.buffer.readableBytes))
+        }
+        out.writeStaticString("\r\nServer: ")
+        out.writeString(serverName)
+        out.writeStaticString("\r\nDate: ")
+        out.writeString(HTTPDate.now())
+        out.writeStaticString("\r\n\r\n")
+        (unchanged ? notModified : answered).increment()
+        return (out, unchanged ? nil : result.buffer)
+    }
+}
+
+/// HTTP/1.1 set up as Hummingbird's `HTTP1Channel` does it, with the tile fast path in front of
+/// the HTTP decoder and a counter of the router's unfinished responses behind it.
+struct TileHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
+    typealias Value = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
+    let responder: HTTPChannelHandler.Responder
+    let fastPath: TileFastPath
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        channel.eventLoop.makeCompletedFuture {
+            let pipeline = channel.pipeline.syncOperations
+            let responses = RouterResponses()
+            try pipeline.addHandler(RawTileHandler(fastPath: fastPath, responses: responses))
+            var limits = NIOHTTPDecoderLimitConfiguration()
+            limits.maxHeaderFieldSize = 80 * 1024
+            limits.maxHeaderListSize = 80 * 1024
+            limits.maxHeaderFieldCount = 1000
+            try pipeline.configureHTTPServerPipeline(
+                withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false,
+                withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
+            try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+            try pipeline.addHandler(responses)
+            try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
+            return try NIOAsyncChannel(wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await handleHTTP(asyncChannel: value, logger: logger)
+    }
+}
+
+/// First in the pipeline: frames requests on the raw bytes, answers cached tiles, passes every
+/// other request on to the decoder whole.
+///
+/// Responses stay in request order: a request is answered here only while no earlier request of
+/// the connection is still with the router. A request this handler does not frame (one with a
+/// body, an upgrade, anything odd) hands the connection to the decoder for good.
+final class RawTileHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let fastPath: TileFastPath
+    private let responses: RouterResponses
+    /// The start of a head that has not ended yet.
+    private var pending: ByteBuffer?
+    private var decoderOnly = false
+    private var unflushed = false
+    private var address: String?
+
+    init(fastPath: TileFastPath, responses: RouterResponses) {
+        self.fastPath = fastPath
+        self.responses = responses
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !decoderOnly else { return context.fireChannelRead(data) }
+        var buffer = unwrapInboundIn(data)
+        if var earlier = pending {
+            earlier.writeBuffer(&buffer)
+            buffer = earlier
+            pending = nil
+        }
+        while buffer.readableBytes > 0 {
+            switch buffer.withUnsafeReadableBytes({ RawRequestHead.scan($0) }) {
+            case .incomplete:
+                pending = buffer
+                return
+            case .other:
+                decoderOnly = true
+                return context.fireChannelRead(wrapInboundOut(buffer))
+            case .head(let head, let length):
+                if responses.unfinished == 0,
+                   let answer = fastPath.answer(head, address: clientAddress(context), allocator: context.channel.allocator) {
+                    buffer.moveReaderIndex(forwardBy: length)
+                    context.write(wrapOutboundOut(answer.head), promise: nil)
+                    if let body = answer.body { context.write(wrapOutboundOut(body), promise: nil) }
+                    unflushed = true
+                } else {
+                    responses.unfinished += 1
+                    context.fireChannelRead(wrapInboundOut(buffer.readSlice(length: length)!))
+                }
+            }
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if unflushed {
+            unflushed = false
+            context.flush()
+        }
+        context.fireChannelReadComplete()
+    }
+
+    private func clientAddress(_ context: ChannelHandlerContext) -> String {
+        if let address { return address }
+        let known = context.channel.remoteAddress?.ipAddress ?? "local"
+        address = known
+        return known
+    }
+}
+
+/// After the HTTP codec: counts the requests passed to the router whose responses have not
+/// ended, for `RawTileHandler`'s ordering rule.
+final class RouterResponses: ChannelOutboundHandler, RemovableChannelHandler {
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+    var unfinished = 0
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data) { unfinished = max(0, unfinished - 1) }
+        context.write(data, promise: promise)
+    }
+}

@@ -1,0 +1,260 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import OneMapGeometry
+import Testing
+
+@testable import OneMapServer
+@testable import OneMapStore
+
+/// The fast path for cached tiles, through a real socket (`.live`): the same answers as the
+/// router, in request order, and the router still takes everything else.
+@Suite struct TileFastPathTests {
+    @Test func cachedTilesAreAnsweredLikeTheRouterDoes() async throws {
+        let fixture = try ServerFixture()
+        let app = buildApplication(fixture.services)
+        let uri = "/tiles/helsinki/WebMercatorQuad/\(Tiles.z15).png"
+        let cacheHeader = HTTPField.Name("X-OneMap-Cache")!
+        try await app.test(.live) { client in
+            let rendered = try await client.execute(uri: uri, method: .get)
+            #expect(rendered.status == .ok && rendered.headers[cacheHeader] == "render")
+            let cached = try await client.execute(uri: uri, method: .get)
+            #expect(cached.status == .ok && cached.headers[cacheHeader] == "memory")
+            #expect(cached.bytes == rendered.bytes && cached.headers[.eTag] == rendered.headers[.eTag])
+            for name in [HTTPField.Name.contentType, .cacheControl, .server] {
+                #expect(cached.headers[name] == rendered.headers[name], "\(name)")
+            }
+            #expect(cached.headers[.date]?.hasSuffix(" GMT") == true && cached.headers[.contentLength] == String(rendered.bytes.count))
+            // A query string does not change the tile.
+            #expect(try await client.execute(uri: uri + "?v=2", method: .get).bytes == rendered.bytes)
+            let etag = try #require(rendered.headers[.eTag])
+            let revalidated = try await client.execute(uri: uri, method: .get, headers: [.ifNoneMatch: "\"other\", \(etag)"])
+            #expect(revalidated.status == .notModified && revalidated.bytes.isEmpty && revalidated.headers[.eTag] == etag)
+            // Cross-origin requests get the CORS headers (from the router's middleware).
+            let crossOrigin = try await client.execute(uri: uri, method: .get, headers: [.origin: "https://portal.example.cn"])
+            #expect(crossOrigin.headers[.accessControlAllowOrigin] == "*" && crossOrigin.bytes == rendered.bytes)
+            // Not cached or not a tile: the router answers as before.
+            #expect(try await client.execute(uri: "/tiles/helsinki/WebMercatorQuad/99/0/0.png", method: .get).status == .notFound)
+            #expect(try await client.execute(uri: "/tiles/nosuch/WebMercatorQuad/15/0/0.png", method: .get).status == .notFound)
+            let metrics = try await client.execute(uri: "/metrics", method: .get).text
+            #expect(metrics.contains(#"onemap_http_requests_total{route="/tiles/{map}/{tms}/{z}/{x}/{y}",status="200"} 4"#), "\(metrics)")
+            #expect(metrics.contains(#"onemap_http_requests_total{route="/tiles/{map}/{tms}/{z}/{x}/{y}",status="304"} 1"#))
+            #expect(metrics.contains(#"onemap_tile_cache_total{result="memory"} 4"#))
+        }
+    }
+
+    @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
+        let fixture = try ServerFixture()
+        let app = buildApplication(fixture.services)
+        let cached = "/tiles/helsinki/WebMercatorQuad/\(Tiles.z15).png"
+        // Far from the first tile's metatile, so it has to be rendered (slowly) by the router.
+        let uncached = "/tiles/helsinki/WebMercatorQuad/17/74608/37928.png"
+        try await app.test(.live) { client in
+            _ = try await client.execute(uri: cached, method: .get)
+            let port = try #require(client.port)
+            // Three requests in one write: the slow one first; the cached tile must not overtake it.
+            let text = try await RawHTTP.exchange(port: port, requests: [
+                "GET \(uncached) HTTP/1.1\r\nHost: localhost\r\n\r\n",
+                "GET \(cached) HTTP/1.1\r\nHost: localhost\r\n\r\n",
+                "GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+            ])
+            let lower = text.lowercased()
+            let render = try #require(lower.range(of: "x-onemap-cache: render"))
+            let memory = try #require(lower.range(of: "x-onemap-cache: memory"))
+            let health = try #require(lower.range(of: "\"status\":\"ok\""))
+            #expect(render.lowerBound < memory.lowerBound && memory.lowerBound < health.lowerBound)
+            #expect(lower.components(separatedBy: "http/1.1 200 ok").count == 4)
+        }
+    }
+}
+
+@Suite struct TileFastPathConnectionTests {
+    let cached = "/tiles/helsinki/WebMercatorQuad/\(Tiles.z15).png"
+
+    /// A server with the z15 tile in its memory cache.
+    func withWarmServer(_ body: @escaping @Sendable (Int, HTTPFields) async throws -> Void) async throws {
+        let fixture = try ServerFixture()
+        let app = buildApplication(fixture.services)
+        let uri = cached
+        try await app.test(.live) { client in
+            let first = try await client.execute(uri: uri, method: .get)
+            #expect(first.status == .ok)
+            try await body(try #require(client.port), first.headers)
+        }
+    }
+
+    @Test func headsSplitAcrossPacketsAreAnswered() async throws {
+        try await withWarmServer { port, _ in
+            let text = try await RawHTTP.exchange(port: port, chunks: [
+                "GET \(cached) HTT", "P/1.1\r\nHost: loc", "alhost\r\n", "\r\nGET /health HTTP/1.1\r\nConnection: close\r\n\r\n",
+            ])
+            #expect(text.lowercased().contains("x-onemap-cache: memory"), "\(text.prefix(400))")
+            #expect(text.components(separatedBy: "HTTP/1.1 200 OK").count == 3)
+        }
+    }
+
+    @Test func aRequestWithABodyHandsTheConnectionToTheDecoder() async throws {
+        try await withWarmServer { port, _ in
+            // Cached tile, a POST with a body (not a route: 404 from the router), the cached tile
+            // again: three answers, in order, the body not taken for a request.
+            let body = "GET /health HTTP/1.1\r\n\r\n"
+            let statuses = try await RawHTTP.statuses(port: port, requests: [
+                "GET \(cached) HTTP/1.1\r\nHost: localhost\r\n\r\n",
+                "POST /tiles/helsinki HTTP/1.1\r\nHost: localhost\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)",
+                "GET \(cached) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+            ])
+            #expect(statuses == ["HTTP/1.1 200 OK", "HTTP/1.1 404 Not Found", "HTTP/1.1 200 OK"])
+        }
+    }
+
+    @Test func revalidationAnswers304WithoutABody() async throws {
+        try await withWarmServer { port, headers in
+            let etag = try #require(headers[.eTag])
+            let requests = [
+                "GET \(cached) HTTP/1.1\r\nIf-None-Match: W/\(etag)\r\n\r\n",
+                "GET \(cached) HTTP/1.1\r\nif-none-match: *\r\n\r\n",
+                "GET \(cached) HTTP/1.1\r\nIf-None-Match: \"other\"\r\nConnection: close\r\n\r\n",
+            ]
+            // (statuses(…) frames 304s without a body: were one sent, the next status would be garbage.)
+            #expect(try await RawHTTP.statuses(port: port, requests: requests) == ["HTTP/1.1 304 Not Modified", "HTTP/1.1 304 Not Modified", "HTTP/1.1 200 OK"])
+            let text = try await RawHTTP.exchange(port: port, requests: requests)
+            #expect(text.contains("\r\n\r\nHTTP/1.1 304 Not Modified\r\n") && text.contains("\r\n\r\nHTTP/1.1 200 OK\r\n"))
+        }
+    }
+
+    @Test func otherRequestsOnTheConnectionGoToTheRouter() async throws {
+        try await withWarmServer { port, _ in
+            let statuses = try await RawHTTP.statuses(port: port, requests: [
+                "GET \(cached)?v=1 HTTP/1.1\r\nHost: localhost\r\n\r\n",
+                "GET \(cached.replacingOccurrences(of: "helsinki", with: "hel%73inki")) HTTP/1.1\r\nHost: localhost\r\n\r\n",
+                "GET \(cached) HTTP/1.1\r\nAuthorization: Bearer om_nosuchtoken\r\n\r\n",
+                "GET \(cached) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+            ])
+            // The router does not decode escapes in paths (a map named "hel%73inki" does not exist).
+            #expect(statuses == ["HTTP/1.1 200 OK", "HTTP/1.1 404 Not Found", "HTTP/1.1 401 Unauthorized", "HTTP/1.1 200 OK"])
+        }
+    }
+}
+
+@Suite struct RawRequestHeadTests {
+    func scan(_ text: String) -> RawRequestHead.Scan {
+        Array(text.utf8).withUnsafeBytes { RawRequestHead.scan($0) }
+    }
+
+    func fastTarget(_ text: String) -> String? {
+        if case .head(let head, _) = scan(text) { return head.fastTarget }
+        return nil
+    }
+
+    @Test func framesHeadsOfRequestsWithoutABody() {
+        let get = "GET /tiles/a/b/1/2/3.png HTTP/1.1\r\nHost: x\r\nIf-None-Match:  \"ab\" \r\n\r\n"
+        #expect(scan(get + "GET /next") == .head(RawRequestHead(fastTarget: "/tiles/a/b/1/2/3.png", ifNoneMatch: "\"ab\""), length: get.utf8.count))
+        #expect(scan("GET /tiles/a/b/1/2/3.png HTTP/1.1\r\nHost: x\r\n") == .incomplete)
+        #expect(scan("GET /tiles/a") == .incomplete)
+        let delete = "DELETE /ogc/collections/a/items/1 HTTP/1.1\r\n\r\n"
+        #expect(scan(delete) == .head(RawRequestHead(), length: delete.utf8.count))
+    }
+
+    @Test func onlyPlainAnonymousGetsAreFast() {
+        #expect(fastTarget("GET /tiles/a.png HTTP/1.1\r\nConnection: Keep-Alive\r\n\r\n") == "/tiles/a.png")
+        for text in ["GET /tiles/a.png?x=1 HTTP/1.1\r\n\r\n", "GET /tiles/%61.png HTTP/1.1\r\n\r\n", "HEAD /tiles/a.png HTTP/1.1\r\n\r\n",
+                     "GET /tiles/a.png HTTP/1.0\r\n\r\n", "GET http://x/tiles/a.png HTTP/1.1\r\n\r\n",
+                     "GET /tiles/a.png HTTP/1.1\r\nAuthorization: Bearer x\r\n\r\n", "GET /tiles/a.png HTTP/1.1\r\nCOOKIE: a=b\r\n\r\n",
+                     "GET /tiles/a.png HTTP/1.1\r\nOrigin: https://a.cn\r\n\r\n", "GET /tiles/a.png HTTP/1.1\r\nconnection: close\r\n\r\n",
+                     "GET /tiles/a.png HTTP/1.1\r\nIf-None-Match: a\r\nIf-None-Match: b\r\n\r\n", "GET /tiles/a\u{7f}.png HTTP/1.1\r\n\r\n"] {
+            #expect(fastTarget(text) == nil, "\(text)")
+            #expect(scan(text) != .other && scan(text) != .incomplete, "\(text)")
+        }
+    }
+
+    @Test func whatItDoesNotFrameGoesToTheDecoder() {
+        for text in ["POST /a HTTP/1.1\r\nContent-Length: 2\r\n\r\nab", "POST /a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
+                     "GET /a HTTP/1.1\r\nUpgrade: websocket\r\n\r\n", "GET /a HTTP/1.1\nHost: x\n\n", "GET /a HTTP/1.1\r\n folded\r\n\r\n",
+                     "GET /a HTTP/1.1\r\nno colon\r\n\r\n", "\r\nGET /a HTTP/1.1\r\n\r\n",
+                     "GET /a HTTP/1.1\r\nX: " + String(repeating: "a", count: RawRequestHead.limit)] {
+            #expect(scan(text) == .other, "\(text.prefix(60))")
+        }
+    }
+
+    @Test func entityTagsMatchWeaklyAndByStar() {
+        #expect(TileRoutes.ifNoneMatch("\"a\"", matches: "\"a\""))
+        #expect(TileRoutes.ifNoneMatch(" \"x\" ,W/\"a\"\t", matches: "\"a\""))
+        #expect(TileRoutes.ifNoneMatch("*", matches: "\"a\""))
+        #expect(!TileRoutes.ifNoneMatch("\"b\", \"ab\"", matches: "\"a\""))
+        #expect(!TileRoutes.ifNoneMatch("", matches: "\"a\""))
+    }
+
+    @Test func tilePathsParse() {
+        #expect(TileRoutes.parse(path: "/tiles/m/t/15/1/2@2x.png")! == ("m", "t", TileID(z: 15, x: 1, y: 2), 2))
+        #expect(TileRoutes.parse(path: "/tiles/m/t/15/1/2.png")! == ("m", "t", TileID(z: 15, x: 1, y: 2), 1))
+        for path in ["/tiles/m/t/15/1/2.jpg", "/tiles/m/t/15/1/2/3.png", "/tiles/m/t/a/1/2.png", "/tiles/m/15/1/2.png", "/maps/m/t/1/2/3.png"] {
+            #expect(TileRoutes.parse(path: Substring(path)) == nil, "\(path)")
+        }
+    }
+}
+
+/// Writes raw HTTP/1.1 requests on one connection and reads until the server closes it.
+enum RawHTTP {
+    static func exchange(port: Int, requests: [String]) async throws -> String {
+        try await exchange(port: port, chunks: [requests.joined()])
+    }
+
+    /// Sends each chunk in its own write, a little apart (a head split across packets). The
+    /// blocking socket calls run on a thread of their own: on the concurrency pool (two threads
+    /// here) they would starve the in-process server they talk to.
+    static func exchange(port: Int, chunks: [String]) async throws -> String {
+        String(decoding: try await bytes(port: port, chunks: chunks), as: UTF8.self)
+    }
+
+    /// The status lines of the responses, framed by their Content-Length (none for 304s).
+    static func statuses(port: Int, requests: [String]) async throws -> [String] {
+        let bytes = try await bytes(port: port, chunks: [requests.joined()])
+        var statuses: [String] = []
+        var start = 0
+        let end: [UInt8] = Array("\r\n\r\n".utf8)
+        while start < bytes.count {
+            guard let cut = (start...(bytes.count - end.count)).first(where: { bytes[$0..<($0 + end.count)].elementsEqual(end) }) else { break }
+            let head = String(decoding: bytes[start..<cut], as: UTF8.self).split(separator: "\r\n").map(String.init)
+            statuses.append(head[0])
+            let length = head.first { $0.lowercased().hasPrefix("content-length:") }.flatMap { Int($0.dropFirst(15).trimmingCharacters(in: .whitespaces)) }
+            start = cut + end.count + (head[0].contains(" 304 ") ? 0 : length ?? 0)
+        }
+        return statuses
+    }
+
+    private static func bytes(port: Int, chunks: [String]) async throws -> [UInt8] {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try blockingExchange(port: port, chunks: chunks) }) }.start()
+        }
+    }
+
+    private static func blockingExchange(port: Int, chunks: [String]) throws -> [UInt8] {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw POSIXError(.EIO) }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+        var timeout = timeval(tv_sec: 60, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        for (k, chunk) in chunks.enumerated() {
+            if k > 0 { usleep(50_000) }
+            let bytes = Array(chunk.utf8)
+            guard send(fd, bytes, bytes.count, 0) == bytes.count else { throw POSIXError(.EIO) }
+        }
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n <= 0 { break }
+            received += buffer[0..<n]
+        }
+        return received
+    }
+}
