@@ -112,7 +112,7 @@ let package = Package(
         .testTarget(
             name: "OneMapServerTests",
             dependencies: [
-                "OneMapServer", "OneMapStore", "OneMapRender", "OneMapGeometry",
+                "OneMapServer", "OneMapStore", "OneMapRender", "OneMapGeometry", "CMallocTuning",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

@@ -1,4 +1,7 @@
 #include "CMallocTuning.h"
+// Any libc header defines __GLIBC__ (through <features.h>); without one the test below would
+// silently pick the no-op branch, as it once did here.
+#include <stdlib.h>
 
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -14,7 +17,7 @@ void onemap_release_free_memory(void) { malloc_trim(0); }
 int onemap_tune_malloc(int mmap_threshold, int arena_max) {
     (void)mmap_threshold;
     (void)arena_max;
-    return 0;
+    return -2;
 }
 
 void onemap_release_free_memory(void) {}

@@ -23,6 +23,8 @@ public final class RenderPool: Sendable {
         var jobs: [Job] = []
         var running = 0
         var stopped = false
+        /// Whether a job has finished since memory was last handed back.
+        var finishedSinceRelease = false
     }
 
     private let queue = Queue()
@@ -56,17 +58,27 @@ public final class RenderPool: Sendable {
                     job.run(ContinuousClock.now > job.deadline ? nil : renderer)
                     queue.condition.lock()
                     queue.running -= 1
-                    let idle = queue.jobs.isEmpty
+                    queue.finishedSinceRelease = true
                     queue.condition.unlock()
-                    // A render's features and surfaces are freed by now; hand the pages back to the
-                    // OS while there is nothing else to do (malloc keeps them otherwise).
-                    if idle { onemap_release_free_memory() }
                 }
             }
             thread.name = "onemap-render-\(n)"
             thread.stackSize = 8 << 20
             thread.start()
         }
+    }
+
+    /// Hands the pages malloc keeps after renders back to the OS, when a job has finished since
+    /// the last time and none is waiting or running. A render of a dense block allocates and
+    /// frees hundreds of MB; glibc keeps freed chunks in its arenas (resident) unless trimmed.
+    /// Called periodically rather than as each job ends: what the job returns (surfaces, tiles)
+    /// is freed afterwards, on other threads, and would be kept.
+    public func releaseFreeMemoryIfIdle() {
+        queue.condition.lock()
+        let release = queue.jobs.isEmpty && queue.running == 0 && queue.finishedSinceRelease
+        if release { queue.finishedSinceRelease = false }
+        queue.condition.unlock()
+        if release { onemap_release_free_memory() }
     }
 
     /// Jobs waiting plus jobs running.
