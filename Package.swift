@@ -114,6 +114,7 @@ let package = Package(
             dependencies: [
                 "OneMapServer", "OneMapStore", "OneMapRender", "OneMapGeometry", "CMallocTuning",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

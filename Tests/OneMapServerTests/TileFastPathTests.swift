@@ -2,6 +2,8 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import NIOCore
+import NIOEmbedded
 import OneMapGeometry
 import Testing
 
@@ -134,6 +136,52 @@ import Testing
             // The router does not decode escapes in paths (a map named "hel%73inki" does not exist).
             #expect(statuses == ["HTTP/1.1 200 OK", "HTTP/1.1 404 Not Found", "HTTP/1.1 401 Unauthorized", "HTTP/1.1 200 OK"])
         }
+    }
+}
+
+/// The front handler alone, on an embedded channel: what it answers, what it passes on.
+@Suite struct RawTileHandlerTests {
+    @Test func answersFromTheCacheOnlyWhileTheSocketTakesWrites() async throws {
+        let fixture = try ServerFixture()
+        let services = fixture.services
+        _ = try await services.tiles.tile(map: "helsinki", tms: "WebMercatorQuad", tile: TileID(z: 15, x: 18654, y: 9484), scale: 1,
+                                         principal: .anonymous)
+        let fastPath = TileFastPath(tiles: services.tiles, metrics: services.metrics, limits: services.limits, serverName: "OneMap")
+        let responses = RouterResponses()
+        let channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addHandler(RawTileHandler(fastPath: fastPath, responses: responses))
+        let request = "GET /tiles/helsinki/WebMercatorQuad/15/18654/9484.png HTTP/1.1\r\nHost: x\r\n\r\n"
+
+        // Cached, split in two reads: answered here (head, then the PNG), nothing passed on.
+        try channel.writeInbound(ByteBuffer(string: String(request.prefix(20))))
+        try channel.writeInbound(ByteBuffer(string: String(request.dropFirst(20))))
+        channel.pipeline.fireChannelReadComplete()
+        let head = try #require(try channel.readOutbound(as: ByteBuffer.self))
+        #expect(String(buffer: head).hasPrefix("HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n"))
+        let body = try #require(try channel.readOutbound(as: ByteBuffer.self))
+        #expect(body.readableBytesView.starts(with: [0x89, 0x50, 0x4E, 0x47]))
+        #expect(try channel.readInbound(as: ByteBuffer.self) == nil)
+
+        // The socket is full: the request goes to the router, and so does the next one while the
+        // router's answer is unfinished.
+        channel.isWritable = false
+        try channel.writeInbound(ByteBuffer(string: request))
+        #expect(try channel.readInbound(as: ByteBuffer.self).map { String(buffer: $0) } == request)
+        channel.isWritable = true
+        try channel.writeInbound(ByteBuffer(string: request))
+        #expect(try channel.readInbound(as: ByteBuffer.self).map { String(buffer: $0) } == request)
+        #expect(responses.unfinished == 2)
+        channel.pipeline.fireChannelReadComplete()
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == nil)
+
+        // A request with a body hands everything after it to the decoder, cached tiles included.
+        let post = "POST /x HTTP/1.1\r\nContent-Length: 2\r\n\r\nab"
+        responses.unfinished = 0
+        try channel.writeInbound(ByteBuffer(string: post + request))
+        #expect(try channel.readInbound(as: ByteBuffer.self).map { String(buffer: $0) } == post + request)
+        try channel.writeInbound(ByteBuffer(string: request))
+        #expect(try channel.readInbound(as: ByteBuffer.self).map { String(buffer: $0) } == request)
+        _ = try channel.finish()
     }
 }
 

@@ -93,7 +93,7 @@ struct TileHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
 /// other request on to the decoder whole.
 ///
 /// Responses stay in request order: a request is answered here only while no earlier request of
-/// the connection is still with the router. A request this handler does not frame (one with a
+/// the connection is still with the router (and the socket takes writes). A request this handler does not frame (one with a
 /// body, an upgrade, anything odd) hands the connection to the decoder for good.
 final class RawTileHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
@@ -130,7 +130,9 @@ final class RawTileHandler: ChannelInboundHandler {
                 decoderOnly = true
                 return context.fireChannelRead(wrapInboundOut(buffer))
             case .head(let head, let length):
-                if responses.unfinished == 0,
+                // A client that does not read its answers gets the router's, which wait for the
+                // socket (and stop reading from it) instead of queueing here without bound.
+                if responses.unfinished == 0, context.channel.isWritable,
                    let answer = fastPath.answer(head, address: clientAddress(context), allocator: context.channel.allocator) {
                     buffer.moveReaderIndex(forwardBy: length)
                     context.write(wrapOutboundOut(answer.head), promise: nil)
