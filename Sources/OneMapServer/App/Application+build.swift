@@ -6,7 +6,8 @@ import ServiceLifecycle
 
 /// The router with every route family, behind the metrics, error and auth middleware.
 public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
-    let router = Router(context: AppRequestContext.self)
+    // HEAD answers like GET without the body (tile checkers, `curl -I`, link checkers).
+    let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     // Tiles, capabilities and features are read by web clients on other origins (portals, other
     // web maps), as from Martin, pygeoapi or GeoServer.
     router.add(middleware: CORSMiddleware(allowOrigin: .all, allowHeaders: [.accept, .authorization, .contentType, .origin, .ifNoneMatch],
