@@ -115,6 +115,7 @@ let package = Package(
                 "OneMapServer", "OneMapStore", "OneMapRender", "OneMapGeometry", "CMallocTuning",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

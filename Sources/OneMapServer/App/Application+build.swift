@@ -38,7 +38,7 @@ public func buildApplication(_ services: AppServices, onRunning: @escaping @Send
         router: buildRouter(services),
         server: HTTPServerBuilder { responder in TileHTTP1Channel(responder: responder, fastPath: fastPath) },
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "OneMap"),
-        services: [StoreWatcherService(watcher: services.watcher), MemoryReleaseService(pool: services.pool)],
+        services: [StoreWatcherService(watcher: services.watcher)],
         onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? configuration.port) },
         logger: services.logger)
 }
@@ -49,19 +49,5 @@ struct StoreWatcherService: Service {
 
     func run() async throws {
         await cancelWhenGracefulShutdown { await watcher.run() }
-    }
-}
-
-/// Hands memory freed after renders back to the OS every half second while nothing renders.
-struct MemoryReleaseService: Service {
-    let pool: RenderPool
-
-    func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(500))
-                pool.releaseFreeMemoryIfIdle()
-            }
-        }
     }
 }

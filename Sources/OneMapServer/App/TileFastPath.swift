@@ -21,6 +21,7 @@ struct TileFastPath: Sendable {
     let serverName: String
     private let answered: Counter
     private let notModified: Counter
+    private let fastTiles: Counter
 
     init(tiles: TileService, metrics: ServerMetrics, limits: RateLimits, serverName: String) {
         self.tiles = tiles
@@ -28,6 +29,7 @@ struct TileFastPath: Sendable {
         self.serverName = serverName
         answered = metrics.requestCounter(route: TileRoutes.route, status: 200)
         notModified = metrics.requestCounter(route: TileRoutes.route, status: 304)
+        fastTiles = metrics.fastTiles
     }
 
     /// The response, head bytes and body, when `head` asks for a tile the memory cache holds.
@@ -54,6 +56,7 @@ struct TileFastPath: Sendable {
         out.writeString(HTTPDate.now())
         out.writeStaticString("\r\n\r\n")
         (unchanged ? notModified : answered).increment()
+        fastTiles.increment()
         return (out, unchanged ? nil : result.buffer)
     }
 }
@@ -93,8 +96,10 @@ struct TileHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
 /// other request on to the decoder whole.
 ///
 /// Responses stay in request order: a request is answered here only while no earlier request of
-/// the connection is still with the router (and the socket takes writes). A request this handler does not frame (one with a
-/// body, an upgrade, anything odd) hands the connection to the decoder for good.
+/// the connection is still with the router (and the socket takes writes). A request this handler
+/// does not frame (one with a body, an upgrade, anything odd), one that ends the connection, a
+/// decoder error, a closed output or the server quiescing hand the connection to the decoder for
+/// good: from then on it behaves exactly as without this handler.
 final class RawTileHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -102,8 +107,9 @@ final class RawTileHandler: ChannelInboundHandler {
 
     private let fastPath: TileFastPath
     private let responses: RouterResponses
-    /// The start of a head that has not ended yet.
+    /// The start of a head that has not ended yet, and the scan of it so far.
     private var pending: ByteBuffer?
+    private var scanner = RawRequestHead.Scanner()
     private var decoderOnly = false
     private var unflushed = false
     private var address: String?
@@ -114,22 +120,29 @@ final class RawTileHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !decoderOnly else { return context.fireChannelRead(data) }
+        guard !decoderOnly, !responses.closing else {
+            decoderOnly = true
+            return context.fireChannelRead(data)
+        }
         var buffer = unwrapInboundIn(data)
         if var earlier = pending {
+            pending = nil
             earlier.writeBuffer(&buffer)
             buffer = earlier
-            pending = nil
         }
         while buffer.readableBytes > 0 {
-            switch buffer.withUnsafeReadableBytes({ RawRequestHead.scan($0) }) {
+            switch buffer.withUnsafeReadableBytes({ scanner.scan($0) }) {
             case .incomplete:
-                pending = buffer
+                // A copy of just the head's bytes: the read buffer goes back to NIO's pool.
+                var head = context.channel.allocator.buffer(capacity: buffer.readableBytes)
+                head.writeBuffer(&buffer)
+                pending = head
                 return
             case .other:
                 decoderOnly = true
                 return context.fireChannelRead(wrapInboundOut(buffer))
             case .head(let head, let length):
+                scanner = RawRequestHead.Scanner()
                 // A client that does not read its answers gets the router's, which wait for the
                 // socket (and stop reading from it) instead of queueing here without bound.
                 if responses.unfinished == 0, context.channel.isWritable,
@@ -140,7 +153,9 @@ final class RawTileHandler: ChannelInboundHandler {
                     unflushed = true
                 } else {
                     responses.unfinished += 1
+                    if head.closesConnection { decoderOnly = true }
                     context.fireChannelRead(wrapInboundOut(buffer.readSlice(length: length)!))
+                    if decoderOnly, buffer.readableBytes > 0 { return context.fireChannelRead(wrapInboundOut(buffer)) }
                 }
             }
         }
@@ -154,6 +169,24 @@ final class RawTileHandler: ChannelInboundHandler {
         context.fireChannelReadComplete()
     }
 
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        switch event {
+        case is ChannelShouldQuiesceEvent:
+            // The connection handler closes an idle connection at once, which would cut off
+            // answers of this handler still being written: pass the event on once they are out
+            // (writes complete in order, so after an empty one).
+            decoderOnly = true
+            let written = context.eventLoop.makePromise(of: Void.self)
+            context.writeAndFlush(wrapOutboundOut(ByteBuffer()), promise: written)
+            written.futureResult.assumeIsolated().whenComplete { _ in context.fireUserInboundEventTriggered(event) }
+        case ChannelEvent.inputClosed, ChannelEvent.outputClosed:
+            decoderOnly = true
+            context.fireUserInboundEventTriggered(event)
+        default:
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
     private func clientAddress(_ context: ChannelHandlerContext) -> String {
         if let address { return address }
         let known = context.channel.remoteAddress?.ipAddress ?? "local"
@@ -163,14 +196,27 @@ final class RawTileHandler: ChannelInboundHandler {
 }
 
 /// After the HTTP codec: counts the requests passed to the router whose responses have not
-/// ended, for `RawTileHandler`'s ordering rule.
-final class RouterResponses: ChannelOutboundHandler, RemovableChannelHandler {
+/// ended, for `RawTileHandler`'s ordering rule, and notes when the connection is ending (a
+/// decoder error, or a response that closes it).
+final class RouterResponses: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
     typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
     var unfinished = 0
+    private(set) var closing = false
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        closing = true
+        context.fireErrorCaught(error)
+    }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) { unfinished = max(0, unfinished - 1) }
+        switch unwrapOutboundIn(data) {
+        case .head(let response) where response.headerFields[.connection]?.lowercased() == "close": closing = true
+        case .end: unfinished = max(0, unfinished - 1)
+        default: break
+        }
         context.write(data, promise: promise)
     }
 }

@@ -23,7 +23,10 @@ public final class RenderPool: Sendable {
         var jobs: [Job] = []
         var running = 0
         var stopped = false
-        /// Whether a job has finished since memory was last handed back.
+        /// Whether a job has finished since memory was last handed back. A render of a dense
+        /// block allocates and frees hundreds of MB, and glibc keeps freed chunks in its arenas
+        /// (resident) unless trimmed. Trimming waits for the pool to be idle a while rather than
+        /// following each job: what a job returns (surfaces, tiles) is freed afterwards, elsewhere.
         var finishedSinceRelease = false
     }
 
@@ -47,7 +50,17 @@ public final class RenderPool: Sendable {
                 let renderer = TileRenderer(store: store, sprites: sprites)
                 while true {
                     queue.condition.lock()
-                    while queue.jobs.isEmpty && !queue.stopped { queue.condition.wait() }
+                    while queue.jobs.isEmpty && !queue.stopped {
+                        // Half a second with nothing to do after renders: hand the pages malloc
+                        // keeps back to the OS (see `finishedSinceRelease`).
+                        let woken = queue.condition.wait(until: Date(timeIntervalSinceNow: 0.5))
+                        if !woken, queue.jobs.isEmpty, queue.running == 0, queue.finishedSinceRelease {
+                            queue.finishedSinceRelease = false
+                            queue.condition.unlock()
+                            onemap_release_free_memory()
+                            queue.condition.lock()
+                        }
+                    }
                     if queue.jobs.isEmpty && queue.stopped {
                         queue.condition.unlock()
                         return
@@ -66,19 +79,6 @@ public final class RenderPool: Sendable {
             thread.stackSize = 8 << 20
             thread.start()
         }
-    }
-
-    /// Hands the pages malloc keeps after renders back to the OS, when a job has finished since
-    /// the last time and none is waiting or running. A render of a dense block allocates and
-    /// frees hundreds of MB; glibc keeps freed chunks in its arenas (resident) unless trimmed.
-    /// Called periodically rather than as each job ends: what the job returns (surfaces, tiles)
-    /// is freed afterwards, on other threads, and would be kept.
-    public func releaseFreeMemoryIfIdle() {
-        queue.condition.lock()
-        let release = queue.jobs.isEmpty && queue.running == 0 && queue.finishedSinceRelease
-        if release { queue.finishedSinceRelease = false }
-        queue.condition.unlock()
-        if release { onemap_release_free_memory() }
     }
 
     /// Jobs waiting plus jobs running.

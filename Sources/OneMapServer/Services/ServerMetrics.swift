@@ -11,6 +11,7 @@ public final class ServerMetrics: Sendable {
     let cacheMiss: Counter
     let queueDepth: Gauge
     let renders: Counter
+    let fastTiles: Counter
     static var requests: MetricNameDescriptor {
         MetricNameDescriptor(namespace: "onemap", metricName: "http_requests", unitName: "total", helpText: "HTTP requests by route and status")
     }
@@ -27,6 +28,8 @@ public final class ServerMetrics: Sendable {
         cacheDisk = registry.makeCounter(descriptor: Self.cache, labels: [("result", "disk")])
         cacheMiss = registry.makeCounter(descriptor: Self.cache, labels: [("result", "miss")])
         renders = registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "onemap", metricName: "renders", unitName: "total", helpText: "Metatiles rendered"))
+        fastTiles = registry.makeCounter(descriptor: MetricNameDescriptor(
+            namespace: "onemap", metricName: "tile_fast_path", unitName: "total", helpText: "Tile requests answered from memory before HTTP decoding"))
         queueDepth = registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "onemap", metricName: "render_queue", unitName: "depth", helpText: "Render jobs waiting or running"))
     }
 
