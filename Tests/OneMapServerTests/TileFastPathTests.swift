@@ -147,12 +147,18 @@ import Testing
 
 /// The front handler alone, on an embedded channel: what it answers, what it passes on.
 @Suite struct RawTileHandlerTests {
-    @Test func answersFromTheCacheOnlyWhileTheSocketTakesWrites() async throws {
+    /// A fixture with the z15 tile in its memory cache, and the fast path over it.
+    func warmFastPath() async throws -> (ServerFixture, TileFastPath) {
         let fixture = try ServerFixture()
         let services = fixture.services
         _ = try await services.tiles.tile(map: "helsinki", tms: "WebMercatorQuad", tile: TileID(z: 15, x: 18654, y: 9484), scale: 1,
                                          principal: .anonymous)
-        let fastPath = TileFastPath(tiles: services.tiles, metrics: services.metrics, limits: services.limits, serverName: "OneMap")
+        return (fixture, TileFastPath(tiles: services.tiles, metrics: services.metrics, limits: services.limits, serverName: "OneMap"))
+    }
+
+    @Test func answersFromTheCacheOnlyWhileTheSocketTakesWrites() async throws {
+        let (fixture, fastPath) = try await warmFastPath()
+        defer { withExtendedLifetime(fixture) {} }
         let responses = RouterResponses()
         let channel = EmbeddedChannel()
         try channel.pipeline.syncOperations.addHandler(RawTileHandler(fastPath: fastPath, responses: responses))
@@ -191,11 +197,8 @@ import Testing
     }
 
     @Test func aConnectionThatEndsIsLeftToTheDecoder() async throws {
-        let fixture = try ServerFixture()
-        let services = fixture.services
-        _ = try await services.tiles.tile(map: "helsinki", tms: "WebMercatorQuad", tile: TileID(z: 15, x: 18654, y: 9484), scale: 1,
-                                         principal: .anonymous)
-        let fastPath = TileFastPath(tiles: services.tiles, metrics: services.metrics, limits: services.limits, serverName: "OneMap")
+        let (fixture, fastPath) = try await warmFastPath()
+        defer { withExtendedLifetime(fixture) {} }
         let request = "GET /tiles/helsinki/WebMercatorQuad/15/18654/9484.png HTTP/1.1\r\n\r\n"
         func channel() throws -> (EmbeddedChannel, RouterResponses) {
             let responses = RouterResponses()
