@@ -165,6 +165,18 @@ import Testing
         }
     }
 
+    @Test func aStoreThatCannotBeReadIsA500NotAnEmptyCatalogue() async throws {
+        let fixture = try FeatureFixture()
+        // Break the catalogue under the server (as a damaged or foreign file would).
+        try fixture.services.store.write { db in try db.execute(sql: "ALTER TABLE layer_changes RENAME TO layer_changes_gone") }
+        try await fixture.test { client in
+            for uri in ["/ogc/collections", "/ogc/api"] {
+                let response = try await client.execute(uri: uri, method: .get)
+                #expect(response.status == .internalServerError && response.headers[.contentType]?.hasPrefix("application/json") == true, "\(uri)")
+            }
+        }
+    }
+
     @Test func badQueriesAre4xxWithReasonsAndChangeNothing() async throws {
         let fixture = try FeatureFixture()
         try await fixture.test { client in

@@ -54,12 +54,12 @@ struct OGCFeaturesRoutes {
             return Responses.json(.object([("conformsTo", .array(classes.map { .string($0) }))]))
         }
         router.get("/ogc/api") { request, context -> Response in
-            let document = OpenAPIDocument.build(base: request.baseURL, collections: collections(context.principal))
+            let document = OpenAPIDocument.build(base: request.baseURL, collections: try collections(context.principal))
             return Responses.json(document, headers: [.contentType: "application/vnd.oai.openapi+json;version=3.0"])
         }
         router.get("/ogc/collections") { request, context -> Response in
             let base = request.baseURL
-            let layers = collections(context.principal)
+            let layers = try collections(context.principal)
             if OGCFormat(request) == .html {
                 let rows = layers.map { l in
                     "<tr><td><a href=\"\(base)/ogc/collections/\(l.id)?f=html\">\(HTMLPage.escape(l.id))</a></td><td>\(HTMLPage.escape(l.title))</td><td>\(l.featureCount)</td></tr>"
@@ -131,8 +131,9 @@ struct OGCFeaturesRoutes {
     }
 
     /// The vector layers the caller may see.
-    func collections(_ principal: Principal) -> [Layer] {
-        ((try? services.store.layers(for: principal)) ?? []).filter { $0.kind == .vector }
+    /// - Throws: when the store cannot be read (a 500, not an empty catalogue).
+    func collections(_ principal: Principal) throws -> [Layer] {
+        try services.store.layers(for: principal).filter { $0.kind == .vector }
     }
 
     func vectorLayer(_ context: AppRequestContext) throws -> Layer {
