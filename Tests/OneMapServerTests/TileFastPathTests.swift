@@ -196,6 +196,28 @@ import Testing
         _ = try channel.finish()
     }
 
+    @Test func aClientOverItsRateLimitGoesToTheRouter() async throws {
+        let (fixture, _) = try await warmFastPath()
+        let services = fixture.services
+        // An embedded channel has no address ("local"), limited like any remote client.
+        let fastPath = TileFastPath(tiles: services.tiles, metrics: services.metrics,
+                                    limits: RateLimits(requestsPerSecond: 0.001, burst: 2, failuresPerMinute: 10), serverName: "OneMap")
+        let responses = RouterResponses()
+        let channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addHandler(RawTileHandler(fastPath: fastPath, responses: responses))
+        let request = "GET /tiles/helsinki/WebMercatorQuad/15/18654/9484.png HTTP/1.1\r\n\r\n"
+        try channel.writeInbound(ByteBuffer(string: request + request + request))
+        channel.pipeline.fireChannelReadComplete()
+        var heads = 0
+        while let part = try channel.readOutbound(as: ByteBuffer.self) {
+            if part.readableBytesView.starts(with: "HTTP/1.1 200 OK".utf8) { heads += 1 }
+        }
+        #expect(heads == 2)
+        // The third, over the limit, is the router's (which answers 429).
+        #expect(try channel.readInbound(as: ByteBuffer.self).map { String(buffer: $0) } == request)
+        _ = try channel.finish()
+    }
+
     @Test func aConnectionThatEndsIsLeftToTheDecoder() async throws {
         let (fixture, fastPath) = try await warmFastPath()
         defer { withExtendedLifetime(fixture) {} }
