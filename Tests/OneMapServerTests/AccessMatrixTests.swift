@@ -81,6 +81,18 @@ import Testing
         try store.flushReadLog()
         let later = try store.auditRecords().filter { $0.action == "read" }
         #expect(later.count == reads.count + 1 && later.last?.detail == "1 read", "\(later.map(\.detail))")
+        // One request is one read, however many lookups serving it takes: a tile rendered now,
+        // the layer's items, an identify.
+        for uri in ["/tiles/parcels/WebMercatorQuad/17/108062/50416.png", "/ogc/collections/secret_sites/items",
+                    "/maps/parcels/identify?lon=116.85&lat=38.35&zoom=12"] {
+            try await fixture.test { client in
+                let response = try await client.execute(uri: uri, method: .get, headers: [.authorization: "Bearer \(analyst)"])
+                #expect(response.status == .ok, "\(uri)")
+            }
+            try store.flushReadLog()
+            let records = try store.auditRecords().filter { $0.action == "read" }
+            #expect(records.last?.layerID == "secret_sites" && records.last?.detail == "1 read", "\(uri): \(records.suffix(2).map(\.detail))")
+        }
     }
 
     @Test func editsNeedWriteRightsOnTheLayerAndAreAudited() async throws {

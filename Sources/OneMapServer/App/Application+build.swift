@@ -16,6 +16,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     router.add(middleware: MetricsMiddleware(metrics: services.metrics))
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: AuthMiddleware(authenticator: services.authenticator, limits: services.limits))
+    router.add(middleware: ReadAuditMiddleware(store: services.store))
     HealthRoutes(services: services).register(on: router)
     MapRoutes(services: services).register(on: router)
     IdentifyRoutes(services: services).register(on: router)

@@ -58,3 +58,14 @@ struct AuthMiddleware: RouterMiddleware {
         return nil
     }
 }
+
+/// Each request counts once per confidential layer it reads in the audit log, however many
+/// lookups serving it takes.
+struct ReadAuditMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let store: Store
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        try await store.countingEachReadOnce { try await next(request, context) }
+    }
+}

@@ -92,13 +92,17 @@ public final class RenderPool: Sendable {
     /// - Throws: `Failure.overloaded` when the queue is full, `.timedOut` when the job waited past
     ///   the time limit, or whatever `work` throws.
     public func submit<T: Sendable>(_ work: @escaping @Sendable (TileRenderer) throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+        // The request's read scope goes along to the render thread.
+        let scope = ReadScope.current
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let job = Job(deadline: ContinuousClock.now + timeLimit) { renderer in
                 guard let renderer else {
                     continuation.resume(throwing: Failure.timedOut)
                     return
                 }
-                do { continuation.resume(returning: try work(renderer)) } catch { continuation.resume(throwing: error) }
+                do { continuation.resume(returning: try ReadScope.$current.withValue(scope) { try work(renderer) }) } catch {
+                    continuation.resume(throwing: error)
+                }
             }
             queue.condition.lock()
             if queue.jobs.count >= limit {

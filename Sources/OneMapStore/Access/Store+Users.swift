@@ -169,14 +169,20 @@ extension Store {
 /// Reads of confidential layers, counted in memory and written to the audit log in batches
 /// (a map view reads a layer for every tile; one record per caller, layer and batch says it).
 public final class ReadLog: Sendable {
-    private struct Key: Hashable {
+    struct Key: Hashable, Sendable {
         let principal: String
         let layer: String
     }
     private let pending = Mutex([Key: Int]())
 
     func note(_ principal: Principal, _ layer: Layer) {
-        pending.withLock { $0[Key(principal: principal.name, layer: layer.id), default: 0] += 1 }
+        let key = Key(principal: principal.name, layer: layer.id)
+        if let scope = ReadScope.current, scope.add(key) { return }
+        count(key)
+    }
+
+    func count(_ key: Key) {
+        pending.withLock { $0[key, default: 0] += 1 }
     }
 
     /// Writes what was counted since the last flush.
@@ -195,11 +201,45 @@ public final class ReadLog: Sendable {
     }
 }
 
+/// The confidential reads of one request: each caller and layer once, however often the request
+/// looks the layer up (a rendered tile or an identify looks a layer up several times). A read
+/// noted after the request has ended (by a render it started that others share) counts alone.
+public final class ReadScope: Sendable {
+    /// The scope of the request being served, if any; work handed to other threads carries it.
+    @TaskLocal public static var current: ReadScope?
+    private let state = Mutex<(ended: Bool, reads: Set<ReadLog.Key>)>((false, []))
+
+    init() {}
+
+    /// Adds a read; false once the request has ended.
+    func add(_ key: ReadLog.Key) -> Bool {
+        state.withLock { s in
+            if s.ended { return false }
+            s.reads.insert(key)
+            return true
+        }
+    }
+
+    func end() -> Set<ReadLog.Key> {
+        state.withLock { s in
+            s.ended = true
+            return s.reads
+        }
+    }
+}
+
 extension Store {
     /// Notes a read of a layer's data that did not go through `layer(_:for:)` (a tile served
     /// from a cache still shows the caller the layer's data).
     public func noteRead(of layer: Layer, by principal: Principal) {
         if layer.access == .confidential && principal != .system { readLog.note(principal, layer) }
+    }
+
+    /// Runs one request so that it counts as one read of each confidential layer it reads.
+    public func countingEachReadOnce<T>(_ request: () async throws -> T) async throws -> T {
+        let scope = ReadScope()
+        defer { for key in scope.end() { readLog.count(key) } }
+        return try await ReadScope.$current.withValue(scope) { try await request() }
     }
 
     /// Writes the pending confidential-read records (servers call this every few seconds and at exit).
