@@ -63,6 +63,15 @@ import Testing
         #expect(GeoJSON.string(g, precision: 7) == #"{"type":"LineString","coordinates":[[116.8452425,-0.5],[3,0.0000001]]}"#)
     }
 
+    @Test func geoJSONValuesAreWhatTheWriterWrites() throws {
+        let square = [Coordinate(116.1, 38.1), Coordinate(116.2, 38.1), Coordinate(116.2, 38.2), Coordinate(116.1, 38.1)]
+        for g in [Geometry.point(Coordinate(116.84524249999, 38.3)), .lineString([Coordinate(1, 2), Coordinate(3, 1e-7)]), .polygon([square]),
+                  .multiPolygon([[square], [square.map { Coordinate($0.x + 1, $0.y) }]]), .multiPoint([Coordinate(0, 0)]),
+                  .collection([.point(Coordinate(1, 1)), .lineString([Coordinate(0, 0), Coordinate(1, 1)])])] {
+            #expect(GeoJSON.value(g, precision: 7) == (try JSONValue.parse(GeoJSON.string(g, precision: 7))), "\(g)")
+        }
+    }
+
     @Test func geoJSONReadsParsedJSON() throws {
         let text = #"{"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1],[0,0]]]]}"#
         let object = try JSONSerialization.jsonObject(with: Data(text.utf8))

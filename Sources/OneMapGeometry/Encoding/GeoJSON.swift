@@ -1,3 +1,5 @@
+import Foundation
+
 /// GeoJSON geometry objects (RFC 7946): writing to UTF-8 bytes, reading from parsed JSON.
 public enum GeoJSON {
     /// Appends the geometry object `{"type":...,"coordinates":...}` to `out`.
@@ -59,6 +61,24 @@ public enum GeoJSON {
         var out = [UInt8]()
         write(g, precision: precision, to: &out)
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The geometry object as a JSON value, coordinates rounded to `precision` decimals like
+    /// `write` (for responses assembled as `JSONValue` trees).
+    public static func value(_ g: Geometry, precision: Int = 7) -> JSONValue {
+        let scale = pow(10, Double(precision))
+        func coord(_ c: Coordinate) -> JSONValue { .array([.number((c.x * scale).rounded() / scale), .number((c.y * scale).rounded() / scale)]) }
+        func list(_ cs: [Coordinate]) -> JSONValue { .array(cs.map(coord)) }
+        func rings(_ rs: [[Coordinate]]) -> JSONValue { .array(rs.map(list)) }
+        let body: (String, JSONValue)
+        switch g {
+        case .point(let c): body = ("coordinates", coord(c))
+        case .lineString(let cs), .multiPoint(let cs): body = ("coordinates", list(cs))
+        case .polygon(let rs), .multiLineString(let rs): body = ("coordinates", rings(rs))
+        case .multiPolygon(let ps): body = ("coordinates", .array(ps.map(rings)))
+        case .collection(let parts): body = ("geometries", .array(parts.map { value($0, precision: precision) }))
+        }
+        return .object([("type", .string(g.type.name)), body])
     }
 
     /// Reads a geometry from a parsed GeoJSON geometry object (`[String: Any]` from JSONSerialization).

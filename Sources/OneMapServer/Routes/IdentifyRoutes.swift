@@ -45,7 +45,7 @@ struct IdentifyRoutes {
                 let layer = hit.layer
                 var geometryValue: JSONValue = .null
                 if geometry, let g = hit.feature.geometry, let lonLat = try? CoordinateTransform(from: layer.storageCRS, to: .crs84).apply(g) {
-                    geometryValue = (try? JSONValue.parse(GeoJSON.string(lonLat, precision: 7))) ?? .null
+                    geometryValue = GeoJSON.value(lonLat, precision: 7)
                 }
                 var properties: [(String, JSONValue)] = []
                 var display: [JSONValue] = []
