@@ -114,6 +114,16 @@ import Testing
         }
     }
 
+    @Test func http10WithoutKeepAliveIsClosedAfterItsAnswer() async throws {
+        try await withWarmServer { port, _, _ in
+            // Cached or not, fast path or router: answered, then closed (RFC 9112 §9.3).
+            for target in [cached, "/health"] {
+                let statuses = try await RawHTTP.statuses(port: port, requests: ["GET \(target) HTTP/1.0\r\n\r\n"])
+                #expect(statuses == ["HTTP/1.1 200 OK"], "\(target)")
+            }
+        }
+    }
+
     @Test func revalidationAnswers304WithoutABody() async throws {
         try await withWarmServer { port, headers, services in
             let etag = try #require(headers[.eTag])
@@ -315,6 +325,7 @@ import Testing
         }
         #expect(closes("GET /a HTTP/1.1\r\nConnection: keep-alive, Close\r\n\r\n") == true)
         #expect(closes("GET /a HTTP/1.0\r\n\r\n") == true)
+        #expect(closes("GET /a HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n") == false)
         #expect(closes("GET /a HTTP/1.1\r\nConnection: keep-alive\r\n\r\n") == false)
         #expect(closes("GET /a HTTP/1.1\r\nX-Connection: close\r\n\r\n") == false)
     }
@@ -348,7 +359,8 @@ import Testing
     }
 }
 
-/// Writes raw HTTP/1.1 requests on one connection and reads until the server closes it.
+/// Writes raw HTTP/1.1 requests on one connection and reads until the server closes it (an error
+/// when it does not within a minute).
 enum RawHTTP {
     static func exchange(port: Int, requests: [String]) async throws -> String {
         try await exchange(port: port, chunks: [requests.joined()])
@@ -406,9 +418,10 @@ enum RawHTTP {
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
             let n = recv(fd, &buffer, buffer.count, 0)
-            if n <= 0 { break }
+            if n == 0 { return received }
+            // Every exchange ends with a request that closes the connection: a timeout is a hang.
+            guard n > 0 else { throw POSIXError(.ETIMEDOUT) }
             received += buffer[0..<n]
         }
-        return received
     }
 }

@@ -13,8 +13,8 @@ struct RawRequestHead: Equatable {
     /// `Origin` (the CORS middleware's), `Expect` or `Connection` other than keep-alive.
     var fastTarget: String?
     var ifNoneMatch: String?
-    /// The connection ends with this request (`Connection: close`, or not HTTP/1.1): nothing after
-    /// it may be answered here.
+    /// The connection ends with this request (`Connection: close`, or HTTP/1.0 without keep-alive):
+    /// nothing after it may be answered here, and it is closed once the request is answered.
     var closesConnection = false
 
     enum Scan: Equatable {
@@ -43,6 +43,9 @@ struct RawRequestHead: Equatable {
         private var lineNumber = 0
         private var head = RawRequestHead()
         private var fast = true
+        /// HTTP/1.0 closes after each request unless the client asks to keep the connection.
+        private var isHTTP10 = false
+        private var keepAlive = false
 
         mutating func scan(_ bytes: UnsafeRawBufferPointer) -> Scan {
             let lf = UInt8(ascii: "\n")
@@ -58,6 +61,7 @@ struct RawRequestHead: Equatable {
                 if line.isEmpty {
                     if lineNumber == 1 { return .other }
                     if !fast { head.fastTarget = nil }
+                    if isHTTP10 && !keepAlive { head.closesConnection = true }
                     return .head(head, length: i + 1)
                 }
                 let understood = lineNumber == 1 ? requestLine(line) : headerLine(line)
@@ -84,7 +88,7 @@ struct RawRequestHead: Equatable {
                     head.fastTarget = String(decoding: target, as: UTF8.self)
                 }
             } else if version.elementsEqual("HTTP/1.0".utf8) {
-                head.closesConnection = true
+                isHTTP10 = true
             } else {
                 return false
             }
@@ -104,6 +108,7 @@ struct RawRequestHead: Equatable {
             case .private: fast = false
             case .connection:
                 if Grammar.listContains(value, "close") { head.closesConnection = true }
+                if Grammar.listContains(value, "keep-alive") { keepAlive = true }
                 if !Grammar.equalsIgnoringCase(value, "keep-alive") { fast = false }
             case .ifNoneMatch:
                 if head.ifNoneMatch != nil { fast = false }

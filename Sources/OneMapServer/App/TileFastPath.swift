@@ -153,7 +153,10 @@ final class RawTileHandler: ChannelInboundHandler {
                     unflushed = true
                 } else {
                     responses.unfinished += 1
-                    if head.closesConnection { decoderOnly = true }
+                    if head.closesConnection {
+                        decoderOnly = true
+                        responses.closeWhenAnswered = true
+                    }
                     context.fireChannelRead(wrapInboundOut(buffer.readSlice(length: length)!))
                     if decoderOnly, buffer.readableBytes > 0 { return context.fireChannelRead(wrapInboundOut(buffer)) }
                 }
@@ -205,6 +208,9 @@ final class RouterResponses: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundOut = HTTPResponsePart
     var unfinished = 0
     private(set) var closing = false
+    /// Close the connection once the requests passed on are answered (the last of them ends it:
+    /// HTTP/1.0 without keep-alive, which the router's handler does not close by itself).
+    var closeWhenAnswered = false
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         closing = true
@@ -214,7 +220,13 @@ final class RouterResponses: ChannelDuplexHandler, RemovableChannelHandler {
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
         case .head(let response) where response.headerFields[.connection]?.lowercased() == "close": closing = true
-        case .end: unfinished = max(0, unfinished - 1)
+        case .end:
+            unfinished = max(0, unfinished - 1)
+            if unfinished == 0 && closeWhenAnswered {
+                context.writeAndFlush(data, promise: promise)
+                context.close(promise: nil)
+                return
+            }
         default: break
         }
         context.write(data, promise: promise)
