@@ -10,6 +10,23 @@ import Testing
 @testable import OneMapStore
 
 @Suite struct TileRoutesTests {
+    @Test func overlaysAreCachedUnderTheirOwnKeys() async throws {
+        let fixture = try ServerFixture()
+        try await fixture.test { client in
+            // Every layer the caller sees, as an overlay (no background): cached as an overlay.
+            let uri = "/tiles/helsinki/WebMercatorQuad/\(Tiles.z15).png"
+            let all = "?layers=helsinki_points,helsinki_lines,helsinki_polygons"
+            let overlay = try await client.execute(uri: uri + all, method: .get)
+            #expect(overlay.status == .ok && overlay.headers[HTTPField.Name("X-OneMap-Cache")!] == "render")
+            let again = try await client.execute(uri: uri + all, method: .get)
+            #expect(again.headers[HTTPField.Name("X-OneMap-Cache")!] == "memory" && again.bytes == overlay.bytes)
+            // The map itself is not that overlay.
+            let map = try await client.execute(uri: uri, method: .get)
+            #expect(map.headers[HTTPField.Name("X-OneMap-Cache")!] == "render" && map.bytes != overlay.bytes)
+            #expect(try await client.execute(uri: uri + "?layers=helsinki_lines", method: .get).bytes != overlay.bytes)
+        }
+    }
+
     @Test func tilesAreServedAndCachedWithETags() async throws {
         let fixture = try ServerFixture()
         try await fixture.test { client in

@@ -142,7 +142,8 @@ public final class TileService: Sendable {
             for id in only where !visible.contains(id) { throw StoreError.layerNotFound(id) }
             visible = visible.filter { only.contains($0) }
             style = Self.overlay(style, layers: Set(visible))
-            visibility = "only:" + visibility
+            // Its own key: never the key of the whole map for a caller who sees just these layers.
+            visibility = "only:" + visible.joined(separator: ",")
         }
         let key = TileCache.Key(map: map, tms: tms.id, z: tile.z, x: tile.x, y: tile.y, scale: scale, visibility: visibility)
         let sequence = watcher.sequence
@@ -167,7 +168,7 @@ public final class TileService: Sendable {
         }
         metrics.cacheMiss.increment()
         let entries = try await renderBlock(style: style, tms: tms, block: block, scale: scale, principal: principal, visible: visible,
-                                            stamp: stamp, sequence: sequence)
+                                            visibility: visibility, stamp: stamp, sequence: sequence)
         guard let e = entries[tile] else { throw RenderError.tileOutOfRange("tile \(tile) was not rendered") }
         return result(e, "render")
     }
@@ -206,8 +207,8 @@ public final class TileService: Sendable {
 
     /// Renders one block on the pool (once, however many requests want it) and caches its tiles.
     func renderBlock(style: Style, tms: TileMatrixSet, block: (origin: TileID, columns: Int, rows: Int), scale: Int, principal: Principal,
-                     visible: [String], stamp: UInt64, sequence: Int64) async throws -> [TileID: TileCache.Entry] {
-        let flightKey = "\(style.id)|\(tms.id)|\(block.origin)|\(scale)|\(visible.joined(separator: ","))|\(stamp)"
+                     visible: [String], visibility: String, stamp: UInt64, sequence: Int64) async throws -> [TileID: TileCache.Entry] {
+        let flightKey = "\(style.id)|\(tms.id)|\(block.origin)|\(scale)|\(visibility)|\(stamp)"
         let task: Task<[TileID: TileCache.Entry], any Error> = inflight.withLock { flights in
             if let existing = flights[flightKey] { return existing }
             let pool = self.pool, metrics = self.metrics, cache = self.cache
@@ -227,7 +228,7 @@ public final class TileService: Sendable {
                 for tile in encoded {
                     let entry = TileCache.Entry(data: tile.data, stamp: stamp, isEmpty: tile.isEmpty, sequence: sequence)
                     let key = TileCache.Key(map: map, tms: tms.id, z: tile.tile.z, x: tile.tile.x, y: tile.tile.y, scale: scale,
-                                            visibility: visible.joined(separator: ","))
+                                            visibility: visibility)
                     cache.put(key, entry)
                     out[tile.tile] = entry
                 }
