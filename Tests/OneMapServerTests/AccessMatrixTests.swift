@@ -174,6 +174,18 @@ import Testing
 }
 
 @Suite struct RateLimitTests {
+    @Test func clientsThatHaveRefilledAreForgotten() {
+        let limiter = RateLimiter(rate: 10, burst: 2)
+        let start = ContinuousClock.now
+        for n in 0...RateLimiter.pruneAbove { _ = limiter.take("address 10.\(n)", now: start) }
+        // A second later every bucket has refilled: the next request prunes them all but its own.
+        _ = limiter.take("address 10.0.0.1", now: start + .seconds(2))
+        #expect(limiter.count == 1)
+        // A recent one is kept, and still limited.
+        #expect(limiter.take("address 10.0.0.1", now: start + .seconds(2)) == nil)
+        #expect(limiter.take("address 10.0.0.1", now: start + .seconds(2)) != nil)
+    }
+
     @Test func loopbackIsNotLimitedByAddressButTokensAndOtherAddressesAre() {
         let limits = RateLimits(requestsPerSecond: 0.001, burst: 3, failuresPerMinute: 10)
         for _ in 0..<10 { #expect(limits.take(user: nil, address: "127.0.0.1") == nil) }

@@ -11,7 +11,13 @@ public final class RateLimiter: Sendable {
 
     public let rate: Double
     public let burst: Double
-    private let buckets = Mutex([String: Bucket]())
+    private struct State {
+        var buckets: [String: Bucket] = [:]
+        var lastPrune: ContinuousClock.Instant?
+    }
+    private let state = Mutex(State())
+    /// Buckets kept before the full ones are forgotten (bounded memory).
+    static let pruneAbove = 50_000
 
     /// - Parameters:
     ///   - rate: requests per second, sustained.
@@ -21,17 +27,24 @@ public final class RateLimiter: Sendable {
         self.burst = burst
     }
 
+    /// The tokens `b` holds at `now`.
+    private func refilled(_ b: Bucket, _ now: ContinuousClock.Instant) -> Double {
+        let elapsed = now - b.updated
+        return min(burst, b.tokens + (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18) * rate)
+    }
+
     /// Takes one request from `key`'s bucket: nil when allowed, else the seconds to wait.
     public func take(_ key: String, now: ContinuousClock.Instant = .now) -> Double? {
-        buckets.withLock { buckets in
-            var b = buckets[key] ?? Bucket(tokens: burst, updated: now)
-            let elapsed = Double((now - b.updated).components.seconds) + Double((now - b.updated).components.attoseconds) * 1e-18
-            b.tokens = min(burst, b.tokens + elapsed * rate)
-            b.updated = now
+        state.withLock { state in
+            var b = state.buckets[key].map { Bucket(tokens: refilled($0, now), updated: now) } ?? Bucket(tokens: burst, updated: now)
             defer {
-                buckets[key] = b
-                // Forget clients that have been quiet long enough to refill (bounded memory).
-                if buckets.count > 50_000 { buckets = buckets.filter { $0.value.tokens < burst } }
+                state.buckets[key] = b
+                // Forget clients quiet long enough to have refilled (a full bucket is the same as
+                // none), at most once a second.
+                if state.buckets.count > Self.pruneAbove, state.lastPrune.map({ now - $0 > .seconds(1) }) ?? true {
+                    state.buckets = state.buckets.filter { refilled($0.value, now) < burst }
+                    state.lastPrune = now
+                }
             }
             if b.tokens >= 1 {
                 b.tokens -= 1
@@ -43,12 +56,11 @@ public final class RateLimiter: Sendable {
 
     /// Whether `key` could make a request now, without taking one.
     public func allows(_ key: String, now: ContinuousClock.Instant = .now) -> Bool {
-        buckets.withLock { buckets in
-            guard let b = buckets[key] else { return true }
-            let elapsed = Double((now - b.updated).components.seconds)
-            return b.tokens + elapsed * rate >= 1
-        }
+        state.withLock { state in state.buckets[key].map { refilled($0, now) >= 1 } ?? true }
     }
+
+    /// Clients remembered (tests).
+    var count: Int { state.withLock { $0.buckets.count } }
 }
 
 /// The server's limits: requests per client address and per token, and failed token attempts
