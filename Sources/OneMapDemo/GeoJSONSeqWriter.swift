@@ -32,33 +32,19 @@ final class GeoJSONSeqWriter {
         buffer += Array(#","properties":{"#.utf8)
         for (i, (key, value)) in properties.enumerated() {
             if i > 0 { buffer.append(0x2C) }
-            Self.appendString(key, to: &buffer)
+            FeatureJSONWriter.appendString(key, to: &buffer)
             buffer.append(0x3A)
             switch value {
             case .null: buffer += Array("null".utf8)
             case .integer(let n): NumberWriter.appendInteger(n, to: &buffer)
             case .real(let d): NumberWriter.append(d, precision: 6, to: &buffer)
-            case .text(let s): Self.appendString(s, to: &buffer)
+            case .text(let s): FeatureJSONWriter.appendString(s, to: &buffer)
             }
         }
         buffer += Array(#"},"geometry":"#.utf8)
         GeoJSON.write(geometry, precision: precision, to: &buffer)
         buffer += Array("}\n".utf8)
         if buffer.count > 1 << 20 { flush() }
-    }
-
-    static func appendString(_ s: String, to out: inout [UInt8]) {
-        out.append(0x22)
-        for b in s.utf8 {
-            switch b {
-            case 0x22: out += [0x5C, 0x22]
-            case 0x5C: out += [0x5C, 0x5C]
-            case 0x0A: out += [0x5C, 0x6E]
-            case 0..<0x20: out += Array(String(format: "\\u%04x", b).utf8)
-            default: out.append(b)
-            }
-        }
-        out.append(0x22)
     }
 
     private func flush() {

@@ -53,7 +53,7 @@ extension Store {
     /// Adds or replaces a role.
     public func saveRole(_ role: Role, by principal: Principal = .system) throws {
         guard Self.isValidName(role.name) else { throw StoreError.invalidArgument("invalid role name '\(role.name)'") }
-        try write { db in
+        try write(touchesCatalog: false) { db in
             try db.execute(sql: "INSERT OR REPLACE INTO roles (name, level, read_layers, write_layers, description) VALUES (?, ?, ?, ?, ?)",
                            arguments: [role.name, role.level.rawValue, try Self.encodeJSON(role.readLayers), try Self.encodeJSON(role.writeLayers), role.description])
             try Self.appendAudit(principal: principal, action: "role.save", layerID: nil, featureID: nil, before: nil, after: try Self.encodeJSON(role), in: db)
@@ -82,7 +82,7 @@ extension Store {
             throw StoreError.invalidArgument("invalid user name '\(name)': use 1–64 letters, digits, '.', '_', '-' or '@'")
         }
         guard !roles.isEmpty else { throw StoreError.invalidArgument("a user needs at least one role") }
-        try write { db in
+        try write(touchesCatalog: false) { db in
             let known = Set(try String.fetchAll(db, sql: "SELECT name FROM roles"))
             for r in roles where !known.contains(r) {
                 throw StoreError.invalidArgument("unknown role '\(r)' (roles: \(known.sorted().joined(separator: ", ")))")
@@ -96,7 +96,7 @@ extension Store {
 
     /// Removes a user; their tokens go with them.
     public func removeUser(_ name: String, by principal: Principal = .system) throws {
-        try write { db in
+        try write(touchesCatalog: false) { db in
             guard try Int.fetchOne(db, sql: "SELECT count(*) FROM users WHERE name = ?", arguments: [name]) == 1 else {
                 throw StoreError.invalidArgument("no user '\(name)'")
             }
@@ -112,7 +112,7 @@ extension Store {
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
         var random = SystemRandomNumberGenerator()
         let token = "om_" + String((0..<40).map { _ in alphabet[Int(random.next(upperBound: UInt32(alphabet.count)))] })
-        let id: Int64 = try write { db in
+        let id: Int64 = try write(touchesCatalog: false) { db in
             guard try Int.fetchOne(db, sql: "SELECT count(*) FROM users WHERE name = ?", arguments: [user]) == 1 else {
                 throw StoreError.invalidArgument("no user '\(user)' (add it with `onemap user add \(user) --role ROLE`)")
             }
@@ -127,7 +127,7 @@ extension Store {
     }
 
     public func revokeToken(_ id: Int64, by principal: Principal = .system) throws {
-        try write { db in
+        try write(touchesCatalog: false) { db in
             try db.execute(sql: "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", arguments: [isoNow(), id])
             guard db.changesCount == 1 else { throw StoreError.invalidArgument("no active token \(id)") }
             try Self.appendAudit(principal: principal, action: "token.revoke", layerID: nil, featureID: nil, before: nil, after: nil,
@@ -147,10 +147,10 @@ extension Store {
     public func principal(forToken token: String) throws -> Principal? {
         guard token.hasPrefix("om_"), token.utf8.count == 43 else { return nil }
         return try read { db -> Principal? in
-            guard let row = try Row.fetchOne(db, sql: """
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT u.name, u.roles FROM tokens t JOIN users u ON u.name = t.user_name
                 WHERE t.hash = ? AND t.revoked_at IS NULL
-                """, arguments: [SHA256.hex(token)]) else { return nil }
+                """), arguments: [SHA256.hex(token)]) else { return nil }
             let names = (row["roles"] as String).split(separator: ",").map(String.init)
             let roles = try Row.fetchAll(db, sql: "SELECT * FROM roles WHERE name IN (\(names.map { _ in "?" }.joined(separator: ",")))",
                                          arguments: StatementArguments(names)).map(Self.role)
@@ -192,7 +192,7 @@ public final class ReadLog: Sendable {
             return p
         }
         guard !batch.isEmpty else { return }
-        try store.write { db in
+        try store.write(touchesCatalog: false) { db in
             for (key, count) in batch.sorted(by: { ($0.key.principal, $0.key.layer) < ($1.key.principal, $1.key.layer) }) {
                 try Store.appendAudit(principal: Principal(name: key.principal, level: .public), action: "read", layerID: key.layer,
                                       featureID: nil, before: nil, after: nil, detail: "\(count) read\(count == 1 ? "" : "s")", in: db)

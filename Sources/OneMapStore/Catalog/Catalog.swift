@@ -205,13 +205,15 @@ extension Store {
     }
 
     /// Runs `body` in one write transaction, mapping errors to `StoreError`.
-    func write<T>(_ body: (Database) throws -> T) throws -> T {
+    /// - Parameter touchesCatalog: false for writes that leave the layers table alone (audit
+    ///   records, users, tokens, roles), which keep the cached catalogue.
+    func write<T>(touchesCatalog: Bool = true, _ body: (Database) throws -> T) throws -> T {
         do {
             let result = try pool.write(body)
-            catalogCache.invalidate()
+            if touchesCatalog { catalogCache.invalidate() }
             return result
         } catch {
-            catalogCache.invalidate()
+            if touchesCatalog { catalogCache.invalidate() }
             throw StoreError.wrap(error)
         }
     }
@@ -224,7 +226,5 @@ func quoteIdentifier(_ name: String) -> String {
 
 /// The current time as ISO 8601 UTC with seconds.
 func isoNow() -> String {
-    let f = ISO8601DateFormatter()
-    f.formatOptions = [.withInternetDateTime]
-    return f.string(from: Date())
+    Date().formatted(.iso8601)
 }

@@ -29,7 +29,7 @@ extension Store {
 
     /// Appends a record on its own (reads of confidential data).
     public func audit(principal: Principal, action: String, layerID: String?, featureID: Int64? = nil, detail: String? = nil) throws {
-        try write { db in
+        try write(touchesCatalog: false) { db in
             try Self.appendAudit(principal: principal, action: action, layerID: layerID, featureID: featureID, before: nil, after: nil,
                                  detail: detail, in: db)
         }
@@ -60,7 +60,5 @@ extension Store {
 
 /// The current time as ISO 8601 UTC with milliseconds (audit records order by it).
 func isoNowMillis() -> String {
-    let f = ISO8601DateFormatter()
-    f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    return f.string(from: Date())
+    Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
 }

@@ -140,7 +140,9 @@ extension Store {
     /// tiles over it go stale) and appends the audit record, all in the edit's transaction.
     static func commitEdit(_ layer: Layer, before: Feature?, after: Feature?, action: String, principal: Principal,
                            in db: Database) throws -> Layer {
-        guard var current = try fetchCatalog(db)[layer.id] else { throw StoreError.layerNotFound(layer.id) }
+        guard var current = try Row.fetchOne(db, sql: "SELECT * FROM layers WHERE id = ?", arguments: [layer.id]).map(decodeLayer) else {
+            throw StoreError.layerNotFound(layer.id)
+        }
         current.version += 1
         current.featureCount += (after == nil ? 0 : 1) - (before == nil ? 0 : 1)
         var area = BoundingBox.empty

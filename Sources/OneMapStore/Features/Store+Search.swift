@@ -21,8 +21,9 @@ extension Store {
         guard !q.isEmpty, q.count <= 100 else { throw StoreError.invalidArgument("search text must be 1–100 characters") }
         let escaped = q.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
         var hits: [(rank: Int, length: Int, hit: SearchHit)] = []
+        // Already the caller's layers: each is a read of its data (the audit log's concern).
         let layers = try layers(for: principal).filter { $0.kind == .vector && $0.attributes.contains(where: \.searchable) }
-            .compactMap { try? self.layer($0.id, for: principal) }
+        for layer in layers { noteRead(of: layer, by: principal) }
         try read { db in
             for layer in layers {
                 for field in layer.attributes where field.searchable {
