@@ -97,9 +97,13 @@ struct OGCFeaturesRoutes {
         router.delete("/ogc/collections/:id/items/:fid") { request, context -> Response in
             let layer = try vectorLayer(context)
             let fid = try featureID(context)
-            let store = services.store, ifMatch = request.headers[.ifMatch], principal = context.principal
-            try await Blocking.run { try store.deleteFeature(fid, in: layer.id, ifMatch: ifMatch, for: principal) }
-            try services.watcher.refresh()
+            let store = services.store, ifMatch = request.headers[.ifMatch], principal = context.principal, watcher = services.watcher
+            // The server sees its own edit at once (stale tiles, versions); the refresh reads the
+            // store too, so off the event loop with the edit.
+            try await Blocking.run {
+                try store.deleteFeature(fid, in: layer.id, ifMatch: ifMatch, for: principal)
+                try watcher.refresh()
+            }
             return Response(status: .noContent)
         }
     }
@@ -297,9 +301,12 @@ struct OGCFeaturesRoutes {
     func create(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let layer = try vectorLayer(context)
         let input = try await FeatureBody.read(request, patch: false)
-        let store = services.store, principal = context.principal
-        let result = try await Blocking.run { try store.createFeature(in: layer.id, input, for: principal) }
-        try services.watcher.refresh()
+        let store = services.store, principal = context.principal, watcher = services.watcher
+        let result = try await Blocking.run {
+            let result = try store.createFeature(in: layer.id, input, for: principal)
+            try watcher.refresh()
+            return result
+        }
         let location = "\(request.baseURL)/ogc/collections/\(layer.id)/items/\(result.feature.id)"
         return try editResponse(result, status: .created, extra: [.location: location])
     }
@@ -309,12 +316,13 @@ struct OGCFeaturesRoutes {
         let fid = try featureID(context)
         let input = try await FeatureBody.read(request, patch: patch)
         let ifMatch = request.headers[.ifMatch]
-        let store = services.store, principal = context.principal
+        let store = services.store, principal = context.principal, watcher = services.watcher
         let result = try await Blocking.run {
-            patch ? try store.updateFeature(fid, in: layer.id, input, ifMatch: ifMatch, for: principal)
+            let result = patch ? try store.updateFeature(fid, in: layer.id, input, ifMatch: ifMatch, for: principal)
                 : try store.replaceFeature(fid, in: layer.id, input, ifMatch: ifMatch, for: principal)
+            try watcher.refresh()
+            return result
         }
-        try services.watcher.refresh()
         return try editResponse(result, status: .ok, extra: [:])
     }
 
