@@ -281,14 +281,20 @@ function colourOf(paint, key) {
   return [];
 }
 
+let legendGeneration = 0;
+
 async function renderLegend() {
   const box = $('legend');
   const on = app.overlays.filter(o => o.on);
+  // Only the latest call draws: an earlier one still waiting must not bring back a legend.
+  const generation = ++legendGeneration;
   if (!on.length) { box.replaceChildren(el('p', { class: 'hint' }, '勾选专题图层后显示图例')); return; }
   const parts = [];
   for (const o of on) {
-    const style = app.styles[o.map] || (app.styles[o.map] = await getJSON(`/maps/${o.map}/style.json`).catch(() => ({ layers: [] })));
-    const q = app.queryables[o.id] || (app.queryables[o.id] = await getJSON(`/ogc/collections/${o.id}/queryables`).catch(() => ({})));
+    // The requests, not their results, are kept: calls made together share one request.
+    const style = await (app.styles[o.map] ??= getJSON(`/maps/${o.map}/style.json`).catch(() => ({ layers: [] })));
+    const q = await (app.queryables[o.id] ??= getJSON(`/ogc/collections/${o.id}/queryables`).catch(() => ({})));
+    if (generation !== legendGeneration) return;
     const labels = {};
     for (const prop of Object.values(q.properties || {})) for (const c of prop.oneOf || []) labels[c.const] = c.title;
     const items = [];
