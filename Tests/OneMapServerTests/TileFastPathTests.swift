@@ -208,6 +208,7 @@ import Testing
 
     @Test func aClientOverItsRateLimitGoesToTheRouter() async throws {
         let (fixture, _) = try await warmFastPath()
+        defer { withExtendedLifetime(fixture) {} }
         let services = fixture.services
         // An embedded channel has no address ("local"), limited like any remote client.
         let fastPath = TileFastPath(tiles: services.tiles, metrics: services.metrics,
