@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // C shims: headers and link lines only (PNGShim adds the setjmp frame libpng needs).
@@ -43,9 +44,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "OneMapImage",
+            dependencies: ["PNGShim"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "OneMapStore",
             dependencies: [
-                "OneMapGeometry", "CSpatiaLite", "CGDAL", "PNGShim",
+                "OneMapGeometry", "OneMapImage", "CSpatiaLite", "CGDAL",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -53,13 +60,24 @@ let package = Package(
         ),
         .target(
             name: "OneMapRender",
-            dependencies: ["OneMapGeometry", "OneMapStore", "CCairo", "PNGShim"],
+            dependencies: ["OneMapGeometry", "OneMapImage", "OneMapStore", "CCairo"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "OneMapTiles",
+            dependencies: [
+                "OneMapGeometry", "OneMapStore", "OneMapRender", "CMallocTuning",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "OneMapServer",
             dependencies: [
-                "OneMapGeometry", "OneMapStore", "OneMapRender", "CMallocTuning",
+                "OneMapGeometry", "OneMapStore", "OneMapRender", "OneMapTiles",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -83,7 +101,7 @@ let package = Package(
         .executableTarget(
             name: "onemap",
             dependencies: [
-                "OneMapGeometry", "OneMapStore", "OneMapDemo", "OneMapRender", "OneMapServer", "CMallocTuning",
+                "OneMapGeometry", "OneMapStore", "OneMapDemo", "OneMapRender", "OneMapTiles", "OneMapServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -101,18 +119,18 @@ let package = Package(
         ),
         .testTarget(
             name: "OneMapStoreTests",
-            dependencies: ["OneMapStore", "OneMapGeometry"],
+            dependencies: ["OneMapStore", "OneMapImage", "OneMapGeometry"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "OneMapRenderTests",
-            dependencies: ["OneMapRender", "OneMapStore", "OneMapGeometry"],
+            dependencies: ["OneMapRender", "OneMapImage", "OneMapStore", "OneMapGeometry"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "OneMapServerTests",
             dependencies: [
-                "OneMapServer", "OneMapStore", "OneMapRender", "OneMapGeometry", "CMallocTuning",
+                "OneMapServer", "OneMapTiles", "OneMapStore", "OneMapRender", "OneMapImage", "OneMapGeometry", "CMallocTuning",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -121,7 +139,7 @@ let package = Package(
         ),
         .testTarget(
             name: "OneMapDemoTests",
-            dependencies: ["OneMapDemo", "OneMapStore", "OneMapGeometry", "OneMapRender"],
+            dependencies: ["OneMapDemo", "OneMapStore", "OneMapGeometry", "OneMapRender", "OneMapImage", "OneMapTiles"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -32,12 +32,13 @@ public final class MapCatalog: Sendable {
         try reloadIfChanged(force: true)
     }
 
-    /// Re-reads the styles when the store's catalog changed since the last load (the server's
+    /// Re-reads the styles when the store's catalog snapshot moved since the last load (the
     /// store watcher calls this; lookups never touch the store).
     public func reloadIfChanged(force: Bool = false) throws {
-        let sequence = try store.latestChangeSequence()
+        let snapshot = store.snapshot
+        let sequence = snapshot.sequence
         if !force, state.withLock({ $0.sequence == sequence }) { return }
-        let layers = Dictionary(uniqueKeysWithValues: try store.layers(for: .system).map { ($0.id, $0) })
+        let layers = snapshot.layers
         let environment = StyleEnvironment(layers: layers, fontExists: { FontLibrary.shared.exists($0) }, icons: sprites.names)
         var entries: [String: MapEntry] = [:]
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
@@ -79,7 +80,7 @@ public final class MapCatalog: Sendable {
 
     /// Loads a style from any file (the CLI's `render path/to/style.json`).
     public func style(file path: String) throws -> Style {
-        let layers = Dictionary(uniqueKeysWithValues: try store.layers(for: .system).map { ($0.id, $0) })
+        let layers = store.snapshot.layers
         let environment = StyleEnvironment(layers: layers, fontExists: { FontLibrary.shared.exists($0) }, icons: sprites.names)
         let entry = Self.load(id: URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent, path: path, environment: environment)
         guard let style = entry.style else { throw RenderError.invalidStyle(name: entry.id, problems: entry.problems) }

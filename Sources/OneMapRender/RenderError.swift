@@ -9,6 +9,8 @@ public enum RenderError: Error, Equatable, Sendable {
     case unsupported(String)
     case fontNotFound(String)
     case encodingFailed(String)
+    /// Cairo reported an error while drawing.
+    case drawingFailed(String)
 }
 
 extension RenderError: CustomStringConvertible {
@@ -21,6 +23,7 @@ extension RenderError: CustomStringConvertible {
         case .unsupported(let detail): detail
         case .fontNotFound(let font): "font '\(font)' is not installed"
         case .encodingFailed(let detail): "PNG encoding failed: \(detail)"
+        case .drawingFailed(let detail): "drawing failed: \(detail)"
         }
     }
 }

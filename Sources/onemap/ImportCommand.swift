@@ -64,7 +64,7 @@ struct ImportCommand: ParsableCommand {
             let store = try options.open()
             let request = ImportRequest(
                 source: source, layerID: layer, kind: kind, srs: crs, encoding: encoding?.uppercased(), sourceLayer: sourceLayer,
-                replace: replace, layersDirectory: options.layersDirectory, title: title, group: group, access: level,
+                replace: replace, layersDirectory: options.layersDirectory, writesLayerFile: options.writesLayerFiles, title: title, group: group, access: level,
                 imageEncoding: imageEncoding)
             let bar = ProgressBar(label: "importing \(layer)")
             let summary = try store.importLayer(request) { bar.update($0, $1) }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import CMallocTuning
+import OneMapTiles
 import Foundation
 import NIOCore
 import NIOPosix
@@ -23,7 +23,7 @@ struct OneMapCommand: AsyncParsableCommand {
         // threads. A fixed mmap threshold hands buffers over 1 MB back to the OS when freed (glibc
         // otherwise raises the threshold and keeps them in the heap), and few arenas keep freed
         // memory from scattering over one heap per thread (Tools/bench/serve, memory).
-        _ = onemap_tune_malloc(1 << 20, 4)
+        MemoryTrim.tune(mmapThreshold: 1 << 20, arenas: 4)
         _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         do {
             var command = try parseAsRoot()
@@ -48,6 +48,15 @@ struct StoreOptions: ParsableArguments {
 
     func open() throws -> Store {
         do { return try Store(path: store) } catch { throw CLIError.from(error) }
+    }
+
+    /// Whether new layers get a layer file written into `layersDirectory`: when the directory was
+    /// named, or when the store lives in the working directory (so ./Layers is its own). An import
+    /// into a store elsewhere reads ./Layers for metadata but never writes into it.
+    var writesLayerFiles: Bool {
+        if layers != nil { return true }
+        let dir = URL(fileURLWithPath: store).deletingLastPathComponent().standardizedFileURL.path
+        return dir == URL(fileURLWithPath: FileManager.default.currentDirectoryPath).standardizedFileURL.path
     }
 
     /// The layers directory: the option, else ./Layers if present.

@@ -82,7 +82,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let maps = services.maps.entries
         let broken = maps.filter { $0.style == nil }
-        logger.info("OneMap: \(maps.count - broken.count) maps, \(services.watcher.layers.count) layers in \(options.store.store)")
+        logger.info("OneMap: \(maps.count - broken.count) maps, \(services.watcher.snapshot.layers.count) layers in \(options.store.store)")
         for entry in broken { logger.warning("map \(entry.id) cannot be drawn: \(entry.problems.prefix(3).joined(separator: "; "))") }
         if (try? services.store.hasUsers()) != true {
             logger.notice("no users are configured: only public layers are served (add one with `onemap user add NAME --role ROLE`)")

@@ -144,3 +144,24 @@ func snapshot(_ path: String) throws -> [String] {
         #expect(again.stdout.contains("written 300000"))
     }
 }
+
+@Suite struct LayerFileFlowTests {
+    @Test func anImportIntoAStoreElsewhereNeverWritesIntoTheWorkingDirectorysLayers() throws {
+        let work = WorkDirectory(), elsewhere = WorkDirectory()
+        let layers = work.path + "/Layers"
+        try FileManager.default.createDirectory(atPath: layers, withIntermediateDirectories: true)
+        let away = try CLI.run(["import", CLI.fixture("points.geojson"), "--layer", "wells", "--store", elsewhere.path + "/city.sqlite"], in: work.path)
+        #expect(away.status == 0, "\(away.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: layers).isEmpty)
+        // The store in the working directory owns ./Layers: a new layer gets its file there.
+        let here = try CLI.run(["import", CLI.fixture("points.geojson"), "--layer", "wells", "--store", "city.sqlite"], in: work.path)
+        #expect(here.status == 0, "\(here.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: layers) == ["wells.json"])
+        // Naming the directory says it is the store's.
+        let named = WorkDirectory()
+        let named2 = try CLI.run(["import", CLI.fixture("points.geojson"), "--layer", "pumps", "--store", elsewhere.path + "/city.sqlite",
+                                  "--layers", named.path], in: work.path)
+        #expect(named2.status == 0, "\(named2.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: named.path) == ["pumps.json"])
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import OneMapImage
 import OneMapGeometry
 import OneMapStore
 import Testing

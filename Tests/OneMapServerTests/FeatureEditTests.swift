@@ -75,7 +75,7 @@ import Testing
         #expect(throws: (any Error).self) { try store.pool.write { db in try db.execute(sql: "DELETE FROM audit_log") } }
         // Only the area of the edits changed: tiles elsewhere stay fresh.
         try fixture.services.watcher.refresh()
-        let changes = fixture.services.watcher.changes
+        let changes = fixture.services.watcher.snapshot.changes
         #expect(changes.latest(layer: "parcels", touching: BoundingBox(minX: 116.8505, minY: 38.3505, maxX: 116.8506, maxY: 38.3506)) > 0)
         #expect(changes.latest(layer: "parcels", touching: BoundingBox(minX: 116.801, minY: 38.301, maxX: 116.802, maxY: 38.302)) <= 3)
     }

@@ -165,6 +165,20 @@ import Testing
         }
     }
 
+    @Test func aParameterGivenTwiceWithDifferentValuesIsRefusedEverywhere() async throws {
+        let fixture = try FeatureFixture()
+        try await fixture.test { client in
+            let items = try await client.execute(uri: "/ogc/collections/parcels/items?limit=1&limit=2", method: .get)
+            #expect(items.status == .badRequest && items.text.contains("'limit' is given twice"), "\(items.text)")
+            // The same value twice is harmless.
+            #expect(try await client.execute(uri: "/ogc/collections/parcels/items?limit=1&limit=1", method: .get).status == .ok)
+            let search = try await client.execute(uri: "/search?q=a&q=b", method: .get)
+            #expect(search.status == .badRequest)
+            let wms = try await client.execute(uri: "/wms?SERVICE=WMS&REQUEST=GetCapabilities&request=GetMap", method: .get)
+            #expect(wms.status == .badRequest && wms.text.contains("ServiceExceptionReport") && wms.text.contains("REQUEST is given twice"), "\(wms.text)")
+        }
+    }
+
     @Test func aStoreThatCannotBeReadIsA500NotAnEmptyCatalogue() async throws {
         let fixture = try FeatureFixture()
         // Break the catalogue under the server (as a damaged or foreign file would).

@@ -1,4 +1,5 @@
 import Foundation
+import OneMapImage
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting

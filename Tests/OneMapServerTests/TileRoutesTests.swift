@@ -1,4 +1,5 @@
 import Foundation
+import OneMapImage
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -137,7 +138,7 @@ import Testing
         let box = TileMatrixSet.webMercatorQuad.bounds(of: near)
         let center = WebMercator.unproject(box.center)
         try services.store.write { db in
-            try Store.recordChange(layerID: "helsinki_lines", version: 2, area: BoundingBox(minX: center.x, minY: center.y, maxX: center.x + 1e-5, maxY: center.y + 1e-5), in: db)
+            try SpatiaLiteStore.recordChange(layerID: "helsinki_lines", version: 2, area: BoundingBox(minX: center.x, minY: center.y, maxX: center.x + 1e-5, maxY: center.y + 1e-5), in: db)
         }
         try services.watcher.refresh()
         let a2 = try await services.tiles.tile(map: "helsinki", tms: "WebMercatorQuad", tile: near, scale: 1, principal: .anonymous)

@@ -66,3 +66,16 @@ def append_section(title, command, body):
                     'so compare only figures taken side by side in one run.\n')
     with open(path, 'a') as f:
         f.write(f'\n## {title} — {now}\n\n`{command}` on {machine()}, load average {" ".join(loadavg())} at the end.\n\n{body.strip()}\n')
+
+
+DEMO20 = '/tmp/onemap-bench/demo/demo20.sqlite'
+
+
+def demo_store(path=DEMO20, scale=20):
+    """The demo city store at `path` (built when missing, its folder made): every script that
+    needs it calls this, so each runs on its own on a fresh clone."""
+    if not os.path.exists(path):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        print(f'building the --scale {scale} demo at {path}', flush=True)
+        run([BINARY, 'demo', '--store', path, '--scale', str(scale), '--layers', os.path.join(ROOT, 'Layers')])
+    return path

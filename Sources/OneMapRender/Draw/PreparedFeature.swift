@@ -39,7 +39,7 @@ extension TileRenderer {
         let minX = ctx.bbox.minX, maxY = ctx.bbox.maxY, resX = ctx.resolutionX, resY = ctx.resolutionY
         let mercator = layer.storageCRS.isDisplayEquivalent(to: .wgs84) && ctx.crs == .webMercator
         try store.scan(layer: layer.id, bbox: queryBox, columns: names, for: principal) { row in
-            guard let blobType = SpatiaLiteBlob.geometryType(row.geometry) else { return }
+            guard let blobType = row.geometry.type else { return }
             let typeName = blobType.singular.name
             let data = FeatureData(index: index, values: row.values, geometryType: typeName, id: row.id)
             var evaluation = ctx.evaluation
@@ -53,8 +53,8 @@ extension TileRenderer {
                 accepted.append(k)
             }
             guard !accepted.isEmpty else { return }
-            if let box = SpatiaLiteBlob.boundingBox(row.geometry), !box.intersects(queryBox) { return }
-            try SpatiaLiteBlob.decode(row.geometry, into: &scratch)
+            if let box = row.geometry.boundingBox, !box.intersects(queryBox) { return }
+            try row.geometry.decode(into: &scratch)
             var pixels = FlatGeometry()
             pixels.type = scratch.type
             pixels.coordinates.reserveCapacity(scratch.coordinates.count)

@@ -1,5 +1,5 @@
-import CCairo
 import Foundation
+import OneMapImage
 import OneMapGeometry
 import OneMapStore
 
@@ -109,14 +109,14 @@ public enum SpriteGenerator {
         guard !icon.label.isEmpty, let face = FontLibrary.shared.face(named: "Noto Sans CJK SC Bold") ?? FontLibrary.shared.face(named: "Noto Sans CJK SC Regular") else { return }
         let fontSize = size * (icon.shape == .diamond ? 0.46 : 0.58)
         let shaped = TextShaper.shape(icon.label, faces: [face], size: fontSize, maxWidth: 0, lineHeight: fontSize, letterSpacing: 0, justify: "center")
-        let glyphs = shaped.glyphs.map { cairo_glyph_t(index: UInt($0.glyph), x: c - shaped.width / 2 + $0.x, y: m - shaped.height / 2 + $0.y) }
+        let glyphs = shaped.glyphs.map { Glyph(index: $0.glyph, x: c - shaped.width / 2 + $0.x, y: m - shaped.height / 2 + $0.y) }
         canvas.drawGlyphs(glyphs, font: FontLibrary.shared.scaledFont(face: face, size: fontSize), pass: 1,
                           paint: TextPaint(color: .white, opacity: 1, haloColor: .transparent, haloWidth: 0), halo: 0)
     }
 
     static func encode(_ canvas: CairoCanvas) throws -> [UInt8] {
         var rgba = [UInt8](repeating: 0, count: canvas.width * canvas.height * 4)
-        canvas.withPixels { data, stride in
+        try canvas.withPixels { data, stride in
             for y in 0..<canvas.height {
                 for x in 0..<canvas.width {
                     let p = data + y * stride + x * 4

@@ -1,4 +1,5 @@
 import Foundation
+import OneMapImage
 import OneMapGeometry
 import OneMapStore
 
@@ -48,7 +49,7 @@ enum ImageEncoding {
     static func encode(_ canvas: CairoCanvas, format: TileFormat) throws -> [UInt8] {
         let w = canvas.width, h = canvas.height
         var rgba = [UInt8](repeating: 0, count: w * h * 4)
-        canvas.withPixels { data, stride in
+        try canvas.withPixels { data, stride in
             for y in 0..<h {
                 for x in 0..<w {
                     let p = data + y * stride + x * 4
@@ -81,7 +82,7 @@ extension RenderedMetatile {
         var rgba = [UInt8](repeating: 0, count: size * size * 4)
         var anyVisible = false
         var opaque = true
-        canvas.withPixels { data, stride in
+        try canvas.withPixels { data, stride in
             rgba.withUnsafeMutableBytes { out in
                 for y in 0..<size {
                     let src = data + (row * size + y) * stride + column * size * 4

@@ -1,5 +1,5 @@
+import OneMapImage
 import CCairo
-import OneMapStore
 
 /// A Cairo image surface (ARGB32, premultiplied) and its drawing context.
 ///
@@ -143,27 +143,42 @@ final class CairoCanvas {
 
     // MARK: text
 
-    /// Draws glyphs of one scaled font; with `halo` > 0 strokes their outlines first.
-    func draw(glyphs: [cairo_glyph_t], font: OpaquePointer, color: Color, opacity: Double, halo: Double, haloColor: Color) {
-        cairo_set_scaled_font(context, font)
-        glyphs.withUnsafeBufferPointer { buffer in
-            if halo > 0 && haloColor.a > 0 {
+    /// Draws glyphs of one scaled font: pass 0 strokes their outlines as a halo, pass 1 fills them.
+    func drawGlyphs(_ glyphs: [Glyph], font: ScaledFont, pass: Int, paint: TextPaint, halo: Double) {
+        cairo_set_scaled_font(context, font.handle)
+        let list = glyphs.map { cairo_glyph_t(index: UInt($0.index), x: $0.x, y: $0.y) }
+        list.withUnsafeBufferPointer { buffer in
+            if pass == 0 {
+                cairo_new_path(context)
                 cairo_glyph_path(context, buffer.baseAddress, Int32(buffer.count))
-                setColor(haloColor, opacity: opacity)
+                setColor(paint.haloColor, opacity: paint.opacity)
                 cairo_set_line_width(context, halo * 2)
                 cairo_set_line_join(context, CAIRO_LINE_JOIN_ROUND)
                 cairo_set_dash(context, nil, 0, 0)
                 cairo_stroke(context)
+            } else {
+                setColor(paint.color, opacity: paint.opacity)
+                cairo_show_glyphs(context, buffer.baseAddress, Int32(buffer.count))
             }
-            setColor(color, opacity: opacity)
-            cairo_show_glyphs(context, buffer.baseAddress, Int32(buffer.count))
+        }
+    }
+
+    // MARK: status
+
+    /// The one check of Cairo's sticky error state (a failed allocation or an invalid argument
+    /// leaves the context or surface in error, and every later call does nothing): called before
+    /// pixels are read, so a broken drawing is an error, never a tile.
+    func checkStatus() throws {
+        for status in [cairo_surface_status(surface), cairo_status(context)] where status != CAIRO_STATUS_SUCCESS {
+            throw RenderError.drawingFailed(String(cString: cairo_status_to_string(status)))
         }
     }
 
     // MARK: pixels
 
     /// Calls `body` with the premultiplied BGRA pixels and the row stride.
-    func withPixels<T>(_ body: (UnsafeMutablePointer<UInt8>, Int) throws -> T) rethrows -> T {
+    func withPixels<T>(_ body: (UnsafeMutablePointer<UInt8>, Int) throws -> T) throws -> T {
+        try checkStatus()
         cairo_surface_flush(surface)
         defer { cairo_surface_mark_dirty(surface) }
         return try body(cairo_image_surface_get_data(surface), Int(cairo_image_surface_get_stride(surface)))

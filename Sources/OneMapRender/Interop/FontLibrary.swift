@@ -27,7 +27,7 @@ public final class FontLibrary: @unchecked Sendable {
     private var faces: [Face] = []
     private var byName: [String: Int?] = [:]
     private var glyphs: [UInt64: (glyph: UInt32, advance: Double)] = [:]
-    private var scaledFonts: [UInt64: OpaquePointer] = [:]
+    private var scaledFonts: [UInt64: ScaledFont] = [:]
     private let fontOptions: OpaquePointer
 
     private init() {
@@ -135,7 +135,7 @@ public final class FontLibrary: @unchecked Sendable {
     }
 
     /// A Cairo scaled font for a face at a pixel size (cached; Cairo scaled fonts are thread-safe).
-    func scaledFont(face: Int, size: Double) -> OpaquePointer {
+    func scaledFont(face: Int, size: Double) -> ScaledFont {
         let key = UInt64(face) << 32 | UInt64((size * 64).rounded())
         lock.lock()
         defer { lock.unlock() }
@@ -144,8 +144,21 @@ public final class FontLibrary: @unchecked Sendable {
         var identity = cairo_matrix_t()
         cairo_matrix_init_scale(&matrix, size, size)
         cairo_matrix_init_identity(&identity)
-        let font = cairo_scaled_font_create(faces[face].cairoFace, &matrix, &identity, fontOptions)!
+        let font = ScaledFont(handle: cairo_scaled_font_create(faces[face].cairoFace, &matrix, &identity, fontOptions)!)
         scaledFonts[key] = font
         return font
     }
+}
+
+/// A glyph to draw: its index in a face and its pixel position.
+struct Glyph {
+    var index: UInt32
+    var x: Double
+    var y: Double
+}
+
+/// A Cairo scaled font (a face at one pixel size), cached by `FontLibrary` for the process's
+/// life and never freed. Cairo scaled fonts are thread-safe.
+struct ScaledFont: @unchecked Sendable {
+    let handle: OpaquePointer
 }

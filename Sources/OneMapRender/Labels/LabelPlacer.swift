@@ -1,4 +1,3 @@
-import CCairo
 import Foundation
 import OneMapGeometry
 
@@ -223,8 +222,8 @@ struct LabelPlacer {
         let library = FontLibrary.shared
         for pass in (halo > 0 && paint.haloColor.a > 0 ? [0, 1] : [1]) {
             if !rotated {
-                var byFace: [Int: [cairo_glyph_t]] = [:]
-                for g in glyphs { byFace[g.face, default: []].append(cairo_glyph_t(index: UInt(g.glyph), x: g.x, y: g.y)) }
+                var byFace: [Int: [Glyph]] = [:]
+                for g in glyphs { byFace[g.face, default: []].append(Glyph(index: g.glyph, x: g.x, y: g.y)) }
                 for (face, list) in byFace {
                     let font = library.scaledFont(face: face, size: size)
                     canvas.drawGlyphs(list, font: font, pass: pass, paint: paint, halo: halo)
@@ -235,30 +234,9 @@ struct LabelPlacer {
                     canvas.translate(g.x, g.y)
                     canvas.rotate(g.angle)
                     let font = library.scaledFont(face: g.face, size: size)
-                    canvas.drawGlyphs([cairo_glyph_t(index: UInt(g.glyph), x: -g.advance / 2, y: centerShift)], font: font, pass: pass, paint: paint, halo: halo)
+                    canvas.drawGlyphs([Glyph(index: g.glyph, x: -g.advance / 2, y: centerShift)], font: font, pass: pass, paint: paint, halo: halo)
                     canvas.restore()
                 }
-            }
-        }
-    }
-}
-
-extension CairoCanvas {
-    /// Pass 0 strokes the halo, pass 1 fills the glyphs.
-    func drawGlyphs(_ glyphs: [cairo_glyph_t], font: OpaquePointer, pass: Int, paint: TextPaint, halo: Double) {
-        cairo_set_scaled_font(context, font)
-        glyphs.withUnsafeBufferPointer { buffer in
-            if pass == 0 {
-                cairo_new_path(context)
-                cairo_glyph_path(context, buffer.baseAddress, Int32(buffer.count))
-                setColor(paint.haloColor, opacity: paint.opacity)
-                cairo_set_line_width(context, halo * 2)
-                cairo_set_line_join(context, CAIRO_LINE_JOIN_ROUND)
-                cairo_set_dash(context, nil, 0, 0)
-                cairo_stroke(context)
-            } else {
-                setColor(paint.color, opacity: paint.opacity)
-                cairo_show_glyphs(context, buffer.baseAddress, Int32(buffer.count))
             }
         }
     }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import OneMapRender
 import OneMapStore
+import OneMapTiles
 
 /// Everything the routes use, built once at start-up (never per request).
 public final class AppServices: Sendable {
@@ -14,6 +15,7 @@ public final class AppServices: Sendable {
     public let metrics: ServerMetrics
     public let logger: Logger
     public let features: FeatureService
+    public let edits: FeatureEditService
     public let identify: IdentifyService
     public let authenticator: any Authenticator
     public let limits: RateLimits
@@ -23,13 +25,14 @@ public final class AppServices: Sendable {
         self.configuration = configuration
         self.logger = logger
         store = try Store(path: configuration.storePath, logger: logger)
-        maps = try MapCatalog(directory: configuration.stylesDirectory, store: store)
-        watcher = try StoreWatcher(store: store, maps: maps, logger: logger)
         metrics = ServerMetrics()
-        pool = RenderPool(store: store, sprites: maps.sprites, workers: configuration.workers, limit: configuration.queueLimit)
-        tiles = TileService(watcher: watcher, maps: maps, pool: pool,
-                            cache: TileCache(memoryBytes: configuration.memoryCacheBytes, directory: configuration.cacheDirectory), metrics: metrics)
+        let pipeline = try configuration.tilePipeline(store: store, metrics: metrics.tiles, logger: logger)
+        maps = pipeline.maps
+        watcher = pipeline.watcher
+        pool = pipeline.pool
+        tiles = pipeline.service
         features = FeatureService(store: store)
+        edits = FeatureEditService(store: store, watcher: watcher)
         identify = IdentifyService(store: store, tiles: tiles)
         self.authenticator = authenticator ?? StoreAuthenticator(store: store)
         limits = RateLimits(requestsPerSecond: configuration.requestsPerSecond, burst: configuration.requestBurst,

@@ -3,6 +3,7 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
+import OneMapTiles
 
 /// The router with every route family, behind the metrics, error and auth middleware.
 public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {

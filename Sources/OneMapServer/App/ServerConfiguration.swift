@@ -1,4 +1,7 @@
 import Foundation
+import Logging
+import OneMapStore
+import OneMapTiles
 
 /// How `onemap serve` runs.
 public struct ServerConfiguration: Sendable {
@@ -31,5 +34,18 @@ public struct ServerConfiguration: Sendable {
         self.storePath = storePath
         self.stylesDirectory = stylesDirectory
         self.webDirectory = webDirectory
+    }
+}
+
+extension ServerConfiguration {
+    /// The tile pipeline this configuration describes, over `store`.
+    public func tilePipeline(store: Store, metrics: TileMetrics = TileMetrics(), logger: Logger = Logger(label: "onemap.tiles")) throws -> TilePipeline {
+        try TilePipeline(store: store, stylesDirectory: stylesDirectory, cacheDirectory: cacheDirectory, workers: workers, queueLimit: queueLimit,
+                         memoryCacheBytes: memoryCacheBytes, metrics: metrics, logger: logger)
+    }
+
+    /// The tile pipeline over the configured store, without the HTTP application (`seed`, `export`).
+    public func tilePipeline() throws -> TilePipeline {
+        try tilePipeline(store: Store(path: storePath))
     }
 }

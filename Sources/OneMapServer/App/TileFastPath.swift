@@ -8,6 +8,7 @@ import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
 import OneMapStore
 import Prometheus
+import OneMapTiles
 
 /// The hot path of a tile server: an anonymous GET for a tile the memory cache holds is answered
 /// from the connection's bytes, on its event loop, before NIO's HTTP decoder and Hummingbird's

@@ -3,6 +3,7 @@ import Hummingbird
 import OneMapGeometry
 import OneMapRender
 import OneMapStore
+import OneMapTiles
 
 /// An error as the API answers it: a status and `{"code": …, "description": …}`. No stack
 /// traces, SQL text or server paths ever reach the body; `APIError.from` is the only mapping.
@@ -39,6 +40,9 @@ extension APIError {
     public static func from(_ error: any Error) -> APIError {
         switch error {
         case let e as APIError: return e
+        case let e as ProtocolError:
+            let retry: HTTPFields = e.status == .serviceUnavailable ? [.retryAfter: "1"] : [:]
+            return APIError(e.status, e.code, e.message, headers: retry)
         case let e as StoreError:
             switch e {
             case .layerNotFound, .featureNotFound: return .notFound(e.description)
@@ -54,7 +58,7 @@ extension APIError {
             case .invalidStyle(let name, let problems):
                 return APIError(.serviceUnavailable, "MapUnavailable", "map '\(name)' cannot be drawn: " + problems.prefix(5).joined(separator: "; "))
             case .unsupported: return .badRequest(e.description)
-            case .fontNotFound, .encodingFailed: return APIError(.internalServerError, "InternalError", "the tile could not be drawn")
+            case .fontNotFound, .encodingFailed, .drawingFailed: return APIError(.internalServerError, "InternalError", "the tile could not be drawn")
             }
         case let e as GeometryError: return .badRequest(e.description)
         case let e as RenderPool.Failure:

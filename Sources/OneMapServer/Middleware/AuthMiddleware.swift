@@ -54,7 +54,7 @@ struct AuthMiddleware: RouterMiddleware {
             let parts = header.split(separator: " ", maxSplits: 1)
             if parts.count == 2, parts[0].lowercased() == "bearer" { return String(parts[1]).trimmingCharacters(in: .whitespaces) }
         }
-        if let t = request.uri.queryParameters["token"], !t.isEmpty { return String(t) }
+        if let t = QueryParameters(request)["token"], !t.isEmpty { return t }
         return nil
     }
 }

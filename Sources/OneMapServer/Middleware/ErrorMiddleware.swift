@@ -1,8 +1,9 @@
 import Hummingbird
 import Logging
 
-/// Turns any error a route throws into its API response; unexpected ones become a 500 with a
-/// fixed description, and the full error goes only to the log with the request id.
+/// The one error funnel: turns any error a route throws into its response, in the format of the
+/// protocol the path speaks (`ErrorFormat`); unexpected ones become a 500 with a fixed
+/// description, and the full error goes only to the log, with the request id.
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
 
@@ -14,7 +15,7 @@ struct ErrorMiddleware: RouterMiddleware {
             if api.status == .internalServerError {
                 context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
             }
-            return try api.response(from: request, context: context)
+            return try ErrorFormat(path: request.uri.path).response(for: error, request: request, context: context)
         }
     }
 }

@@ -1,6 +1,7 @@
 import Hummingbird
 import OneMapGeometry
 import OneMapStore
+import OneMapTiles
 
 /// `/health` and `/metrics` (Prometheus text format).
 struct HealthRoutes {
@@ -10,16 +11,16 @@ struct HealthRoutes {
         router.get("/health") { _, context -> Response in
             let entries = services.maps.entries
             // Counts what the caller may see: even the number of hidden layers is not disclosed.
-            let layers = services.watcher.layers.values.filter { AccessPolicy.canRead(context.principal, $0) }.count
+            let layers = services.watcher.snapshot.layers.values.filter { AccessPolicy.canRead(context.principal, $0) }.count
             let broken = entries.filter { $0.style == nil }.map(\.id)
             return Responses.json(.object([
                 ("status", .string("ok")), ("layers", .number(Double(layers))),
                 ("maps", .number(Double(entries.count - broken.count))), ("brokenMaps", .array(broken.map { .string($0) })),
-                ("renderQueue", .number(Double(services.pool.depth))), ("storeVersion", .number(Double(services.watcher.sequence))),
+                ("renderQueue", .number(Double(services.pool.depth))), ("storeVersion", .number(Double(services.watcher.snapshot.sequence))),
             ]))
         }
         router.get("/metrics") { _, _ -> Response in
-            services.metrics.queueDepth.set(Int64(services.pool.depth))
+            services.metrics.tiles.queueDepth.set(Int64(services.pool.depth))
             return Responses.bytes(services.metrics.text(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
     }

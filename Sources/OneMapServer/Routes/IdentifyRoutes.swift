@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import OneMapGeometry
 import OneMapStore
+import OneMapTiles
 
 /// `/maps/{map}/identify?lon=&lat=[&crs=][&zoom=][&geometry=false]`: the features under a
 /// point, top-most first, with layer titles and attribute display names.
@@ -10,7 +11,7 @@ struct IdentifyRoutes {
 
     func register(on router: Router<AppRequestContext>) {
         router.get("/maps/:map/identify") { request, context -> Response in
-            let kvp = FormQuery(request)
+            let kvp = try QueryParameters.checked(request)
             func number(_ name: String) throws -> Double {
                 guard let text = kvp[name] else { throw APIError.badRequest("missing parameter \(name)") }
                 guard let d = Double(text), d.isFinite else { throw APIError.badRequest("\(name) must be a number, not '\(text)'") }

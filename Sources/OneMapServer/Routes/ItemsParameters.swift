@@ -14,7 +14,7 @@ struct ItemsParameters: Sendable {
     var passThrough: [(String, String)]
 
     init(_ request: Request, layer: Layer) throws {
-        let kvp = FormQuery(request)
+        let kvp = try QueryParameters.checked(request)
         var query = FeatureQuery()
         var filters: [FeatureFilter] = []
         var passThrough: [(String, String)] = []

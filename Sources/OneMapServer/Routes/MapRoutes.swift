@@ -3,6 +3,7 @@ import Hummingbird
 import OneMapGeometry
 import OneMapRender
 import OneMapStore
+import OneMapTiles
 
 /// `/maps`, `/maps/{map}/style.json`, `/maps/{map}/{tms}/tilejson.json` (TileJSON 3.0.0).
 struct MapRoutes {
@@ -17,7 +18,7 @@ struct MapRoutes {
                 if let style = entry.style {
                     fields += [("name", .string(style.name)), ("status", .string("ok")), ("format", .string(style.format.rawValue))]
                     fields.append(("tilejson", .object(TileMatrixSet.builtIn.map { ($0.id, .string("\(base)/maps/\(entry.id)/\($0.id)/tilejson.json")) })))
-                    fields.append(("layers", .array(visibleLayers(style, context.principal).map { layer in
+                    fields.append(("layers", .array(services.tiles.visibleLayers(style, for: context.principal).map { layer in
                         .object([("id", .string(layer.id)), ("title", .string(layer.title)), ("group", .string(layer.group)), ("kind", .string(layer.kind.rawValue))])
                     })))
                     if let c = style.center { fields.append(("center", .numbers([c.x, c.y] + (style.zoom.map { [$0] } ?? [])))) }
@@ -44,23 +45,6 @@ struct MapRoutes {
         }
     }
 
-    func visibleLayers(_ style: Style, _ principal: Principal) -> [Layer] {
-        let layers = services.watcher.layers
-        return style.storeLayers.compactMap { layers[$0] }.filter { AccessPolicy.canRead(principal, $0) }
-    }
-
-    /// The lon/lat extent of the map's visible layers (the whole-country DEM left out when other layers exist).
-    func bounds(_ style: Style, _ principal: Principal) -> BoundingBox? {
-        var box = BoundingBox.empty
-        let layers = visibleLayers(style, principal)
-        let local = layers.filter { $0.id != "dem_china" }
-        for layer in (local.isEmpty ? layers : local) {
-            guard let e = layer.extent, let t = try? CoordinateTransform(from: layer.storageCRS, to: .wgs84), let g = try? t.apply(e) else { continue }
-            box.extend(g)
-        }
-        return box.isEmpty ? nil : box
-    }
-
     func tileJSON(_ style: Style, tms: TileMatrixSet, base: String, principal: Principal) -> JSONValue {
         var fields: [(String, JSONValue)] = [
             ("tilejson", .string("3.0.0")), ("name", .string(style.name)), ("version", .string("1.0.0")), ("scheme", .string("xyz")),
@@ -68,7 +52,7 @@ struct MapRoutes {
             ("minzoom", .number(Double(tms.minZoom))), ("maxzoom", .number(Double(tms.maxZoom))),
         ]
         if let a = style.attribution { fields.append(("attribution", .string(a))) }
-        if let b = bounds(style, principal) {
+        if let b = services.tiles.extent(style, for: principal) {
             fields.append(("bounds", .numbers([b.minX, b.minY, b.maxX, b.maxY])))
             let c = style.center ?? b.center
             fields.append(("center", .numbers([c.x, c.y, (style.zoom ?? 12).rounded()])))

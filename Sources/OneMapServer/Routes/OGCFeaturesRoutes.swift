@@ -48,9 +48,7 @@ struct OGCFeaturesRoutes {
         router.get("/ogc") { request, context in try landing(request, context) }
         router.get("/ogc/conformance") { request, _ -> Response in
             let classes = Self.conformance + OGCTilesRoutes.conformance
-            if OGCFormat(request) == .html {
-                return HTMLPage.response(title: "Conformance", body: "<ul>" + classes.map { "<li>\(HTMLPage.escape($0))</li>" }.joined() + "</ul>")
-            }
+            if OGCFormat(request) == .html { return OGCPages.conformance(classes) }
             return Responses.json(.object([("conformsTo", .array(classes.map { .string($0) }))]))
         }
         router.get("/ogc/api") { request, context -> Response in
@@ -60,12 +58,7 @@ struct OGCFeaturesRoutes {
         router.get("/ogc/collections") { request, context -> Response in
             let base = request.baseURL
             let layers = try collections(context.principal)
-            if OGCFormat(request) == .html {
-                let rows = layers.map { l in
-                    "<tr><td><a href=\"\(base)/ogc/collections/\(l.id)?f=html\">\(HTMLPage.escape(l.id))</a></td><td>\(HTMLPage.escape(l.title))</td><td>\(l.featureCount)</td></tr>"
-                }
-                return HTMLPage.response(title: "Collections", body: "<table><tr><th>id</th><th>title</th><th>features</th></tr>\(rows.joined())</table>")
-            }
+            if OGCFormat(request) == .html { return OGCPages.collections(layers, base: base) }
             return Responses.json(.object([
                 ("links", .array([link("self", "\(base)/ogc/collections", "application/json"),
                                   link("alternate", "\(base)/ogc/collections?f=html", "text/html")])),
@@ -76,13 +69,7 @@ struct OGCFeaturesRoutes {
         router.get("/ogc/collections/:id") { request, context -> Response in
             let layer = try vectorLayer(context)
             let base = request.baseURL
-            if OGCFormat(request) == .html {
-                let fields = layer.attributes.map { "<tr><td>\(HTMLPage.escape($0.name))</td><td>\(HTMLPage.escape($0.displayName))</td><td>\($0.type.rawValue)</td></tr>" }
-                return HTMLPage.response(title: layer.title, body: """
-                    <p>\(layer.featureCount) features · \(layer.geometryType?.name ?? "") · \(layer.storageCRS.identifier) · <a href="\(base)/ogc/collections/\(layer.id)/items?f=html">items</a></p>
-                    <table><tr><th>property</th><th>title</th><th>type</th></tr>\(fields.joined())</table>
-                    """)
-            }
+            if OGCFormat(request) == .html { return OGCPages.collection(layer, base: base) }
             return Responses.json(collection(layer, base: base))
         }
         router.get("/ogc/collections/:id/queryables") { request, context -> Response in
@@ -97,13 +84,7 @@ struct OGCFeaturesRoutes {
         router.delete("/ogc/collections/:id/items/:fid") { request, context -> Response in
             let layer = try vectorLayer(context)
             let fid = try featureID(context)
-            let store = services.store, ifMatch = request.headers[.ifMatch], principal = context.principal, watcher = services.watcher
-            // The server sees its own edit at once (stale tiles, versions); the refresh reads the
-            // store too, so off the event loop with the edit.
-            try await Blocking.run {
-                try store.deleteFeature(fid, in: layer.id, ifMatch: ifMatch, for: principal)
-                try watcher.refresh()
-            }
+            try await services.edits.delete(fid, in: layer.id, ifMatch: request.headers[.ifMatch], for: context.principal)
             return Response(status: .noContent)
         }
     }
@@ -112,14 +93,7 @@ struct OGCFeaturesRoutes {
 
     func landing(_ request: Request, _ context: AppRequestContext) throws -> Response {
         let base = request.baseURL
-        if OGCFormat(request) == .html {
-            return HTMLPage.response(title: "OneMap 一张图 — OGC API", body: """
-                <ul><li><a href="\(base)/ogc/collections?f=html">Collections</a></li>
-                <li><a href="\(base)/ogc/conformance?f=html">Conformance</a></li>
-                <li><a href="\(base)/ogc/api">OpenAPI document</a></li>
-                <li><a href="\(base)/ogc/tileMatrixSets">Tile matrix sets</a></li></ul>
-                """)
-        }
+        if OGCFormat(request) == .html { return OGCPages.landing(base: base) }
         return Responses.json(.object([
             ("title", .string("OneMap 一张图")),
             ("description", .string("The city's base layers and thematic overlays: features (OGC API – Features) and map tiles (OGC API – Tiles).")),
@@ -260,30 +234,16 @@ struct OGCFeaturesRoutes {
         let result = try await Blocking.run {
             try store.queryFeatures(layer: layer.id, pageQuery, for: principal) { row in collected.add(row.id, row.values) }
         }
-        let names = result.properties
-        let header = "<tr><th>id</th>" + names.map { n in "<th>\(HTMLPage.escape(layer.attribute(n)?.displayName ?? n))</th>" }.joined() + "</tr>"
-        let rows = collected.rows.map { id, values in
-            "<tr><td><a href=\"items/\(id)?f=html\">\(id)</a></td>" + values.map { "<td>\(HTMLPage.escape($0.description))</td>" }.joined() + "</tr>"
-        }
-        var nav = "<p>\(result.returned) of \(result.matched) features"
-        if query.offset + result.returned < result.matched {
-            nav += " · <a href=\"items\(parameters.queryString(offset: query.offset + query.limit, format: "html"))\">next</a>"
-        }
-        nav += "</p>"
-        return HTMLPage.response(title: layer.title, body: nav + "<table>" + header + rows.joined() + "</table>")
+        return OGCPages.items(layer, rows: collected.rows, result: result, query: query,
+                              next: parameters.queryString(offset: query.offset + query.limit, format: "html"))
     }
 
     func item(_ request: Request, _ context: AppRequestContext) throws -> Response {
         let layer = try vectorLayer(context)
         let fid = try featureID(context)
-        let output = try ItemsParameters.outputCRS(FormQuery(request)["crs"], layer: layer)
+        let output = try ItemsParameters.outputCRS(QueryParameters.checked(request)["crs"], layer: layer)
         let feature = try services.store.feature(fid, in: layer.id, for: context.principal)
-        if OGCFormat(request) == .html {
-            let rows = zip(layer.attributes, feature.values).map { a, v in
-                "<tr><th>\(HTMLPage.escape(a.displayName))</th><td>\(HTMLPage.escape(a.codes?[v.description].map { "\(v) \($0)" } ?? v.description))</td></tr>"
-            }
-            return HTMLPage.response(title: "\(layer.title) \(fid)", body: "<table>\(rows.joined())</table>")
-        }
+        if OGCFormat(request) == .html { return OGCPages.item(feature, layer: layer) }
         let base = request.baseURL
         let links = JSONValue.array([
             link("self", "\(base)/ogc/collections/\(layer.id)/items/\(fid)", "application/geo+json"),
@@ -292,7 +252,7 @@ struct OGCFeaturesRoutes {
         ])
         let body = try services.features.feature(feature, layer: layer, output: output, extra: "\"links\":" + links.text)
         return Responses.bytes(body, contentType: "application/geo+json", headers: [
-            .eTag: Store.etag(feature), HTTPField.Name("Content-Crs")!: "<\(output.crs.uri)>",
+            .eTag: feature.etag, HTTPField.Name("Content-Crs")!: "<\(output.crs.uri)>",
         ])
     }
 
@@ -301,12 +261,7 @@ struct OGCFeaturesRoutes {
     func create(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let layer = try vectorLayer(context)
         let input = try await FeatureBody.read(request, patch: false)
-        let store = services.store, principal = context.principal, watcher = services.watcher
-        let result = try await Blocking.run {
-            let result = try store.createFeature(in: layer.id, input, for: principal)
-            try watcher.refresh()
-            return result
-        }
+        let result = try await services.edits.create(in: layer.id, input, for: context.principal)
         let location = "\(request.baseURL)/ogc/collections/\(layer.id)/items/\(result.feature.id)"
         return try editResponse(result, status: .created, extra: [.location: location])
     }
@@ -316,13 +271,8 @@ struct OGCFeaturesRoutes {
         let fid = try featureID(context)
         let input = try await FeatureBody.read(request, patch: patch)
         let ifMatch = request.headers[.ifMatch]
-        let store = services.store, principal = context.principal, watcher = services.watcher
-        let result = try await Blocking.run {
-            let result = patch ? try store.updateFeature(fid, in: layer.id, input, ifMatch: ifMatch, for: principal)
-                : try store.replaceFeature(fid, in: layer.id, input, ifMatch: ifMatch, for: principal)
-            try watcher.refresh()
-            return result
-        }
+        let result = patch ? try await services.edits.update(fid, in: layer.id, input, ifMatch: ifMatch, for: context.principal)
+            : try await services.edits.replace(fid, in: layer.id, input, ifMatch: ifMatch, for: context.principal)
         return try editResponse(result, status: .ok, extra: [:])
     }
 
@@ -354,7 +304,7 @@ enum OGCFormat {
     case json, html
 
     init(_ request: Request) {
-        if let f = FormQuery(request)["f"] {
+        if let f = QueryParameters(request)["f"] {
             self = f.lowercased() == "html" ? .html : .json
         } else if let accept = request.headers[.accept], accept.contains("text/html") {
             self = .html

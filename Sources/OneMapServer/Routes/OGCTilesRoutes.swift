@@ -3,6 +3,7 @@ import Hummingbird
 import OneMapGeometry
 import OneMapRender
 import OneMapStore
+import OneMapTiles
 
 /// OGC API – Tiles: tile matrix sets (OGC TMS 2.0 JSON) and map tiles per map and set.
 struct OGCTilesRoutes {

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import OneMapGeometry
 import OneMapStore
+import OneMapTiles
 
 /// `/search?q=&limit=`: features whose searchable fields (per the layer files) contain the text,
 /// in the layers the caller may see, with a lon/lat box to zoom to.
@@ -10,7 +11,7 @@ struct SearchRoutes {
 
     func register(on router: Router<AppRequestContext>) {
         router.get("/search") { request, context -> Response in
-            let kvp = FormQuery(request)
+            let kvp = try QueryParameters.checked(request)
             guard let q = kvp["q"], !q.trimmingCharacters(in: .whitespaces).isEmpty else { throw APIError.badRequest("missing parameter q (the text to find)") }
             var limit = 20
             if let text = kvp["limit"] {

@@ -3,6 +3,7 @@ import Hummingbird
 import OneMapGeometry
 import OneMapRender
 import OneMapStore
+import OneMapTiles
 
 /// `/tiles/{map}/{tms}/{z}/{x}/{y}.png` and `{y}@2x.png` (XYZ order, row from the top).
 struct TileRoutes {
@@ -13,7 +14,7 @@ struct TileRoutes {
             let p = context.parameters
             let (y, scale) = try Self.row(Substring(p.get("y") ?? ""))
             let tile = TileID(z: try Parse.int(p.get("z").map { Substring($0) }, "z"), x: try Parse.int(p.get("x").map { Substring($0) }, "x"), y: y)
-            let only = FormQuery(request)["layers"].map { $0.split(separator: ",").map(String.init).filter { !$0.isEmpty } }
+            let only = try QueryParameters.checked(request)["layers"].map { $0.split(separator: ",").map(String.init).filter { !$0.isEmpty } }
             if let only, only.isEmpty { throw APIError.badRequest("layers must name at least one layer of the map") }
             let result = try await services.tiles.tile(map: p.get("map") ?? "", tms: p.get("tms") ?? "", tile: tile, scale: scale,
                                                         principal: context.principal, only: only)

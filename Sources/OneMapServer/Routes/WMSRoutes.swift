@@ -3,6 +3,7 @@ import Hummingbird
 import OneMapGeometry
 import OneMapRender
 import OneMapStore
+import OneMapTiles
 
 /// WMS 1.3.0 (and 1.1.1 for older clients): GetCapabilities and GetMap over the maps, in the CRSs
 /// Chinese clients use. BBOX follows each version's axis rules; errors are
@@ -12,21 +13,18 @@ struct WMSRoutes {
     static let crsList = ["EPSG:4490", "EPSG:4326", "EPSG:3857", "EPSG:4527", "EPSG:4548", "CRS:84"]
 
     func register(on router: Router<AppRequestContext>) {
+        // Errors become ServiceExceptionReports in the error funnel (`ErrorFormat.wms`).
         router.get("/wms") { request, context -> Response in
-            do {
-                let kvp = KVP(request)
-                if let service = kvp["SERVICE"], service.uppercased() != "WMS" {
-                    throw ProtocolError(code: "InvalidParameterValue", locator: "SERVICE", message: "SERVICE must be WMS")
-                }
-                switch try kvp.require("REQUEST").lowercased() {
-                case "getcapabilities": return capabilities(request, context)
-                case "getmap": return try await getMap(kvp, context)
-                case "getfeatureinfo": return try await getFeatureInfo(kvp, context)
-                default:
-                    throw ProtocolError(code: "OperationNotSupported", locator: "REQUEST", message: "REQUEST must be GetCapabilities, GetMap or GetFeatureInfo", status: .notImplemented)
-                }
-            } catch {
-                return Self.exception(error)
+            let kvp = try KVP(request)
+            if let service = kvp["SERVICE"], service.uppercased() != "WMS" {
+                throw ProtocolError(code: "InvalidParameterValue", locator: "SERVICE", message: "SERVICE must be WMS")
+            }
+            switch try kvp.require("REQUEST").lowercased() {
+            case "getcapabilities": return capabilities(request, context)
+            case "getmap": return try await getMap(kvp, context)
+            case "getfeatureinfo": return try await getFeatureInfo(kvp, context)
+            default:
+                throw ProtocolError(code: "OperationNotSupported", locator: "REQUEST", message: "REQUEST must be GetCapabilities, GetMap or GetFeatureInfo", status: .notImplemented)
             }
         }
     }
@@ -189,12 +187,11 @@ struct WMSRoutes {
         x.open("Layer")
         x.element("Title", "OneMap 一张图")
         for crs in Self.crsList { x.element("CRS", crs) }
-        let maps = MapRoutes(services: services)
         for style in WMTSRoutes.layers(services, context.principal) {
             x.open("Layer", ["queryable": "1", "opaque": "0"])
             x.element("Name", style.id)
             x.element("Title", style.name)
-            if let b = maps.bounds(style, context.principal) {
+            if let b = services.tiles.extent(style, for: context.principal) {
                 x.open("EX_GeographicBoundingBox")
                 x.element("westBoundLongitude", String(b.minX))
                 x.element("eastBoundLongitude", String(b.maxX))
@@ -213,22 +210,5 @@ struct WMSRoutes {
         x.close()
         x.close()
         return Responses.text(x.text, contentType: "text/xml; charset=utf-8")
-    }
-
-    static func exception(_ error: any Error) -> Response {
-        let p: ProtocolError
-        switch error {
-        case let e as ProtocolError: p = e
-        default:
-            let api = APIError.from(error)
-            p = ProtocolError(code: api.status == .serviceUnavailable ? "ServerBusy" : "NoApplicableCode", message: api.description, status: api.status)
-        }
-        var x = XMLWriter()
-        x.open("ServiceExceptionReport", ["version": "1.3.0", "xmlns": "http://www.opengis.net/ogc"])
-        x.element("ServiceException", p.message, ["code": p.code])
-        x.close()
-        var response = Responses.text(x.text, contentType: "text/xml; charset=utf-8", status: p.status)
-        if p.status == .serviceUnavailable { response.headers[.retryAfter] = "1" }
-        return response
     }
 }

@@ -3,6 +3,7 @@ import Hummingbird
 import OneMapGeometry
 import OneMapRender
 import OneMapStore
+import OneMapTiles
 
 /// WMTS 1.0.0 (OGC 07-057r7): GetCapabilities and GetTile, in KVP (`/wmts?…`) and RESTful
 /// (`/wmts/1.0.0/WMTSCapabilities.xml`, `/wmts/{map}/{style}/{tms}/{z}/{row}/{col}.png`) form.
@@ -11,44 +12,37 @@ struct WMTSRoutes {
     let services: AppServices
 
     func register(on router: Router<AppRequestContext>) {
+        // Errors become OWS ExceptionReports in the error funnel (`ErrorFormat.wmts`).
         router.get("/wmts") { request, context -> Response in
-            do {
-                let kvp = KVP(request)
-                let service = kvp["SERVICE"]
-                if let service, service.uppercased() != "WMTS" {
-                    throw ProtocolError(code: "InvalidParameterValue", locator: "SERVICE", message: "SERVICE must be WMTS")
+            let kvp = try KVP(request)
+            let service = kvp["SERVICE"]
+            if let service, service.uppercased() != "WMTS" {
+                throw ProtocolError(code: "InvalidParameterValue", locator: "SERVICE", message: "SERVICE must be WMTS")
+            }
+            switch try kvp.require("REQUEST").lowercased() {
+            case "getcapabilities": return capabilities(request, context)
+            case "gettile":
+                if let version = kvp["VERSION"], version != "1.0.0" {
+                    throw ProtocolError(code: "InvalidParameterValue", locator: "VERSION", message: "only WMTS 1.0.0 is served")
                 }
-                switch try kvp.require("REQUEST").lowercased() {
-                case "getcapabilities": return capabilities(request, context)
-                case "gettile":
-                    if let version = kvp["VERSION"], version != "1.0.0" {
-                        throw ProtocolError(code: "InvalidParameterValue", locator: "VERSION", message: "only WMTS 1.0.0 is served")
-                    }
-                    let format = kvp["FORMAT"] ?? "image/png"
-                    guard format == "image/png" else { throw ProtocolError(code: "InvalidParameterValue", locator: "FORMAT", message: "FORMAT must be image/png") }
-                    return try await tile(request, context, map: try kvp.require("LAYER"), style: kvp["STYLE"] ?? "default",
-                                          tms: try kvp.require("TILEMATRIXSET"), matrix: try kvp.require("TILEMATRIX"),
-                                          row: try kvp.integer("TILEROW"), col: try kvp.integer("TILECOL"))
-                default:
-                    throw ProtocolError(code: "OperationNotSupported", locator: "REQUEST", message: "REQUEST must be GetCapabilities or GetTile", status: .notImplemented)
-                }
-            } catch {
-                return Self.exception(error)
+                let format = kvp["FORMAT"] ?? "image/png"
+                guard format == "image/png" else { throw ProtocolError(code: "InvalidParameterValue", locator: "FORMAT", message: "FORMAT must be image/png") }
+                return try await tile(request, context, map: try kvp.require("LAYER"), style: kvp["STYLE"] ?? "default",
+                                      tms: try kvp.require("TILEMATRIXSET"), matrix: try kvp.require("TILEMATRIX"),
+                                      row: try kvp.integer("TILEROW"), col: try kvp.integer("TILECOL"))
+            default:
+                throw ProtocolError(code: "OperationNotSupported", locator: "REQUEST", message: "REQUEST must be GetCapabilities or GetTile", status: .notImplemented)
             }
         }
         router.get("/wmts/1.0.0/WMTSCapabilities.xml") { request, context -> Response in capabilities(request, context) }
         router.get("/wmts/:map/:style/:tms/:z/:row/:col") { request, context -> Response in
-            do {
-                let p = context.parameters
-                guard let colText = p.get("col"), colText.hasSuffix(".png"), let col = Int(colText.dropLast(4)) else {
-                    throw ProtocolError(code: "InvalidParameterValue", locator: "TileCol", message: "the tile column must be an integer followed by .png")
-                }
-                guard let row = Int(p.get("row") ?? "") else { throw ProtocolError(code: "InvalidParameterValue", locator: "TileRow", message: "TileRow must be an integer") }
-                return try await tile(request, context, map: p.get("map") ?? "", style: p.get("style") ?? "", tms: p.get("tms") ?? "",
-                                      matrix: p.get("z") ?? "", row: row, col: col)
-            } catch {
-                return Self.exception(error)
+            let p = context.parameters
+            guard let colText = p.get("col"), colText.hasSuffix(".png"), let col = Int(colText.dropLast(4)) else {
+                throw ProtocolError(code: "InvalidParameterValue", locator: "TileCol", message: "the tile column must be an integer followed by .png")
             }
+            guard let row = Int(p.get("row") ?? "") else { throw ProtocolError(code: "InvalidParameterValue", locator: "TileRow", message: "TileRow must be an integer") }
+            return try await tile(request, context, map: p.get("map") ?? "", style: p.get("style") ?? "", tms: p.get("tms") ?? "",
+                                  matrix: p.get("z") ?? "", row: row, col: col)
         }
     }
 
@@ -106,12 +100,11 @@ struct WMTSRoutes {
         }
         x.close()
         x.open("Contents")
-        let maps = MapRoutes(services: services)
         for style in Self.layers(services, context.principal) {
             x.open("Layer")
             x.element("ows:Title", style.name)
             x.element("ows:Identifier", style.id)
-            if let b = maps.bounds(style, context.principal) {
+            if let b = services.tiles.extent(style, for: context.principal) {
                 x.open("ows:WGS84BoundingBox")
                 x.element("ows:LowerCorner", "\(b.minX) \(b.minY)")
                 x.element("ows:UpperCorner", "\(b.maxX) \(b.maxY)")
@@ -159,30 +152,5 @@ struct WMTSRoutes {
             x.close()
         }
         x.close()
-    }
-
-    /// An OWS 1.1 ExceptionReport for any error.
-    static func exception(_ error: any Error) -> Response {
-        let p: ProtocolError
-        switch error {
-        case let e as ProtocolError: p = e
-        case RenderError.tileOutOfRange(let message): p = ProtocolError(code: "TileOutOfRange", message: message)
-        default:
-            let api = APIError.from(error)
-            p = ProtocolError(code: api.status == .serviceUnavailable ? "ServerBusy" : "NoApplicableCode", message: api.description, status: api.status)
-        }
-        var x = XMLWriter()
-        x.open("ows:ExceptionReport", ["xmlns:ows": "http://www.opengis.net/ows/1.1", "version": "1.1.0", "xml:lang": "en"])
-        if let locator = p.locator {
-            x.open("ows:Exception", ["exceptionCode": p.code, "locator": locator])
-        } else {
-            x.open("ows:Exception", ["exceptionCode": p.code])
-        }
-        x.element("ows:ExceptionText", p.message)
-        x.close()
-        x.close()
-        var response = Responses.text(x.text, contentType: "application/xml; charset=utf-8", status: p.status)
-        if p.status == .serviceUnavailable { response.headers[.retryAfter] = "1" }
-        return response
     }
 }

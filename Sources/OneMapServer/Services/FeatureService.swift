@@ -39,8 +39,8 @@ final class GeometryOutput {
         return g
     }
 
-    func convert(blob: UnsafeRawBufferPointer) throws -> Geometry? {
-        blob.count == 0 ? nil : try convert(SpatiaLiteBlob.decode(blob))
+    func convert(_ stored: StoredGeometry) throws -> Geometry? {
+        stored.isEmpty ? nil : try convert(stored.decode())
     }
 }
 
@@ -110,7 +110,7 @@ final class ChunkWriter: @unchecked Sendable {
 
     func feature(_ row: ScannedFeature) throws {
         if count > 0 { buffer.append(UInt8(ascii: ",")) }
-        writer.append(id: row.id, geometry: try geometry.convert(blob: row.geometry), values: row.values,
+        writer.append(id: row.id, geometry: try geometry.convert(row.geometry), values: row.values,
                        precision: geometry.output.precision, to: &buffer)
         count += 1
         if buffer.count >= FeatureService.chunkSize { flush() }

@@ -2,6 +2,7 @@ import Foundation
 import OneMapGeometry
 import OneMapRender
 import OneMapStore
+import OneMapTiles
 
 /// One feature found at a point.
 public struct IdentifiedFeature: Sendable {
@@ -53,7 +54,7 @@ public struct IdentifyService: Sendable {
             let index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
             var hits: [IdentifiedFeature] = []
             try store.scan(layer: id, bbox: box, columns: names, for: principal) { row in
-                let g = try SpatiaLiteBlob.decode(row.geometry)
+                let g = try row.geometry.decode()
                 let data = FeatureData(index: index, values: row.values, geometryType: g.type.singular.name, id: row.id)
                 let ctx = EvaluationContext(zoom: zoom, feature: data)
                 guard drawers[id]!.contains(where: { $0.filter?.evaluate(ctx).isTrue ?? true }) else { return }

@@ -1,36 +1,22 @@
+import OneMapTiles
 import Prometheus
 import Synchronization
 
-/// The server's Prometheus metrics: requests by route and status, render time, tile cache
-/// results and the render queue depth. Exposed at /metrics.
+/// The server's Prometheus metrics: requests by route and status, the tile fast path, and the
+/// tile pipeline's own (render time, cache results, queue depth). Exposed at /metrics.
 public final class ServerMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
-    let renderTime: DurationHistogram
-    let cacheMemory: Counter
-    let cacheDisk: Counter
-    let cacheMiss: Counter
-    let queueDepth: Gauge
-    let renders: Counter
+    /// The tile pipeline's metrics, in the same registry.
+    public let tiles: TileMetrics
     let fastTiles: Counter
     static var requests: MetricNameDescriptor {
         MetricNameDescriptor(namespace: "onemap", metricName: "http_requests", unitName: "total", helpText: "HTTP requests by route and status")
     }
-    static var cache: MetricNameDescriptor {
-        MetricNameDescriptor(namespace: "onemap", metricName: "tile_cache", unitName: "total", helpText: "Tile lookups by result")
-    }
 
     public init() {
-        renderTime = registry.makeDurationHistogram(
-            descriptor: MetricNameDescriptor(namespace: "onemap", metricName: "render_duration", unitName: "seconds", helpText: "Time to render and encode one metatile"),
-            buckets: [.milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
-                      .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5)])
-        cacheMemory = registry.makeCounter(descriptor: Self.cache, labels: [("result", "memory")])
-        cacheDisk = registry.makeCounter(descriptor: Self.cache, labels: [("result", "disk")])
-        cacheMiss = registry.makeCounter(descriptor: Self.cache, labels: [("result", "miss")])
-        renders = registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "onemap", metricName: "renders", unitName: "total", helpText: "Metatiles rendered"))
+        tiles = TileMetrics(registry: registry)
         fastTiles = registry.makeCounter(descriptor: MetricNameDescriptor(
             namespace: "onemap", metricName: "tile_fast_path", unitName: "total", helpText: "Tile requests answered from memory before HTTP decoding"))
-        queueDepth = registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "onemap", metricName: "render_queue", unitName: "depth", helpText: "Render jobs waiting or running"))
     }
 
     private let requestCounters = Mutex<[String: Counter]>([:])

@@ -1,16 +1,20 @@
+import Foundation
 import Hummingbird
 
-/// OGC key-value parameters: names are case-insensitive, values decoded as `FormQuery` does
-/// (so `FORMAT=image/png;+mode=8bit` from a form-encoding client means the same as with `%20`).
+/// OGC key-value parameters (WMS, WMTS): the request's `QueryParameters` with names compared
+/// case-insensitively, as those protocols define them.
 struct KVP {
-    private var values: [String: String] = [:]
+    private let query: QueryParameters
 
-    init(_ request: Request) {
-        // A repeated name: the last value counts, as before.
-        for (key, value) in FormQuery(request).pairs { values[key.uppercased()] = value }
+    /// - Throws: `ProtocolError` when a name is given twice with different values.
+    init(_ request: Request) throws(ProtocolError) {
+        query = QueryParameters(request)
+        if let name = query.conflicting(caseInsensitive: true) {
+            throw ProtocolError(code: "InvalidParameterValue", locator: name.uppercased(), message: "\(name.uppercased()) is given twice with different values")
+        }
     }
 
-    subscript(_ key: String) -> String? { values[key.uppercased()] }
+    subscript(_ key: String) -> String? { query.first(caseInsensitive: key) }
 
     /// A required parameter.
     func require(_ key: String) throws(ProtocolError) -> String {
@@ -41,10 +45,12 @@ enum Parse {
     }
 }
 
-/// Query parameters decoded as HTML forms and most HTTP libraries encode them: `+` is a space,
-/// `%2B` a plus (Python's `urlencode` and curl's `--data-urlencode` send spaces as `+`, which
-/// matters for CQL2 filters). Repeated names keep the first value; order is kept for links.
-struct FormQuery: Sendable {
+/// The one parser of query strings: decoded as HTML forms and most HTTP libraries encode them,
+/// `+` is a space and `%2B` a plus (Python's `urlencode` and curl's `--data-urlencode` send
+/// spaces as `+`, which matters for CQL2 filters). A name given twice with different values is
+/// a client error wherever it is read (`checked`, `KVP`), never silently one or the other.
+/// Order is kept for links.
+struct QueryParameters: Sendable {
     let pairs: [(String, String)]
 
     init(_ request: Request) {
@@ -61,4 +67,28 @@ struct FormQuery: Sendable {
     }
 
     subscript(_ name: String) -> String? { pairs.first { $0.0 == name }?.1 }
+
+    /// The parameters of `request`, refusing a name given twice with different values.
+    /// - Throws: `APIError` 400 naming the parameter.
+    static func checked(_ request: Request) throws -> QueryParameters {
+        let q = QueryParameters(request)
+        if let name = q.conflicting(caseInsensitive: false) { throw APIError.badRequest("parameter '\(name)' is given twice with different values") }
+        return q
+    }
+
+    /// A name given more than once with different values, if any.
+    func conflicting(caseInsensitive: Bool) -> String? {
+        var seen: [String: String] = [:]
+        for (k, v) in pairs {
+            let key = caseInsensitive ? k.uppercased() : k
+            if let earlier = seen[key], earlier != v { return k }
+            seen[key] = v
+        }
+        return nil
+    }
+
+    /// The first value of a name compared without case (OGC KVP names).
+    func first(caseInsensitive name: String) -> String? {
+        pairs.first { $0.0.caseInsensitiveCompare(name) == .orderedSame }?.1
+    }
 }

@@ -34,15 +34,6 @@ public enum AttributeType: String, Codable, Sendable, CaseIterable {
     case text
     /// ISO 8601 date or date-time, stored as text.
     case date
-
-    /// The SQLite column type.
-    var sqlType: String {
-        switch self {
-        case .integer: "INTEGER"
-        case .real: "REAL"
-        case .text, .date: "TEXT"
-        }
-    }
 }
 
 /// One attribute of a vector layer, with its display name.

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import OneMapGeometry
 
 /// A feature as stored: id, geometry in the layer's storage CRS, and attribute values in the
@@ -20,48 +19,102 @@ public struct Feature: Sendable, Hashable {
         guard let i = layer.attributes.firstIndex(where: { $0.name == name }), i < values.count else { return .null }
         return values[i]
     }
+
+    /// A strong ETag for the feature's current content (geometry and values), the same from
+    /// every backend.
+    public var etag: String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
+            for b in bytes {
+                hash ^= UInt64(b)
+                hash = hash &* 0x0000_0100_0000_01b3
+            }
+        }
+        if let g = geometry { mix(WKB.encode(g)) }
+        for v in values {
+            switch v {
+            case .null: mix([0])
+            case .integer(let i): mix([1] + withUnsafeBytes(of: i.littleEndian, Array.init))
+            case .real(let d): mix([2] + withUnsafeBytes(of: d.bitPattern.littleEndian, Array.init))
+            case .text(let s): mix([3] + Array(s.utf8) + [0])
+            }
+        }
+        return "\"" + String(hash, radix: 16) + "\""
+    }
+
+    /// Whether `ifMatch` (an If-Match header: ETags, `*`, weak or strong) accepts this feature.
+    public func matches(ifMatch: String) -> Bool {
+        let offered = ifMatch.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "W/", with: "") }
+        return offered.contains("*") || offered.contains(etag)
+    }
 }
 
-extension Store {
-    /// Every feature of a vector layer, or those whose bounding box meets `bbox` (storage CRS),
-    /// found through the R*Tree.
-    /// - Throws: `StoreError.layerNotFound` when `principal` may not see the layer.
-    public func features(in layerID: String, bbox: BoundingBox? = nil, for principal: Principal) throws -> [Feature] {
-        let layer = try self.layer(layerID, for: principal)
-        guard layer.kind == .vector else { throw StoreError.unsupported("\(layerID) is not a vector layer") }
-        let columns = (["fid", "geom"] + layer.attributes.map(\.name)).map(quoteIdentifier).joined(separator: ", ")
-        var sql = "SELECT \(columns) FROM \(quoteIdentifier(layer.table))"
-        var arguments: StatementArguments = []
-        if let bbox {
-            sql += " WHERE fid IN (SELECT pkid FROM \(quoteIdentifier("idx_\(layer.table)_geom")) WHERE xmin <= ? AND xmax >= ? AND ymin <= ? AND ymax >= ?)"
-            arguments = [bbox.maxX, bbox.minX, bbox.maxY, bbox.minY]
-        }
-        sql += " ORDER BY fid"
-        return try read { db in
-            var out: [Feature] = []
-            let cursor = try Row.fetchCursor(db, sql: sql, arguments: arguments)
-            while let row = try cursor.next() {
-                let geometry: Geometry? = try row.withUnsafeData(atIndex: 1) { data in
-                    guard let data else { return nil }
-                    return try data.withUnsafeBytes { raw in
-                        if let bbox, let box = SpatiaLiteBlob.boundingBox(raw), !box.intersects(bbox) { return nil }
-                        return try SpatiaLiteBlob.decode(raw)
-                    }
-                }
-                if bbox != nil && geometry == nil { continue }
-                out.append(Feature(id: row[0], geometry: geometry, values: (0..<layer.attributes.count).map { Self.value(row, 2 + $0) }))
-            }
-            return out
+/// A feature's geometry as one backend stores it, read without copying: valid only during the
+/// scan callback that hands it out. Its format stays the backend's business; readers ask it.
+public struct StoredGeometry {
+    enum Encoding {
+        /// SpatiaLite's internal blob.
+        case spatiaLite
+        /// ISO/OGC well-known binary (PostGIS, GeoPackage bodies).
+        case wkb
+    }
+
+    let bytes: UnsafeRawBufferPointer
+    let encoding: Encoding
+
+    init(bytes: UnsafeRawBufferPointer, encoding: Encoding) {
+        self.bytes = bytes
+        self.encoding = encoding
+    }
+
+    /// No geometry (a null column).
+    public var isEmpty: Bool { bytes.count == 0 }
+
+    /// The geometry type, without decoding the coordinates.
+    @inline(__always)
+    public var type: GeometryType? {
+        switch encoding {
+        case .spatiaLite: SpatiaLiteBlob.geometryType(bytes)
+        case .wkb: try? WKB.decode(bytes).type
         }
     }
 
-    /// A column of a row as a `FeatureValue`.
-    static func value(_ row: Row, _ index: Int) -> FeatureValue {
-        switch (row[index] as DatabaseValue).storage {
-        case .int64(let i): .integer(i)
-        case .double(let d): .real(d)
-        case .string(let s): .text(s)
-        case .blob, .null: .null
+    /// The bounding box, without decoding when the format keeps one in its header.
+    @inline(__always)
+    public var boundingBox: BoundingBox? {
+        switch encoding {
+        case .spatiaLite: SpatiaLiteBlob.boundingBox(bytes)
+        case .wkb: (try? WKB.decode(bytes))?.boundingBox
         }
+    }
+
+    /// The geometry.
+    public func decode() throws -> Geometry {
+        switch encoding {
+        case .spatiaLite: try SpatiaLiteBlob.decode(bytes)
+        case .wkb: try WKB.decode(bytes)
+        }
+    }
+
+    /// The geometry into a reusable flat geometry (cleared first): the render path.
+    public func decode(into flat: inout FlatGeometry) throws {
+        switch encoding {
+        case .spatiaLite: try SpatiaLiteBlob.decode(bytes, into: &flat)
+        case .wkb: flat = FlatGeometry(try WKB.decode(bytes))
+        }
+    }
+}
+
+/// One row of a scan or query: the feature id, its geometry (valid only during the callback) and
+/// the requested attribute values.
+public struct ScannedFeature {
+    public let id: Int64
+    public let geometry: StoredGeometry
+    public let values: [FeatureValue]
+
+    init(id: Int64, geometry: StoredGeometry, values: [FeatureValue]) {
+        self.id = id
+        self.geometry = geometry
+        self.values = values
     }
 }

@@ -12,9 +12,11 @@ public struct ImportRequest: Sendable {
     /// Which layer of a multi-layer source (GeoPackage, OSM PBF).
     public var sourceLayer: String?
     public var replace: Bool
-    /// Where layer files live; when set and present, `<id>.json` there supplies metadata, and a
-    /// new layer's file is written there.
+    /// Where layer files live; when set and present, `<id>.json` there supplies metadata.
     public var layersDirectory: String?
+    /// Whether a new layer without a file gets one written into `layersDirectory` (only when the
+    /// directory is the store's own: see the README on how the catalog flows).
+    public var writesLayerFile: Bool
     public var title: String?
     public var group: String?
     public var access: AccessLevel?
@@ -25,7 +27,7 @@ public struct ImportRequest: Sendable {
     public var sourceDescription: String?
 
     public init(source: String, layerID: String, kind: LayerKind = .vector, srs: CRS? = nil, encoding: String? = nil,
-                sourceLayer: String? = nil, replace: Bool = false, layersDirectory: String? = nil, title: String? = nil,
+                sourceLayer: String? = nil, replace: Bool = false, layersDirectory: String? = nil, writesLayerFile: Bool = true, title: String? = nil,
                 group: String? = nil, access: AccessLevel? = nil, imageEncoding: RasterEncoding = .png,
                 synthetic: Bool? = nil, sourceDescription: String? = nil) {
         self.source = source
@@ -36,6 +38,7 @@ public struct ImportRequest: Sendable {
         self.sourceLayer = sourceLayer
         self.replace = replace
         self.layersDirectory = layersDirectory
+        self.writesLayerFile = writesLayerFile
         self.title = title
         self.group = group
         self.access = access

@@ -1,5 +1,6 @@
 import CGDAL
 import Foundation
+import OneMapImage
 
 /// How a raster band's pixels are meant to be read.
 enum BandRole {

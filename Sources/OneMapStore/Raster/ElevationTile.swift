@@ -1,3 +1,5 @@
+import OneMapImage
+
 /// A square tile of elevation samples as Doubles (NaN = no data), as decoded from the store.
 public struct ElevationTile: Sendable {
     public let size: Int

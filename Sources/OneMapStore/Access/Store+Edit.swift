@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import OneMapGeometry
 
 /// A feature as a client sends it: geometry in `crs` and properties by name.
@@ -32,16 +31,9 @@ extension Store {
         let layer = try editableLayer(layerID, for: principal)
         let (geometry, repaired) = try checkedGeometry(input, layer: layer, required: true)
         let values = try checkedValues(input.properties, layer: layer, base: nil)
-        return try write { db in
-            let names = layer.attributes.map { quoteIdentifier($0.name) } + ["geom"]
-            var arguments = StatementArguments(values.map(Self.databaseValue))
-            arguments += [geometry.map { Data(SpatiaLiteBlob.encode($0, srid: Int32(layer.storageCRS.epsg ?? 0))) }]
-            try db.execute(sql: "INSERT INTO \(quoteIdentifier(layer.table)) (\(names.joined(separator: ", "))) VALUES (\(names.map { _ in "?" }.joined(separator: ", ")))",
-                           arguments: arguments)
-            let feature = Feature(id: db.lastInsertedRowID, geometry: geometry, values: values)
-            let after = try Self.commitEdit(layer, before: nil, after: feature, action: "create", principal: principal, in: db)
-            return EditResult(feature: feature, layer: after, etag: Self.etag(feature), repaired: repaired)
-        }
+        defer { try? refresh() }
+        let (feature, after) = try backend.insert(Feature(id: 0, geometry: geometry, values: values), into: layer, by: principal)
+        return EditResult(feature: feature, layer: after, etag: feature.etag, repaired: repaired)
     }
 
     /// Replaces a feature's geometry and every property (missing ones become null).
@@ -52,9 +44,11 @@ extension Store {
         let layer = try editableLayer(layerID, for: principal)
         let (geometry, repaired) = try checkedGeometry(input, layer: layer, required: true)
         let values = try checkedValues(input.properties, layer: layer, base: nil)
-        return try modify(fid, layer: layer, ifMatch: ifMatch, action: "replace", principal: principal, repaired: repaired) { _ in
+        defer { try? refresh() }
+        let (feature, after) = try backend.modify(fid, of: layer, ifMatch: ifMatch, action: "replace", by: principal) { _ in
             Feature(id: fid, geometry: geometry, values: values)
         }
+        return EditResult(feature: feature, layer: after, etag: feature.etag, repaired: repaired)
     }
 
     /// Changes the given properties (and the geometry, when given), keeping the rest.
@@ -62,42 +56,23 @@ extension Store {
                               for principal: Principal) throws -> EditResult {
         let layer = try editableLayer(layerID, for: principal)
         let (geometry, repaired) = try checkedGeometry(input, layer: layer, required: false)
-        return try modify(fid, layer: layer, ifMatch: ifMatch, action: "update", principal: principal, repaired: repaired) { before in
+        defer { try? refresh() }
+        let (feature, after) = try backend.modify(fid, of: layer, ifMatch: ifMatch, action: "update", by: principal) { before in
             Feature(id: fid, geometry: geometry ?? before.geometry,
                     values: try self.checkedValues(input.properties, layer: layer, base: before.values))
         }
+        return EditResult(feature: feature, layer: after, etag: feature.etag, repaired: repaired)
     }
 
     /// Removes a feature.
     public func deleteFeature(_ fid: Int64, in layerID: String, ifMatch: String?, for principal: Principal) throws {
         let layer = try editableLayer(layerID, for: principal)
-        try write { db in
-            let before = try Self.currentFeature(fid, layer: layer, ifMatch: ifMatch, in: db)
-            try db.execute(sql: "DELETE FROM \(quoteIdentifier(layer.table)) WHERE fid = ?", arguments: [fid])
-            _ = try Self.commitEdit(layer, before: before, after: nil, action: "delete", principal: principal, in: db)
-        }
+        defer { try? refresh() }
+        try backend.delete(fid, of: layer, ifMatch: ifMatch, by: principal)
     }
 
     /// A strong ETag for a feature's current content (geometry and values).
-    public static func etag(_ feature: Feature) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        func mix<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
-            for b in bytes {
-                hash ^= UInt64(b)
-                hash = hash &* 0x0000_0100_0000_01b3
-            }
-        }
-        if let g = feature.geometry { mix(SpatiaLiteBlob.encode(g, srid: 0)) }
-        for v in feature.values {
-            switch v {
-            case .null: mix([0])
-            case .integer(let i): mix([1] + withUnsafeBytes(of: i.littleEndian, Array.init))
-            case .real(let d): mix([2] + withUnsafeBytes(of: d.bitPattern.littleEndian, Array.init))
-            case .text(let s): mix([3] + Array(s.utf8) + [0])
-            }
-        }
-        return "\"" + String(hash, radix: 16) + "\""
-    }
+    public static func etag(_ feature: Feature) -> String { feature.etag }
 
     // MARK: steps
 
@@ -106,57 +81,6 @@ extension Store {
         guard layer.kind == .vector else { throw StoreError.unsupported("'\(id)' is not a vector layer; it cannot be edited") }
         guard AccessPolicy.canWrite(principal, layer) else { throw StoreError.permissionDenied("you may not edit layer '\(id)'") }
         return layer
-    }
-
-    func modify(_ fid: Int64, layer: Layer, ifMatch: String?, action: String, principal: Principal, repaired: String?,
-                _ change: (Feature) throws -> Feature) throws -> EditResult {
-        try write { db in
-            let before = try Self.currentFeature(fid, layer: layer, ifMatch: ifMatch, in: db)
-            let after = try change(before)
-            let sets = layer.attributes.map { "\(quoteIdentifier($0.name)) = ?" } + ["geom = ?"]
-            var arguments = StatementArguments(after.values.map(Self.databaseValue))
-            arguments += [after.geometry.map { Data(SpatiaLiteBlob.encode($0, srid: Int32(layer.storageCRS.epsg ?? 0))) }]
-            arguments += [fid]
-            try db.execute(sql: "UPDATE \(quoteIdentifier(layer.table)) SET \(sets.joined(separator: ", ")) WHERE fid = ?", arguments: arguments)
-            let updated = try Self.commitEdit(layer, before: before, after: after, action: action, principal: principal, in: db)
-            return EditResult(feature: after, layer: updated, etag: Self.etag(after), repaired: repaired)
-        }
-    }
-
-    /// The feature as stored, checked against the client's If-Match.
-    static func currentFeature(_ fid: Int64, layer: Layer, ifMatch: String?, in db: Database) throws -> Feature {
-        guard let before = try fetchFeature(fid, layer: layer, in: db) else { throw StoreError.featureNotFound(layer: layer.id, id: fid) }
-        if let ifMatch {
-            let current = etag(before)
-            let offered = ifMatch.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "W/", with: "") }
-            if !offered.contains("*") && !offered.contains(current) {
-                throw StoreError.staleVersion(expected: ifMatch, actual: current)
-            }
-        }
-        return before
-    }
-
-    /// Bumps the layer's version, count and extent, records the changed area (so exactly the
-    /// tiles over it go stale) and appends the audit record, all in the edit's transaction.
-    static func commitEdit(_ layer: Layer, before: Feature?, after: Feature?, action: String, principal: Principal,
-                           in db: Database) throws -> Layer {
-        guard var current = try Row.fetchOne(db, sql: "SELECT * FROM layers WHERE id = ?", arguments: [layer.id]).map(decodeLayer) else {
-            throw StoreError.layerNotFound(layer.id)
-        }
-        current.version += 1
-        current.featureCount += (after == nil ? 0 : 1) - (before == nil ? 0 : 1)
-        var area = BoundingBox.empty
-        if let b = before?.geometry?.boundingBox { area.extend(b) }
-        if let a = after?.geometry?.boundingBox {
-            area.extend(a)
-            current.extent = current.extent.map { $0.union(a) } ?? a
-        }
-        try saveLayer(current, in: db)
-        try recordChange(layerID: layer.id, version: current.version, area: area.isEmpty ? nil : area, in: db)
-        try appendAudit(principal: principal, action: action, layerID: layer.id, featureID: after?.id ?? before?.id,
-                        before: before.map { FeatureJSONWriter.text($0, layer: layer) },
-                        after: after.map { FeatureJSONWriter.text($0, layer: layer) }, in: db)
-        return current
     }
 
     // MARK: validation
@@ -242,15 +166,6 @@ extension Store {
         let date = /\d{4}-\d{2}-\d{2}/
         let dateTime = /\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?/
         return s.wholeMatch(of: date) != nil || s.wholeMatch(of: dateTime) != nil
-    }
-
-    static func databaseValue(_ v: FeatureValue) -> DatabaseValue {
-        switch v {
-        case .null: .null
-        case .integer(let i): i.databaseValue
-        case .real(let d): d.databaseValue
-        case .text(let s): s.databaseValue
-        }
     }
 }
 

@@ -5,7 +5,7 @@ import OneMapGeometry
 /// One vector import: OGR reads and converts on a reader thread, SQLite inserts on the writer,
 /// a bounded queue between them; everything lands in one transaction.
 struct VectorImport {
-    let store: Store
+    let store: SpatiaLiteStore
     let request: ImportRequest
     let file: LayerFile?
     let progress: ImportProgress?
@@ -65,7 +65,7 @@ struct VectorImport {
 
         let layer: Layer = try store.write { db in
             do {
-                let old = try Store.fetchCatalog(db)[layerID]
+                let old = try SpatiaLiteStore.fetchCatalog(db)[layerID]
                 if old != nil && !request.replace { throw StoreError.layerExists(layerID) }
                 let table = try store.freeTableName(for: layerID, in: db)
                 let definitions = ["fid INTEGER PRIMARY KEY"] + columns.map { "\(quoteIdentifier($0.field.name)) \($0.field.type.sqlType)" }
@@ -103,7 +103,7 @@ struct VectorImport {
                     source: request.sourceDescription ?? file?.source ?? (request.source as NSString).lastPathComponent,
                     synthetic: request.synthetic ?? file?.synthetic ?? false, importedAt: isoNow(), table: table,
                     description: file?.description ?? old?.description)
-                try Store.finishImport(&layer, replacing: old, in: db)
+                try SpatiaLiteStore.finishImport(&layer, replacing: old, in: db)
                 return layer
             } catch {
                 queue.cancel()

@@ -2,22 +2,9 @@ import Foundation
 import GRDB
 import OneMapGeometry
 
-/// One row of a scan: the feature id, its geometry blob (valid only during the callback) and the
-/// requested attribute values.
-public struct ScannedFeature {
-    public let id: Int64
-    public let geometry: UnsafeRawBufferPointer
-    public let values: [FeatureValue]
-}
-
-extension Store {
-    /// Calls `body` for every feature of a vector layer whose bounding box meets `bbox` (storage
-    /// CRS), through the R*Tree, reading only `columns`. The hot path of rendering and identify.
-    /// - Throws: `StoreError.layerNotFound` when `principal` may not see the layer.
-    public func scan(layer id: String, bbox: BoundingBox, columns: [String], for principal: Principal,
-                     _ body: (ScannedFeature) throws -> Void) throws {
-        let layer = try self.layer(id, for: principal)
-        guard layer.kind == .vector else { throw StoreError.unsupported("\(id) is not a vector layer") }
+extension SpatiaLiteStore {
+    public func scan(_ layer: Layer, bbox: BoundingBox, columns: [String], _ body: (ScannedFeature) throws -> Void) throws {
+        guard layer.kind == .vector else { throw StoreError.unsupported("\(layer.id) is not a vector layer") }
         let known = Set(layer.attributes.map(\.name))
         let selected = columns.filter { known.contains($0) }
         let list = (["fid", "geom"] + selected.map(quoteIdentifier)).joined(separator: ", ")
@@ -34,7 +21,7 @@ extension Store {
             while try statement.next() {
                 guard let blob = statement.blob(1) else { continue }
                 for (i, p) in positions.enumerated() { values[i] = p.map(statement.value) ?? .null }
-                try body(ScannedFeature(id: statement.int64(0), geometry: blob, values: values))
+                try body(ScannedFeature(id: statement.int64(0), geometry: StoredGeometry(bytes: blob, encoding: .spatiaLite), values: values))
             }
         }
     }

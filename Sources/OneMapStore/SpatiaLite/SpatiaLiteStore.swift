@@ -3,19 +3,16 @@ import GRDB
 import Logging
 import OneMapGeometry
 
-/// The one-map store: a SpatiaLite database with the layer catalog, vector layer tables (each
-/// with a registered geometry column and an R*Tree) and raster tile pyramids.
+/// The embedded backend: one SpatiaLite file with the layer catalog, vector layer tables (each
+/// with a registered geometry column and an R*Tree), raster tile pyramids, accounts and the
+/// audit log. GRDB, the SQL text and SpatiaLite's blob format stay inside this folder.
 ///
 /// Ownership: owns a GRDB `DatabasePool` (one writer, pooled readers, WAL). Thread rule: the
-/// store is `Sendable`; GRDB serializes writes and hands each read its own connection.
-public final class Store: Sendable {
+/// backend is `Sendable`; GRDB serializes writes and hands each read its own connection.
+public final class SpatiaLiteStore: StoreBackend {
     public let path: String
+    public var location: String { path }
     let pool: DatabasePool
-    let catalogCache = CatalogCache()
-    /// Reads of confidential layers waiting to be written to the audit log.
-    let readLog = ReadLog()
-    /// Decoded DEM/DOM tiles, shared by every reader.
-    public let rasterCache = RasterTileCache(capacityBytes: 24 << 20)
 
     /// Opens (and creates, when missing) the store at `path`, bringing its schema up to date.
     /// - Throws: `StoreError.database` when the file is not a usable SQLite database.
@@ -59,18 +56,38 @@ public final class Store: Sendable {
         try pool.write { db in try db.execute(sql: "PRAGMA user_version = \(Migrations.latestVersion)") }
     }
 
-    /// The schema version of the file (the number of migrations applied).
     public var schemaVersion: Int {
-        get throws { try pool.read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0 } }
+        get throws { try read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0 } }
     }
 
     /// Checkpoints the WAL into the main file (after big imports, so GDAL/QGIS see one file).
     public func checkpoint() throws {
-        try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+        do { try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) } } catch { throw StoreError.wrap(error) }
     }
 
-    /// Runs `body` with a read connection (for other modules' read paths).
+    /// Runs `body` with a read connection, mapping errors to `StoreError`.
     func read<T>(_ body: (Database) throws -> T) throws -> T {
         do { return try pool.read(body) } catch { throw StoreError.wrap(error) }
+    }
+
+    /// Runs `body` in one write transaction, mapping errors to `StoreError`.
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try pool.write(body) } catch { throw StoreError.wrap(error) }
+    }
+}
+
+/// Quotes an SQL identifier ("name", with embedded quotes doubled).
+func quoteIdentifier(_ name: String) -> String {
+    "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+}
+
+extension AttributeType {
+    /// The SQLite column type.
+    var sqlType: String {
+        switch self {
+        case .integer: "INTEGER"
+        case .real: "REAL"
+        case .text, .date: "TEXT"
+        }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import OneMapImage
 import GRDB
 import OneMapGeometry
 
@@ -9,7 +10,7 @@ import OneMapGeometry
 /// the storage CRS (bilinear), RGB(A) tiles with transparency where the source has no data;
 /// overviews average 2×2 pixels in premultiplied alpha.
 struct RasterImport {
-    let store: Store
+    let store: SpatiaLiteStore
     let request: ImportRequest
     let file: LayerFile?
     let progress: ImportProgress?
@@ -39,7 +40,7 @@ struct RasterImport {
         var tiles = 0
         var cells = 0
         let layer: Layer = try store.write { db in
-            let old = try Store.fetchCatalog(db)[layerID]
+            let old = try SpatiaLiteStore.fetchCatalog(db)[layerID]
             if old != nil && !request.replace { throw StoreError.layerExists(layerID) }
             let table = try store.freeTableName(for: layerID, in: db)
             try db.execute(sql: """
@@ -67,10 +68,9 @@ struct RasterImport {
                 source: request.sourceDescription ?? file?.source ?? (request.source as NSString).lastPathComponent,
                 synthetic: request.synthetic ?? file?.synthetic ?? false, importedAt: isoNow(), table: table, raster: info,
                 description: file?.description ?? old?.description)
-            try Store.finishImport(&layer, replacing: old, in: db)
+            try SpatiaLiteStore.finishImport(&layer, replacing: old, in: db)
             return layer
         }
-        store.rasterCache.removeAll()
         return ImportSummary(layer: layer, read: cells, written: cells, repaired: 0, skipped: 0,
                              seconds: Date().timeIntervalSince(started), warnings: messages.warnings, tiles: tiles)
     }

@@ -18,26 +18,32 @@ public struct TileResult: Sendable {
 /// Tiles of a map for a caller: from memory, from disk, or rendered (a whole metatile at a time,
 /// once however many requests wait for it) on the render pool.
 public final class TileService: Sendable {
-    let watcher: StoreWatcher
-    let maps: MapCatalog
-    let pool: RenderPool
+    public let watcher: StoreWatcher
+    public let maps: MapCatalog
+    public let pool: RenderPool
     public let cache: TileCache
-    let metrics: ServerMetrics
+    public let metrics: TileMetrics
     private let publicVisibility = Mutex<(sequence: Int64, byMap: [String: String])>((-1, [:]))
     private let inflight = Mutex<[String: Task<[TileID: TileCache.Entry], any Error>]>([:])
 
-    public init(watcher: StoreWatcher, maps: MapCatalog, pool: RenderPool, cache: TileCache, metrics: ServerMetrics) {
+    public init(watcher: StoreWatcher, pool: RenderPool, cache: TileCache, metrics: TileMetrics) {
         self.watcher = watcher
-        self.maps = maps
+        self.maps = watcher.maps
         self.pool = pool
         self.cache = cache
         self.metrics = metrics
     }
 
-    /// The store layers of `style` that `principal` may see, sorted.
-    func visibleLayers(_ style: Style, for principal: Principal) -> [String] {
-        let layers = watcher.layers
-        return style.storeLayers.filter { layers[$0].map { AccessPolicy.canRead(principal, $0) } ?? false }
+    /// The store layers of `style` that `principal` may see, in the style's order: the one
+    /// answer every map path uses (tiles, TileJSON, style, WMTS, WMS, identify, legends).
+    public func visibleLayers(_ style: Style, for principal: Principal) -> [Layer] {
+        let layers = watcher.snapshot.layers
+        return style.storeLayers.compactMap { layers[$0] }.filter { AccessPolicy.canRead(principal, $0) }
+    }
+
+    /// The lon/lat extent of the map as `principal` sees it (see `MapExtent`).
+    public func extent(_ style: Style, for principal: Principal) -> BoundingBox? {
+        MapExtent.of(visibleLayers(style, for: principal))
     }
 
     /// The map as `principal` may use it — the one check every map path asks (tiles, TileJSON,
@@ -52,7 +58,7 @@ public final class TileService: Sendable {
     /// visible layers once for the tile paths that need both).
     func resolve(_ map: String, for principal: Principal) throws -> (style: Style, visible: [String]) {
         let style = try maps.style(map)
-        let visible = visibleLayers(style, for: principal)
+        let visible = visibleLayers(style, for: principal).map(\.id)
         guard style.storeLayers.isEmpty || !visible.isEmpty else { throw RenderError.unknownMap(map) }
         return (style, visible)
     }
@@ -70,7 +76,7 @@ public final class TileService: Sendable {
     /// The style document as `principal` may see it: layers drawing hidden store layers, and
     /// sources of hidden rasters, are left out, so their names are not disclosed either.
     public func styleJSON(_ style: Style, for principal: Principal) -> JSONValue {
-        let visible = Set(visibleLayers(style, for: principal))
+        let visible = Set(visibleLayers(style, for: principal).map(\.id))
         guard visible.count < style.storeLayers.count, case .object(let members) = style.json else { return style.json }
         let hiddenSources = Set(style.sources.compactMap { name, source in source.layer.map { visible.contains($0) ? nil : name } ?? nil })
         return .object(members.map { key, value in
@@ -92,9 +98,9 @@ public final class TileService: Sendable {
     /// The tile if the memory cache holds it and nothing changed since (no stamp to compute, no
     /// disk, no await): the pipeline's fast path. Anything else, errors included, returns nil and
     /// the request takes the full route.
-    func memoryTile(map: String, tms tmsID: String, tile: TileID, scale: Int, principal: Principal) -> TileResult? {
+    public func memoryTile(map: String, tms tmsID: String, tile: TileID, scale: Int, principal: Principal) -> TileResult? {
         guard let tms = TileMatrixSet.named(tmsID), tms.contains(zoom: tile.z), tms.contains(tile) else { return nil }
-        let sequence = watcher.sequence
+        let sequence = watcher.snapshot.sequence
         guard let visibility = visibility(map, for: principal, sequence: sequence) else { return nil }
         let key = TileCache.Key(map: map, tms: tms.id, z: tile.z, x: tile.x, y: tile.y, scale: scale, visibility: visibility)
         guard let e = cache.memoryEntry(key), e.sequence == sequence else { return nil }
@@ -133,10 +139,10 @@ public final class TileService: Sendable {
             throw RenderError.tileOutOfRange("tile \(tile) is outside \(tms.id) level \(tile.z) (columns 0–\(tms.matrixWidth(tile.z) - 1), rows 0–\(tms.matrixHeight(tile.z) - 1))")
         }
         var visibility = visible.joined(separator: ",")
+        let snapshot = watcher.snapshot
         defer {
             // Cached or not, the tile shows the caller these layers' data: confidential ones are audited.
-            let layers = watcher.layers
-            for id in visible { if let layer = layers[id] { watcher.store.noteRead(of: layer, by: principal) } }
+            for id in visible { if let layer = snapshot.layers[id] { watcher.store.noteRead(of: layer, by: principal) } }
         }
         if let only {
             for id in only where !visible.contains(id) { throw StoreError.layerNotFound(id) }
@@ -146,14 +152,14 @@ public final class TileService: Sendable {
             visibility = "only:" + visible.joined(separator: ",")
         }
         let key = TileCache.Key(map: map, tms: tms.id, z: tile.z, x: tile.x, y: tile.y, scale: scale, visibility: visibility)
-        let sequence = watcher.sequence
+        let sequence = snapshot.sequence
         let memoryEntry = cache.memoryEntry(key)
         if let e = memoryEntry, e.sequence == sequence {
             metrics.cacheMemory.increment()
             return result(e, "memory")
         }
         let block = Metatile.block(containing: tile, in: tms)
-        let stamp = Self.stamp(style: style, tms: tms, block: block, scale: scale, visible: visible, changes: watcher.changes)
+        let stamp = Self.stamp(style: style, tms: tms, block: block, scale: scale, visible: visible, changes: snapshot.changes)
         if let e = memoryEntry, e.stamp == stamp {
             cache.confirm(key, sequence: sequence)
             metrics.cacheMemory.increment()

@@ -1,4 +1,3 @@
-import CMallocTuning
 import Foundation
 import OneMapRender
 import OneMapStore
@@ -57,7 +56,7 @@ public final class RenderPool: Sendable {
                         if !woken, queue.jobs.isEmpty, queue.running == 0, queue.finishedSinceRelease {
                             queue.finishedSinceRelease = false
                             queue.condition.unlock()
-                            onemap_release_free_memory()
+                            MemoryTrim.releaseFreeMemory()
                             queue.condition.lock()
                         }
                     }

@@ -1,0 +1,28 @@
+/// The accounts role: roles, users and API tokens (kept only as hashes). Every change appends
+/// an audit record in the same transaction.
+public protocol AccountStore: Sendable {
+    func roles() throws -> [Role]
+    /// Adds or replaces a role.
+    func saveRole(_ role: Role, by principal: Principal) throws
+    func users() throws -> [User]
+    func hasUsers() throws -> Bool
+    /// Adds a user with roles (or changes an existing user's roles).
+    /// - Throws: `.invalidArgument` for an unknown role.
+    func saveUser(_ name: String, roles: [String], by principal: Principal) throws
+    /// Removes a user; their tokens go with them.
+    func removeUser(_ name: String, by principal: Principal) throws
+    /// Stores a token hash for a user. - Returns: the token's id.
+    func addToken(hash: String, for user: String, note: String?, by principal: Principal) throws -> Int64
+    func revokeToken(_ id: Int64, by principal: Principal) throws
+    func tokens() throws -> [TokenInfo]
+    /// The user a live token hash belongs to, with their roles, or nil.
+    func account(forTokenHash hash: String) throws -> (user: String, roles: [Role])?
+}
+
+/// The audit role: the append-only log of edits, reads of confidential data and account changes.
+public protocol AuditLog: Sendable {
+    /// Appends records on their own transaction.
+    func appendAudit(_ entries: [AuditEntry]) throws
+    /// Records at or after `since` (ISO 8601 prefix comparison), oldest first.
+    func auditRecords(since: String?, layer: String?, limit: Int) throws -> [AuditRecord]
+}

@@ -1,0 +1,107 @@
+import Foundation
+import GRDB
+
+extension SpatiaLiteStore {
+    // MARK: AccountStore: roles
+
+    public func roles() throws -> [Role] {
+        try read { db in try Row.fetchAll(db, sql: "SELECT * FROM roles ORDER BY name").map(Self.role) }
+    }
+
+    static func role(_ row: Row) throws -> Role {
+        let decoder = JSONDecoder()
+        return Role(name: row["name"], level: AccessLevel(rawValue: row["level"]) ?? .public,
+                    readLayers: try decoder.decode([String].self, from: Data((row["read_layers"] as String).utf8)),
+                    writeLayers: try decoder.decode([String].self, from: Data((row["write_layers"] as String).utf8)),
+                    description: row["description"])
+    }
+
+    public func saveRole(_ role: Role, by principal: Principal) throws {
+        try write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO roles (name, level, read_layers, write_layers, description) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [role.name, role.level.rawValue, try StoreJSON.encode(role.readLayers), try StoreJSON.encode(role.writeLayers),
+                                       role.description])
+            try Self.appendAudit(AuditEntry(principal: principal.name, action: "role.save", after: try StoreJSON.encode(role)), in: db)
+        }
+    }
+
+    // MARK: users
+
+    public func users() throws -> [User] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM users ORDER BY name").map { row in
+                User(name: row["name"], roles: (row["roles"] as String).split(separator: ",").map(String.init), createdAt: row["created_at"])
+            }
+        }
+    }
+
+    public func hasUsers() throws -> Bool {
+        try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM users") ?? 0 > 0 }
+    }
+
+    public func saveUser(_ name: String, roles: [String], by principal: Principal) throws {
+        try write { db in
+            let known = Set(try String.fetchAll(db, sql: "SELECT name FROM roles"))
+            for r in roles where !known.contains(r) {
+                throw StoreError.invalidArgument("unknown role '\(r)' (roles: \(known.sorted().joined(separator: ", ")))")
+            }
+            try db.execute(sql: "INSERT INTO users (name, roles, created_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET roles = excluded.roles",
+                           arguments: [name, roles.joined(separator: ","), isoNow()])
+            try Self.appendAudit(AuditEntry(principal: principal.name, action: "user.save", detail: "\(name): \(roles.joined(separator: ","))"), in: db)
+        }
+    }
+
+    public func removeUser(_ name: String, by principal: Principal) throws {
+        try write { db in
+            guard try Int.fetchOne(db, sql: "SELECT count(*) FROM users WHERE name = ?", arguments: [name]) == 1 else {
+                throw StoreError.invalidArgument("no user '\(name)'")
+            }
+            try db.execute(sql: "DELETE FROM users WHERE name = ?", arguments: [name])
+            try Self.appendAudit(AuditEntry(principal: principal.name, action: "user.remove", detail: name), in: db)
+        }
+    }
+
+    // MARK: tokens
+
+    public func addToken(hash: String, for user: String, note: String?, by principal: Principal) throws -> Int64 {
+        try write { db in
+            guard try Int.fetchOne(db, sql: "SELECT count(*) FROM users WHERE name = ?", arguments: [user]) == 1 else {
+                throw StoreError.invalidArgument("no user '\(user)' (add it with `onemap user add \(user) --role ROLE`)")
+            }
+            try db.execute(sql: "INSERT INTO tokens (user_name, hash, created_at, note) VALUES (?, ?, ?, ?)",
+                           arguments: [user, hash, isoNow(), note])
+            let id = db.lastInsertedRowID
+            try Self.appendAudit(AuditEntry(principal: principal.name, action: "token.create", detail: "token \(id) for \(user)"), in: db)
+            return id
+        }
+    }
+
+    public func revokeToken(_ id: Int64, by principal: Principal) throws {
+        try write { db in
+            try db.execute(sql: "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", arguments: [isoNow(), id])
+            guard db.changesCount == 1 else { throw StoreError.invalidArgument("no active token \(id)") }
+            try Self.appendAudit(AuditEntry(principal: principal.name, action: "token.revoke", detail: "token \(id)"), in: db)
+        }
+    }
+
+    public func tokens() throws -> [TokenInfo] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM tokens ORDER BY id").map { row in
+                TokenInfo(id: row["id"], user: row["user_name"], createdAt: row["created_at"], revokedAt: row["revoked_at"], note: row["note"])
+            }
+        }
+    }
+
+    public func account(forTokenHash hash: String) throws -> (user: String, roles: [Role])? {
+        try read { db in
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+                SELECT u.name, u.roles FROM tokens t JOIN users u ON u.name = t.user_name
+                WHERE t.hash = ? AND t.revoked_at IS NULL
+                """), arguments: [hash]) else { return nil }
+            let names = (row["roles"] as String).split(separator: ",").map(String.init)
+            let roles = try Row.fetchAll(db, sql: "SELECT * FROM roles WHERE name IN (\(names.map { _ in "?" }.joined(separator: ",")))",
+                                         arguments: StatementArguments(names)).map(Self.role)
+            return (row["name"], roles)
+        }
+    }
+}

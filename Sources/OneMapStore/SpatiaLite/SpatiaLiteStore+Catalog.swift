@@ -1,0 +1,131 @@
+import Foundation
+import GRDB
+import OneMapGeometry
+
+extension SpatiaLiteStore {
+    // MARK: LayerCatalog
+
+    public func allLayers() throws -> [String: Layer] {
+        try read { db in try Self.fetchCatalog(db) }
+    }
+
+    static func fetchCatalog(_ db: Database) throws -> [String: Layer] {
+        var out: [String: Layer] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT * FROM layers") {
+            let layer = try decodeLayer(row)
+            out[layer.id] = layer
+        }
+        return out
+    }
+
+    static func decodeLayer(_ row: Row) throws -> Layer {
+        let decoder = JSONDecoder()
+        let id: String = row["id"]
+        func json<T: Decodable>(_ column: String, _ type: T.Type) throws -> T? {
+            guard let text: String = row[column] else { return nil }
+            return try decoder.decode(T.self, from: Data(text.utf8))
+        }
+        var extent: BoundingBox?
+        if let minX: Double = row["min_x"], let minY: Double = row["min_y"], let maxX: Double = row["max_x"],
+            let maxY: Double = row["max_y"]
+        {
+            extent = BoundingBox(minX: minX, minY: minY, maxX: maxX, maxY: maxY)
+        }
+        let geometryName: String? = row["geometry_type"]
+        return Layer(
+            id: id, title: row["title"], group: row["group_name"],
+            kind: LayerKind(rawValue: row["kind"]) ?? .vector,
+            geometryType: geometryName.flatMap { GeometryType(name: $0) },
+            storageCRS: try CRS(parsing: row["storage_crs"]),
+            attributes: try json("attributes", [AttributeField].self) ?? [],
+            access: AccessLevel(rawValue: row["access"]) ?? .confidential,
+            featureCount: row["feature_count"], extent: extent, version: row["version"], source: row["source"],
+            synthetic: row["synthetic"], importedAt: row["imported_at"], table: row["table_name"],
+            raster: try json("raster", RasterInfo.self), description: row["description"])
+    }
+
+    /// Inserts or replaces a catalog row (inside the caller's transaction).
+    static func saveLayer(_ layer: Layer, in db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT OR REPLACE INTO layers (id, title, group_name, kind, geometry_type, storage_crs, attributes,
+                    access, feature_count, min_x, min_y, max_x, max_y, version, source, synthetic, imported_at,
+                    table_name, raster, description)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                layer.id, layer.title, layer.group, layer.kind.rawValue, layer.geometryType?.name,
+                layer.storageCRS.identifier, try StoreJSON.encode(layer.attributes), layer.access.rawValue,
+                layer.featureCount, layer.extent?.minX, layer.extent?.minY, layer.extent?.maxX, layer.extent?.maxY,
+                layer.version, layer.source, layer.synthetic, layer.importedAt, layer.table,
+                try layer.raster.map(StoreJSON.encode), layer.description,
+            ])
+    }
+
+    /// Records that `area` of a layer changed at `version` (nil area = the whole layer), inside
+    /// the caller's transaction.
+    static func recordChange(layerID: String, version: Int, area: BoundingBox?, in db: Database) throws {
+        try db.execute(
+            sql: "INSERT INTO layer_changes (layer_id, version, min_x, min_y, max_x, max_y, changed_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            arguments: [layerID, version, area?.minX, area?.minY, area?.maxX, area?.maxY, isoNow()])
+    }
+
+    @discardableResult
+    public func syncMetadata(from files: [LayerFile]) throws -> [String] {
+        var changed: [String] = []
+        try write { db in
+            let catalog = try Self.fetchCatalog(db)
+            for file in files {
+                guard var layer = catalog[file.id] else { continue }
+                let before = layer
+                file.applyMetadata(to: &layer)
+                if layer != before {
+                    layer.version += 1
+                    try Self.saveLayer(layer, in: db)
+                    try Self.recordChange(layerID: layer.id, version: layer.version, area: nil, in: db)
+                    changed.append(layer.id)
+                }
+            }
+        }
+        return changed
+    }
+
+    public func dropLayer(_ id: String) throws {
+        try write { db in
+            guard let layer = try Self.fetchCatalog(db)[id] else { throw StoreError.layerNotFound(id) }
+            try Self.dropTable(layer.table, kind: layer.kind, in: db)
+            try db.execute(sql: "DELETE FROM layers WHERE id = ?", arguments: [id])
+            try Self.recordChange(layerID: id, version: layer.version + 1, area: nil, in: db)
+        }
+    }
+
+    /// Drops a layer table; for vectors also its geometry registration and R*Tree.
+    static func dropTable(_ table: String, kind: LayerKind, in db: Database) throws {
+        if kind == .vector {
+            if try db.tableExists("idx_\(table)_geom") {
+                _ = try Row.fetchAll(db, sql: "SELECT DisableSpatialIndex(?, 'geom')", arguments: [table])
+                try db.execute(sql: "DROP TABLE IF EXISTS \(quoteIdentifier("idx_\(table)_geom"))")
+            }
+            _ = try Row.fetchAll(db, sql: "SELECT DiscardGeometryColumn(?, 'geom')", arguments: [table])
+        }
+        try db.execute(sql: "DROP TABLE IF EXISTS \(quoteIdentifier(table))")
+    }
+
+    // MARK: ChangeFeed
+
+    public func changes(after sequence: Int64) throws -> [LayerChange] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM layer_changes WHERE seq > ? ORDER BY seq", arguments: [sequence]).map { row in
+                var area: BoundingBox?
+                if let a: Double = row["min_x"], let b: Double = row["min_y"], let c: Double = row["max_x"], let d: Double = row["max_y"] {
+                    area = BoundingBox(minX: a, minY: b, maxX: c, maxY: d)
+                }
+                return LayerChange(sequence: row["seq"], layerID: row["layer_id"], version: row["version"], area: area)
+            }
+        }
+    }
+
+    public func latestChangeSequence() throws -> Int64 {
+        try read { db in try Int64.fetchOne(db, sql: "SELECT ifnull(max(seq), 0) FROM layer_changes") ?? 0 }
+    }
+}
