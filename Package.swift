@@ -75,9 +75,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "OneMapAnalysis",
+            dependencies: ["OneMapGeometry", "OneMapStore"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "OneMapServer",
             dependencies: [
-                "OneMapGeometry", "OneMapStore", "OneMapRender", "OneMapTiles",
+                "OneMapGeometry", "OneMapStore", "OneMapRender", "OneMapTiles", "OneMapAnalysis",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

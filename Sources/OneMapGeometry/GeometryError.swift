@@ -8,6 +8,8 @@ public enum GeometryError: Error, Equatable, Sendable {
     case transformFailed(from: String, to: String, detail: String)
     /// GEOS refused an operation; `detail` is GEOS's message.
     case geosFailed(operation: String, detail: String)
+    /// A geometry that cannot be used as asked (empty, wrong type, too large).
+    case invalid(String)
 }
 
 extension GeometryError: CustomStringConvertible {
@@ -17,6 +19,7 @@ extension GeometryError: CustomStringConvertible {
         case .unknownCRS(let crs): "unknown CRS '\(crs)'"
         case .transformFailed(let from, let to, let detail): "cannot transform \(from) → \(to): \(detail)"
         case .geosFailed(let operation, let detail): "GEOS \(operation) failed: \(detail)"
+        case .invalid(let detail): detail
         }
     }
 }

@@ -41,6 +41,7 @@ struct ServerOptions: ParsableArguments {
             let tiles = ((stylesDirectory as NSString).deletingLastPathComponent as NSString).appendingPathComponent("Tiles")
             configuration.cacheDirectory = (tiles as NSString).appendingPathComponent("cache")
         }
+        configuration.layersDirectory = store.layersDirectory ?? RepositoryPaths.layersDirectory()
         configuration.workers = workers
         configuration.queueLimit = queue
         configuration.memoryCacheBytes = memoryCache << 20

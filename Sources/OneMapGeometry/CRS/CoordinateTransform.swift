@@ -53,6 +53,20 @@ public final class CoordinateTransform {
         self.steps = steps
     }
 
+    /// A transformation into a CRS given as a PROJ string or WKT (a local projection).
+    public init(from source: CRS, toDefinition definition: String) throws {
+        self.source = source
+        self.target = .wgs84
+        var steps: [Step] = []
+        var from = source
+        if from.code == .gcj02 {
+            steps.append(.fromGCJ02)
+            from = .wgs84
+        }
+        steps.append(.proj(try ProjTransformer(from: from.projDefinition, to: definition)))
+        self.steps = steps
+    }
+
     /// True when coordinates come out unchanged.
     public var isIdentity: Bool { steps.isEmpty }
 

@@ -134,3 +134,29 @@ public enum GeoJSON {
         return try array.enumerated().map { try positions($1, "\(path)[\($0)]") }
     }
 }
+
+extension JSONValue {
+    /// The value as Foundation objects (for readers written against JSONSerialization output).
+    public var foundationObject: Any {
+        switch self {
+        case .null: NSNull()
+        case .bool(let b): b
+        case .number(let d): d
+        case .string(let s): s
+        case .array(let a): a.map(\.foundationObject)
+        case .object(let o): Dictionary(o.map { ($0, $1.foundationObject) }, uniquingKeysWith: { a, _ in a })
+        }
+    }
+}
+
+extension GeoJSON {
+    /// Reads a geometry from a parsed GeoJSON geometry (or a Feature's geometry).
+    /// - Throws: `GeometryError.malformed` naming the JSON path of the problem.
+    public static func geometry(_ value: JSONValue, path: String = "geometry") throws -> Geometry {
+        if value["type"]?.string == "Feature" {
+            guard let g = value["geometry"], g != .null else { throw bad("\(path).geometry", "is missing") }
+            return try geometry(from: g.foundationObject, path: "\(path).geometry")
+        }
+        return try geometry(from: value.foundationObject, path: path)
+    }
+}

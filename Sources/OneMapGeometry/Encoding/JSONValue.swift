@@ -276,3 +276,8 @@ struct JSONParser {
         return v
     }
 }
+
+extension JSONValue {
+    /// An array of numbers.
+    public static func numbers(_ values: [Double]) -> JSONValue { .array(values.map { .number($0) }) }
+}

@@ -100,6 +100,19 @@ public final class GEOSContext {
         try with([g], "makeValid") { try result(GEOSMakeValid_r(handle, $0[0]), "makeValid") }
     }
 
+    /// A valid version keeping areas as areas (GEOS's "structure" method: a ring that crosses
+    /// itself becomes the union of its lobes, collapsed parts are dropped), which is what a
+    /// drawn site or a surveyed parcel means.
+    public func makeValidPolygonal(_ g: Geometry) throws -> Geometry {
+        try with([g], "makeValid") { p in
+            guard let params = GEOSMakeValidParams_create_r(handle) else { throw GeometryError.geosFailed(operation: "makeValid", detail: lastError) }
+            defer { GEOSMakeValidParams_destroy_r(handle, params) }
+            GEOSMakeValidParams_setMethod_r(handle, params, GEOS_MAKE_VALID_STRUCTURE)
+            GEOSMakeValidParams_setKeepCollapsed_r(handle, params, 0)
+            return try result(GEOSMakeValidWithParams_r(handle, p[0], params), "makeValid")
+        }
+    }
+
     // MARK: measures
 
     /// Planar area in CRS units squared.
@@ -129,7 +142,28 @@ public final class GEOSContext {
         }
     }
 
+    /// Whether the geometries lie within `distance` of each other (CRS units).
+    public func distanceWithin(_ a: Geometry, _ b: Geometry, _ distance: Double) throws -> Bool {
+        try with([a, b], "distanceWithin") { try predicate(GEOSDistanceWithin_r(handle, $0[0], $0[1], distance), "distanceWithin") }
+    }
+
+    /// The nearest point of `a` to `b`, and of `b` to `a`.
+    public func nearestPoints(_ a: Geometry, _ b: Geometry) throws -> (Coordinate, Coordinate) {
+        try with([a, b], "nearestPoints") { p in
+            guard let seq = GEOSNearestPoints_r(handle, p[0], p[1]) else { throw GeometryError.geosFailed(operation: "nearestPoints", detail: lastError) }
+            defer { GEOSCoordSeq_destroy_r(handle, seq) }
+            var x0 = 0.0, y0 = 0.0, x1 = 0.0, y1 = 0.0
+            GEOSCoordSeq_getXY_r(handle, seq, 0, &x0, &y0)
+            GEOSCoordSeq_getXY_r(handle, seq, 1, &x1, &y1)
+            return (Coordinate(x0, y0), Coordinate(x1, y1))
+        }
+    }
+
     // MARK: predicates
+
+    public func equals(_ a: Geometry, _ b: Geometry) throws -> Bool {
+        try with([a, b], "equals") { try predicate(GEOSEquals_r(handle, $0[0], $0[1]), "equals") }
+    }
 
     public func intersects(_ a: Geometry, _ b: Geometry) throws -> Bool {
         try with([a, b], "intersects") { try predicate(GEOSIntersects_r(handle, $0[0], $0[1]), "intersects") }
@@ -153,6 +187,24 @@ public final class GEOSContext {
 
     public func difference(_ a: Geometry, _ b: Geometry) throws -> Geometry {
         try with([a, b], "difference") { try result(GEOSDifference_r(handle, $0[0], $0[1]), "difference") }
+    }
+
+    // MARK: snap-rounded overlay (OverlayNG on a fixed grid)
+    //
+    // Each result vertex is rounded to a grid of `gridSize` CRS units and the overlay is noded on
+    // it, so the same inputs give the same output and "non-noded intersection" cannot happen.
+
+    public func intersection(_ a: Geometry, _ b: Geometry, gridSize: Double) throws -> Geometry {
+        try with([a, b], "intersection") { try result(GEOSIntersectionPrec_r(handle, $0[0], $0[1], gridSize), "intersection") }
+    }
+
+    public func difference(_ a: Geometry, _ b: Geometry, gridSize: Double) throws -> Geometry {
+        try with([a, b], "difference") { try result(GEOSDifferencePrec_r(handle, $0[0], $0[1], gridSize), "difference") }
+    }
+
+    /// The union of the parts of one geometry on a fixed grid.
+    public func union(_ g: Geometry, gridSize: Double) throws -> Geometry {
+        try with([g], "union") { try result(GEOSUnaryUnionPrec_r(handle, $0[0], gridSize), "union") }
     }
 
     /// The union of all the geometries.
@@ -235,5 +287,56 @@ public final class PreparedGeometry {
     public func intersects(_ g: Geometry) throws -> Bool {
         if let box = g.boundingBox, !box.intersects(boundingBox) { return false }
         return try context.with([g], "intersects") { try context.predicate(GEOSPreparedIntersects_r(context.handle, prepared, $0[0]), "intersects") }
+    }
+
+    /// Whether no point of the prepared geometry lies outside `g`.
+    public func coveredBy(_ g: Geometry) throws -> Bool {
+        try test(g, "coveredBy") { GEOSPreparedCoveredBy_r($0, $1, $2) }
+    }
+
+    /// Whether no point of `g` lies outside the prepared geometry.
+    public func covers(_ g: Geometry) throws -> Bool {
+        try test(g, "covers") { GEOSPreparedCovers_r($0, $1, $2) }
+    }
+
+    /// Whether the prepared geometry lies within `g` (`g` contains it).
+    public func within(_ g: Geometry) throws -> Bool {
+        try test(g, "within") { GEOSPreparedWithin_r($0, $1, $2) }
+    }
+
+    public func disjoint(_ g: Geometry) throws -> Bool {
+        try test(g, "disjoint") { GEOSPreparedDisjoint_r($0, $1, $2) }
+    }
+
+    public func touches(_ g: Geometry) throws -> Bool {
+        try test(g, "touches") { GEOSPreparedTouches_r($0, $1, $2) }
+    }
+
+    public func crosses(_ g: Geometry) throws -> Bool {
+        try test(g, "crosses") { GEOSPreparedCrosses_r($0, $1, $2) }
+    }
+
+    public func overlaps(_ g: Geometry) throws -> Bool {
+        try test(g, "overlaps") { GEOSPreparedOverlaps_r($0, $1, $2) }
+    }
+
+    /// Whether `g` lies within `distance` (CRS units) of the prepared geometry.
+    public func distanceWithin(_ g: Geometry, _ distance: Double) throws -> Bool {
+        try test(g, "distanceWithin") { GEOSPreparedDistanceWithin_r($0, $1, $2, distance) }
+    }
+
+    /// The distance (CRS units) from the prepared geometry to `g`.
+    public func distance(_ g: Geometry) throws -> Double {
+        try context.with([g], "distance") { p in
+            var d = 0.0
+            guard GEOSPreparedDistance_r(context.handle, prepared, p[0], &d) == 1 else {
+                throw GeometryError.geosFailed(operation: "distance", detail: context.lastError)
+            }
+            return d
+        }
+    }
+
+    private func test(_ g: Geometry, _ operation: String, _ call: (GEOSHandle, OpaquePointer, GEOSGeometryPointer) -> CChar) throws -> Bool {
+        try context.with([g], operation) { try context.predicate(call(context.handle, prepared, $0[0]), operation) }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import OneMapAnalysis
 import OneMapRender
 import OneMapStore
 import OneMapTiles
@@ -19,6 +20,10 @@ public final class AppServices: Sendable {
     public let identify: IdentifyService
     public let authenticator: any Authenticator
     public let limits: RateLimits
+    /// The analyses (OGC API – Processes) and their jobs.
+    public let processes: ProcessService
+    /// The city's planning-review rules, when its `Layers/rules` has them.
+    public let planningRules: PlanningRules?
 
     public init(configuration: ServerConfiguration, authenticator: (any Authenticator)? = nil,
                 logger: Logger = Logger(label: "onemap")) throws {
@@ -37,5 +42,30 @@ public final class AppServices: Sendable {
         self.authenticator = authenticator ?? StoreAuthenticator(store: store)
         limits = RateLimits(requestsPerSecond: configuration.requestsPerSecond, burst: configuration.requestBurst,
                             failuresPerMinute: configuration.failedTokensPerMinute)
+        planningRules = try Self.planningRules(configuration, logger: logger)
+        processes = try ProcessService(store: store, processes: Self.processes(store: store, planning: planningRules)) { work in
+            try await Blocking.run(work)
+        }
+    }
+
+    /// The rules file when present; a broken one stops start-up with every problem it has.
+    static func planningRules(_ configuration: ServerConfiguration, logger: Logger) throws -> PlanningRules? {
+        guard let dir = configuration.layersDirectory else { return nil }
+        let path = PlanningRules.file(in: dir)
+        guard FileManager.default.fileExists(atPath: path) else {
+            logger.notice("no planning rules at \(path): planning analyses are not offered")
+            return nil
+        }
+        return try PlanningRules.load(path: path)
+    }
+
+    /// Every analysis the configuration allows, in the order `/ogc/processes` lists them.
+    static func processes(store: Store, planning: PlanningRules?) -> [any AnalysisProcess] {
+        var list: [any AnalysisProcess] = []
+        if let rules = planning {
+            list += [SiteReviewProcess(store: store, rules: rules), ControlLineConflictsProcess(store: store, rules: rules),
+                     PlanCompareProcess(store: store, rules: rules), AreaStatisticsProcess(store: store, rules: rules)] as [any AnalysisProcess]
+        }
+        return list
     }
 }

@@ -27,6 +27,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     WMSRoutes(services: services).register(on: router)
     OGCTilesRoutes(services: services).register(on: router)
     OGCFeaturesRoutes(services: services).register(on: router)
+    OGCProcessesRoutes(services: services).register(on: router)
     WebRoutes(services: services).register(on: router)
     return router
 }

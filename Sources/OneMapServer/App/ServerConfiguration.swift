@@ -11,6 +11,9 @@ public struct ServerConfiguration: Sendable {
     public var stylesDirectory: String
     /// The web map's files (`Web/`).
     public var webDirectory: String
+    /// The layer files and the city's rules (`Layers/`, with `rules/`); nil: no rules, so the
+    /// analyses that need them are not offered.
+    public var layersDirectory: String?
     /// Leaflet from Debian's libjs-leaflet.
     public var leafletDirectory = "/usr/share/javascript/leaflet"
     /// Rendered tiles on disk; nil keeps them in memory only.

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import OneMapAnalysis
 import OneMapGeometry
 import OneMapRender
 import OneMapStore
@@ -61,6 +62,15 @@ extension APIError {
             case .fontNotFound, .encodingFailed, .drawingFailed: return APIError(.internalServerError, "InternalError", "the tile could not be drawn")
             }
         case let e as GeometryError: return .badRequest(e.description)
+        case let e as AnalysisError:
+            switch e {
+            case .invalidInput: return .badRequest(e.description)
+            case .noSuchProcess: return APIError(.notFound, "no-such-process", e.description)
+            case .noSuchJob: return APIError(.notFound, "no-such-job", e.description)
+            case .resultNotReady: return APIError(.notFound, "result-not-ready", e.description)
+            case .jobFailed: return APIError(.gone, "JobFailed", e.description)
+            case .invalidRules, .missingLayer: return APIError(.internalServerError, "InternalError", "the analysis is not configured correctly")
+            }
         case let e as RenderPool.Failure:
             let retry: HTTPFields = [.retryAfter: e == .overloaded ? "1" : "2"]
             return APIError(.serviceUnavailable, "Overloaded", e == .overloaded ? "the server is busy rendering; retry shortly" : "the render queue is too long; retry shortly", headers: retry)

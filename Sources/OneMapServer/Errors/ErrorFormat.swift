@@ -1,4 +1,5 @@
 import Hummingbird
+import OneMapGeometry
 import OneMapRender
 
 /// How an error is written for the path that failed: WMS and WMTS clients expect their
@@ -10,12 +11,16 @@ enum ErrorFormat {
     case wms
     /// An OWS 1.1 ExceptionReport (WMTS 1.0.0).
     case wmts
+    /// An RFC 7807 problem (OGC API – Processes): `{"type", "title", "status", "detail"}`.
+    case problem
 
     init(path: String) {
         if path == "/wms" {
             self = .wms
         } else if path == "/wmts" || path.hasPrefix("/wmts/") {
             self = .wmts
+        } else if path.hasPrefix("/ogc/processes") || path.hasPrefix("/ogc/jobs") {
+            self = .problem
         } else {
             self = .json
         }
@@ -26,6 +31,15 @@ enum ErrorFormat {
         switch self {
         case .json:
             return try api.response(from: request, context: context)
+        case .problem:
+            // The exception types OGC API – Processes 1.0 defines; other errors keep their code as the title.
+            let defined = ["no-such-process", "no-such-job", "result-not-ready"]
+            let type = defined.contains(api.code) ? "http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0/\(api.code)" : "about:blank"
+            let body: JSONValue = .object([("type", .string(type)), ("title", .string(api.code)), ("status", .number(Double(api.status.code))),
+                                           ("detail", .string(api.description))])
+            var response = Responses.json(body, status: api.status, headers: [.contentType: "application/problem+json"])
+            for field in api.headers { response.headers.append(field) }
+            return response
         case .wms:
             var x = XMLWriter()
             x.open("ServiceExceptionReport", ["version": "1.3.0", "xmlns": "http://www.opengis.net/ogc"])

@@ -1,10 +1,11 @@
+import OneMapAnalysis
 import OneMapGeometry
 import OneMapStore
 
 /// The OpenAPI 3.0 description of `/ogc`, built per caller from the collections it may see
 /// (one path per collection, so each lists its own property parameters, as pygeoapi does).
 enum OpenAPIDocument {
-    static func build(base: String, collections: [Layer]) -> JSONValue {
+    static func build(base: String, collections: [Layer], processes: [ProcessDescription]) -> JSONValue {
         var paths: [(String, JSONValue)] = [
             ("/", get("getLandingPage", "Landing page", tag: "Capabilities", response: ref("LandingPage"))),
             ("/conformance", get("getConformance", "Conformance classes", tag: "Capabilities", response: ref("Conformance"))),
@@ -52,10 +53,11 @@ enum OpenAPIDocument {
                 ("delete", edit("delete", "remove a feature", body: false)),
             ])))
         }
+        paths += processPaths(processes)
         return .object([
             ("openapi", .string("3.0.3")),
             ("info", .object([("title", .string("OneMap 一张图")), ("version", .string("1.0")),
-                              ("description", .string("OGC API – Features (Parts 1–4, CQL2 text) and Tiles over the city's one map."))])),
+                              ("description", .string("OGC API – Features (Parts 1–4, CQL2 text), Tiles and Processes over the city's one map."))])),
             ("servers", .array([.object([("url", .string("\(base)/ogc"))])])),
             ("paths", .object(paths)),
             ("components", components()),
@@ -121,5 +123,46 @@ enum OpenAPIDocument {
             parameter("skipGeometry", "Leave geometries out", .object([("type", .string("boolean"))])),
             parameter("f", "json (default) or html", .object([("type", .string("string")), ("enum", .array([.string("json"), .string("html")]))])),
         ]))])
+    }
+}
+
+extension OpenAPIDocument {
+    /// OGC API – Processes: the list, each process's description and execution, and the jobs.
+    static func processPaths(_ processes: [ProcessDescription]) -> [(String, JSONValue)] {
+        let problem: JSONValue = .object([("description", .string("An RFC 7807 exception")),
+                                          ("content", .object([("application/problem+json", .object([("schema", .object([("type", .string("object"))]))]))]))])
+        let jobID: JSONValue = .object([("name", .string("jobId")), ("in", .string("path")), ("required", .bool(true)), ("schema", .object([("type", .string("string"))]))])
+        var paths: [(String, JSONValue)] = [
+            ("/processes", get("getProcesses", "The analyses offered as processes", tag: "Processes", response: ref("ProcessList"))),
+            ("/jobs", get("getJobs", "The caller's jobs", tag: "Processes", response: ref("JobList"))),
+            ("/jobs/{jobId}", .object([
+                ("get", .object([("operationId", .string("getStatus")), ("summary", .string("A job's status")), ("tags", .array([.string("Processes")])),
+                                 ("parameters", .array([jobID])), ("responses", .object([("200", ref("statusInfo")), ("404", problem)]))])),
+                ("delete", .object([("operationId", .string("dismiss")), ("summary", .string("Dismiss a job")), ("tags", .array([.string("Processes")])),
+                                    ("parameters", .array([jobID])), ("responses", .object([("200", ref("statusInfo")), ("404", problem)]))])),
+            ])),
+            ("/jobs/{jobId}/results", .object([("get", .object([
+                ("operationId", .string("getResult")), ("summary", .string("A finished job's results")), ("tags", .array([.string("Processes")])),
+                ("parameters", .array([jobID])), ("responses", .object([("200", ref("Results")), ("404", problem)])),
+            ]))])),
+        ]
+        for p in processes {
+            let prefer: JSONValue = .object([("name", .string("Prefer")), ("in", .string("header")), ("required", .bool(false)),
+                                             ("description", .string("respond-async to run as a job (201 and Location)")),
+                                             ("schema", .object([("type", .string("string"))]))])
+            paths.append(("/processes/\(p.id)", get("describe_\(p.id)", "\(p.title): description", tag: "Processes", response: ref("Process"))))
+            paths.append(("/processes/\(p.id)/execution", .object([("post", .object([
+                ("operationId", .string("execute_\(p.id)")), ("summary", .string("\(p.title)")), ("description", .string(p.description)),
+                ("tags", .array([.string("Processes")])), ("parameters", .array([prefer])),
+                ("requestBody", .object([("required", .bool(true)), ("content", .object([("application/json", .object([("schema", .object([
+                    ("type", .string("object")), ("required", .array([.string("inputs")])),
+                    ("properties", .object([("inputs", .object([("type", .string("object")),
+                                                                ("properties", .object(p.inputs.map { ($0.id, $0.schema) }))])),
+                                            ("response", .object([("type", .string("string")), ("enum", .array([.string("raw"), .string("document")]))]))])),
+                ]))]))]))])),
+                ("responses", .object([("200", ref("Results")), ("201", ref("statusInfo")), ("400", problem), ("404", problem)])),
+            ]))])))
+        }
+        return paths
     }
 }

@@ -9,7 +9,9 @@ enum OGCPages {
             <ul><li><a href="\(base)/ogc/collections?f=html">Collections</a></li>
             <li><a href="\(base)/ogc/conformance?f=html">Conformance</a></li>
             <li><a href="\(base)/ogc/api">OpenAPI document</a></li>
-            <li><a href="\(base)/ogc/tileMatrixSets">Tile matrix sets</a></li></ul>
+            <li><a href="\(base)/ogc/tileMatrixSets">Tile matrix sets</a></li>
+            <li><a href="\(base)/ogc/processes?f=html">Processes 分析服务</a></li>
+            <li><a href="\(base)/ogc/jobs?f=html">Jobs 分析任务</a></li></ul>
             """)
     }
 

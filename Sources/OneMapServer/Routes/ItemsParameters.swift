@@ -223,17 +223,3 @@ enum FeatureBody {
         return FeatureInput(geometry: geometry, crs: crs, properties: properties)
     }
 }
-
-extension JSONValue {
-    /// The value as Foundation objects (for readers written against JSONSerialization output).
-    var foundationObject: Any {
-        switch self {
-        case .null: NSNull()
-        case .bool(let b): b
-        case .number(let d): d
-        case .string(let s): s
-        case .array(let a): a.map(\.foundationObject)
-        case .object(let o): Dictionary(o.map { ($0, $1.foundationObject) }, uniquingKeysWith: { a, _ in a })
-        }
-    }
-}

@@ -47,12 +47,13 @@ struct OGCFeaturesRoutes {
     func register(on router: Router<AppRequestContext>) {
         router.get("/ogc") { request, context in try landing(request, context) }
         router.get("/ogc/conformance") { request, _ -> Response in
-            let classes = Self.conformance + OGCTilesRoutes.conformance
+            let classes = Self.conformance + OGCTilesRoutes.conformance + OGCProcessesRoutes.conformance
             if OGCFormat(request) == .html { return OGCPages.conformance(classes) }
             return Responses.json(.object([("conformsTo", .array(classes.map { .string($0) }))]))
         }
         router.get("/ogc/api") { request, context -> Response in
-            let document = OpenAPIDocument.build(base: request.baseURL, collections: try collections(context.principal))
+            let document = OpenAPIDocument.build(base: request.baseURL, collections: try collections(context.principal),
+                                                 processes: services.processes.processes)
             return Responses.json(document, headers: [.contentType: "application/vnd.oai.openapi+json;version=3.0"])
         }
         router.get("/ogc/collections") { request, context -> Response in
@@ -104,6 +105,8 @@ struct OGCFeaturesRoutes {
                 link("conformance", "\(base)/ogc/conformance", "application/json"),
                 link("data", "\(base)/ogc/collections", "application/json"),
                 link("http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes", "\(base)/ogc/tileMatrixSets", "application/json"),
+                link("http://www.opengis.net/def/rel/ogc/1.0/processes", "\(base)/ogc/processes", "application/json"),
+                link("http://www.opengis.net/def/rel/ogc/1.0/job-list", "\(base)/ogc/jobs", "application/json"),
             ])),
         ]))
     }

@@ -30,6 +30,4 @@ enum Responses {
     }
 }
 
-extension JSONValue {
-    static func numbers(_ values: [Double]) -> JSONValue { .array(values.map { .number($0) }) }
-}
+

@@ -74,3 +74,8 @@ extension Store {
         try backend.auditRecords(since: since, layer: layer, limit: limit)
     }
 }
+
+extension Store {
+    /// The store's jobs (OGC API – Processes); the processes module keeps them.
+    public var jobs: any JobStore { backend }
+}

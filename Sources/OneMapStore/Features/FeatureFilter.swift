@@ -26,7 +26,7 @@ public indirect enum FeatureFilter: Sendable, Hashable {
         case greaterOrEqual = ">="
     }
 
-    /// CQL2 spatial functions and the SpatiaLite functions that evaluate them (GEOS underneath).
+    /// CQL2 spatial functions: "feature RELATION literal", evaluated by `SpatialTest`.
     public enum SpatialPredicate: String, Sendable, CaseIterable {
         case intersects = "S_INTERSECTS"
         case within = "S_WITHIN"
@@ -36,19 +36,6 @@ public indirect enum FeatureFilter: Sendable, Hashable {
         case touches = "S_TOUCHES"
         case crosses = "S_CROSSES"
         case overlaps = "S_OVERLAPS"
-
-        var sqlFunction: String {
-            switch self {
-            case .intersects: "ST_Intersects"
-            case .within: "ST_Within"
-            case .contains: "ST_Contains"
-            case .disjoint: "ST_Disjoint"
-            case .equals: "ST_Equals"
-            case .touches: "ST_Touches"
-            case .crosses: "ST_Crosses"
-            case .overlaps: "ST_Overlaps"
-            }
-        }
     }
 
     /// All of `filters` (nil when there are none).

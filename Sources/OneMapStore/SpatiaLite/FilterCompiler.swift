@@ -108,7 +108,8 @@ struct FilterCompiler {
             // An empty geometry meets nothing.
             return SQLCondition(sql: predicate == .disjoint ? "1" : "0", arguments: [])
         }
-        let test = SQLCondition(sql: "\(predicate.sqlFunction)(geom, ?) = 1", arguments: [.blob(SpatiaLiteBlob.encode(g, srid: Int32(srid)))])
+        // The exact test is `SpatialTest`'s, through the SQL function the connection registers.
+        let test = SQLCondition(sql: "\(SpatialSQLFunction.name)(geom, ?, ?) = 1", arguments: [.value(.text(predicate.rawValue)), .blob(WKB.encode(g))])
         if predicate == .disjoint { return test }
         // Every other predicate implies that the boxes meet, so the R*Tree narrows first.
         let index = quoteIdentifier("idx_\(layer.table)_geom")

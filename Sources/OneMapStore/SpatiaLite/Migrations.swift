@@ -92,6 +92,27 @@ enum Migrations {
                 );
                 """)
         }
+        m.registerMigration("v5 analysis jobs") { db in
+            // OGC API – Processes jobs: status, progress and results survive the request and the process.
+            try db.execute(sql: """
+                CREATE TABLE jobs (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    process_id TEXT NOT NULL,
+                    owner TEXT NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('accepted', 'running', 'successful', 'failed', 'dismissed')),
+                    progress INTEGER NOT NULL DEFAULT 0,
+                    message TEXT,
+                    created TEXT NOT NULL,
+                    started TEXT,
+                    finished TEXT,
+                    inputs TEXT NOT NULL,
+                    results TEXT,
+                    error_status INTEGER,
+                    error TEXT
+                );
+                CREATE INDEX jobs_owner ON jobs (owner, created);
+                """)
+        }
         return m
     }
 

@@ -21,5 +21,6 @@ enum SpatiaLiteConnection {
             spatialite_cleanup_ex(cache)
             throw StoreError.database("cannot register the SpatiaLite cache")
         }
+        try SpatialSQLFunction.register(on: connection)
     }
 }
