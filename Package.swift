@@ -117,6 +117,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .target(
+            name: "OneMapTestSupport",
+            dependencies: ["OneMapStore", "OneMapGeometry"],
+            path: "Tests/OneMapTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OneMapAnalysisTests",
+            dependencies: ["OneMapAnalysis", "OneMapStore", "OneMapGeometry", "OneMapTestSupport"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "OneMapGeometryTests",
             dependencies: ["OneMapGeometry"],
@@ -135,7 +146,7 @@ let package = Package(
         .testTarget(
             name: "OneMapServerTests",
             dependencies: [
-                "OneMapServer", "OneMapTiles", "OneMapStore", "OneMapRender", "OneMapImage", "OneMapGeometry", "CMallocTuning",
+                "OneMapServer", "OneMapTiles", "OneMapStore", "OneMapRender", "OneMapImage", "OneMapGeometry", "OneMapAnalysis", "OneMapTestSupport", "CMallocTuning",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

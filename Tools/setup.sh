@@ -15,6 +15,8 @@ PACKAGES=(
   chromium chromium-driver
   curl
   python3-owslib
+  proj-bin geographiclib-tools
+  poppler-utils
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
