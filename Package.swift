@@ -80,9 +80,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "OneMapPrint",
+            dependencies: ["OneMapGeometry", "OneMapImage", "OneMapStore", "OneMapRender", "OneMapAnalysis"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "OneMapServer",
             dependencies: [
-                "OneMapGeometry", "OneMapStore", "OneMapRender", "OneMapTiles", "OneMapAnalysis",
+                "OneMapGeometry", "OneMapStore", "OneMapRender", "OneMapTiles", "OneMapAnalysis", "OneMapPrint",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -106,7 +111,7 @@ let package = Package(
         .executableTarget(
             name: "onemap",
             dependencies: [
-                "OneMapGeometry", "OneMapStore", "OneMapDemo", "OneMapRender", "OneMapTiles", "OneMapServer",
+                "OneMapGeometry", "OneMapStore", "OneMapDemo", "OneMapRender", "OneMapTiles", "OneMapServer", "OneMapAnalysis", "OneMapPrint",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -111,7 +111,10 @@ public struct SiteReviewReport: Sendable {
         let useJSON: JSONValue = .object([("code", .string(use)), ("name", .string(useName)), ("construction", .bool(isConstruction))])
         let indicatorsJSON: JSONValue = .object(indicators.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.number($0.value)) })
         let rulesJSON: [JSONValue] = rules.map { r in
-            .object([("rule", .string(r.rule)), ("status", .string(r.status.rawValue)), ("message", .string(r.message)), ("details", r.details)])
+            var fields: [(String, JSONValue)] = [("rule", .string(r.rule)), ("status", .string(r.status.rawValue)), ("message", .string(r.message)),
+                                                 ("details", r.details)]
+            if let g = r.conflict { fields.append(("conflict", GeoJSON.value(g, precision: 8))) }
+            return .object(fields)
         }
         let administrativeJSON: [JSONValue] = administrative.map { a in
             .object([("title", .string(a.title)), ("units", .array(a.units.map { share($0, geometry: false) }))])

@@ -115,21 +115,6 @@ public enum SpriteGenerator {
     }
 
     static func encode(_ canvas: CairoCanvas) throws -> [UInt8] {
-        var rgba = [UInt8](repeating: 0, count: canvas.width * canvas.height * 4)
-        try canvas.withPixels { data, stride in
-            for y in 0..<canvas.height {
-                for x in 0..<canvas.width {
-                    let p = data + y * stride + x * 4
-                    let a = Int(p[3])
-                    let i = (y * canvas.width + x) * 4
-                    guard a > 0 else { continue }
-                    rgba[i] = UInt8(min(255, (Int(p[2]) * 255 + a / 2) / a))
-                    rgba[i + 1] = UInt8(min(255, (Int(p[1]) * 255 + a / 2) / a))
-                    rgba[i + 2] = UInt8(min(255, (Int(p[0]) * 255 + a / 2) / a))
-                    rgba[i + 3] = UInt8(a)
-                }
-            }
-        }
-        return try ImageCodec.encodePNG(RGBAImage(width: canvas.width, height: canvas.height, pixels: rgba), level: 9)
+        try ImageCodec.encodePNG(try ImageEncoding.rgba(canvas), level: 9)
     }
 }

@@ -45,8 +45,14 @@ extension RenderedImage {
     public func encode(format: TileFormat) throws -> [UInt8] { try ImageEncoding.encode(canvas, format: format) }
 }
 
+extension RenderedImage {
+    /// The whole image as straight-alpha RGBA (to place in a printed page).
+    public func rgbaImage() throws -> RGBAImage { try ImageEncoding.rgba(canvas) }
+}
+
 enum ImageEncoding {
-    static func encode(_ canvas: CairoCanvas, format: TileFormat) throws -> [UInt8] {
+    /// The canvas as straight-alpha RGBA.
+    static func rgba(_ canvas: CairoCanvas) throws -> RGBAImage {
         let w = canvas.width, h = canvas.height
         var rgba = [UInt8](repeating: 0, count: w * h * 4)
         try canvas.withPixels { data, stride in
@@ -63,12 +69,16 @@ enum ImageEncoding {
                 }
             }
         }
-        let image = RGBAImage(width: w, height: h, pixels: rgba)
+        return RGBAImage(width: w, height: h, pixels: rgba)
+    }
+
+    static func encode(_ canvas: CairoCanvas, format: TileFormat) throws -> [UInt8] {
+        let image = try rgba(canvas)
         switch format {
         case .rgba: return try ImageCodec.encodePNG(image)
         case .palette:
-            let (palette, indices) = Quantizer.quantize(rgba, pixelCount: w * h)
-            return try indices.withUnsafeBytes { try ImageCodec.encodePalettePNG($0, width: w, height: h, palette: palette) }
+            let (palette, indices) = Quantizer.quantize(image.pixels, pixelCount: image.width * image.height)
+            return try indices.withUnsafeBytes { try ImageCodec.encodePalettePNG($0, width: image.width, height: image.height, palette: palette) }
         }
     }
 }

@@ -168,11 +168,7 @@ final class CairoCanvas {
     /// The one check of Cairo's sticky error state (a failed allocation or an invalid argument
     /// leaves the context or surface in error, and every later call does nothing): called before
     /// pixels are read, so a broken drawing is an error, never a tile.
-    func checkStatus() throws {
-        for status in [cairo_surface_status(surface), cairo_status(context)] where status != CAIRO_STATUS_SUCCESS {
-            throw RenderError.drawingFailed(String(cString: cairo_status_to_string(status)))
-        }
-    }
+    func checkStatus() throws { try checkCairo(surface: surface, context: context) }
 
     // MARK: pixels
 
@@ -182,5 +178,12 @@ final class CairoCanvas {
         cairo_surface_flush(surface)
         defer { cairo_surface_mark_dirty(surface) }
         return try body(cairo_image_surface_get_data(surface), Int(cairo_image_surface_get_stride(surface)))
+    }
+}
+
+/// The one check of a Cairo surface and context: their error state as a `RenderError`.
+func checkCairo(surface: OpaquePointer, context: OpaquePointer) throws {
+    for status in [cairo_surface_status(surface), cairo_status(context)] where status != CAIRO_STATUS_SUCCESS {
+        throw RenderError.drawingFailed(String(cString: cairo_status_to_string(status)))
     }
 }

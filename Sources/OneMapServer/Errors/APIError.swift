@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 import OneMapAnalysis
 import OneMapGeometry
 import OneMapRender
@@ -74,6 +75,8 @@ extension APIError {
         case let e as RenderPool.Failure:
             let retry: HTTPFields = [.retryAfter: e == .overloaded ? "1" : "2"]
             return APIError(.serviceUnavailable, "Overloaded", e == .overloaded ? "the server is busy rendering; retry shortly" : "the render queue is too long; retry shortly", headers: retry)
+        case let e as NIOTooManyBytesError:
+            return APIError(.contentTooLarge, "PayloadTooLarge", "the request body is larger than \(e.maxBytes.map { "\($0 >> 20) MB" } ?? "allowed")")
         case let e as HTTPError: return APIError(e.status, e.status.reasonPhrase.replacingOccurrences(of: " ", with: ""), e.body ?? e.status.reasonPhrase)
         default: return APIError(.internalServerError, "InternalError", "internal error")
         }

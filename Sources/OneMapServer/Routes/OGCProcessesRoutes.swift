@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import OneMapAnalysis
 import OneMapGeometry
+import OneMapPrint
 import OneMapStore
 
 /// OGC API – Processes 1.0 (OGC 18-062r2): the analyses as processes, executed synchronously by
@@ -65,7 +66,35 @@ struct OGCProcessesRoutes {
                                       headers: [.contentType: "application/problem+json"])
             }
             let results = try await Blocking.run { try services.processes.results(id, for: principal) }
-            return Responses.json(results)
+            let format = QueryParameters(request)["f"]?.lowercased()
+            guard let format, format != "json" else { return Responses.json(results) }
+            guard job.processID == "site-review", let json = results["report"] else {
+                throw APIError(.notAcceptable, "NotAcceptable", "results of \(job.processID) are JSON only")
+            }
+            let report = try SiteReviewReport(json: json)
+            switch format {
+            case "html":
+                let base = "\(request.baseURL)/ogc/jobs/\(id)/results"
+                return Responses.text(SiteReviewPage.html(report, mapURL: "\(base)/map.png", pdfURL: "\(base)?f=pdf"), contentType: "text/html; charset=utf-8")
+            case "pdf":
+                let maps = services.maps, store = services.store
+                let pdf = try await Blocking.run { try SiteReviewDocument(report: report, catalog: maps, store: store, principal: principal).pdf() }
+                return Responses.bytes(pdf, contentType: "application/pdf", headers: [.contentDisposition: "inline; filename=\"site-review-\(id).pdf\""])
+            default:
+                throw APIError(.notAcceptable, "NotAcceptable", "f must be json, html or pdf")
+            }
+        }
+        router.get("/ogc/jobs/:id/results/map.png") { request, context -> Response in
+            let id = context.parameters.get("id") ?? "", principal = context.principal
+            let maps = services.maps, store = services.store
+            let png = try await Blocking.run { () -> [UInt8] in
+                let job = try services.processes.job(id, for: principal)
+                guard job.processID == "site-review", let json = try services.processes.results(id, for: principal)["report"] else {
+                    throw APIError.notFound("job '\(id)' has no location map")
+                }
+                return try SiteReviewDocument(report: try SiteReviewReport(json: json), catalog: maps, store: store, principal: principal).mapPNG()
+            }
+            return Responses.bytes(png, contentType: "image/png")
         }
         router.delete("/ogc/jobs/:id") { request, context -> Response in
             let id = context.parameters.get("id") ?? "", principal = context.principal
