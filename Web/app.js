@@ -1,5 +1,5 @@
 // OneMap web map: base maps, thematic overlays by department with opacity and legend, identify,
-// search, measurement, two display CRSs, a shareable URL and a command-screen mode.
+// search, measurement, planning review, two display CRSs, a shareable URL and a command-screen mode.
 'use strict';
 
 const BASES = [
@@ -130,7 +130,8 @@ function buildMap(view) {
   app.map.on('moveend', writeHash);
   app.map.on('mousemove', e => showCursor(e.latlng));
   app.map.on('click', onClick);
-  app.map.on('dblclick', finishMeasure);
+  app.map.on('dblclick', () => { if (app.review.mode === 'draw') finishDrawing(); else finishMeasure(); });
+  attachReview();
   for (const input of document.querySelectorAll('input[name=crs]')) input.checked = input.value === app.crs;
 }
 
@@ -153,6 +154,7 @@ function showCursor(ll) {
 // ---- identify
 
 async function onClick(e) {
+  if (app.review.mode) { reviewClick(e.latlng); return; }
   if (app.measure) { addMeasurePoint(e.latlng); return; }
   const zoom = app.crs === '4490' ? app.map.getZoom() + 1 : app.map.getZoom();
   const at = `lon=${e.latlng.lng}&lat=${e.latlng.lat}&zoom=${zoom}`;
@@ -221,6 +223,7 @@ function escapeHTML(s) { return String(s).replace(/[&<>"']/g, c => ({ '&': '&amp
 // ---- measurement
 
 function startMeasure(mode) {
+  stopReviewMode();
   clearMeasure();
   app.measure = { mode, points: [], shape: null };
   $('measure-distance').classList.toggle('active', mode === 'distance');
@@ -362,6 +365,476 @@ function buildPanel(initialLayers) {
   $('measure-distance').addEventListener('click', () => startMeasure('distance'));
   $('measure-area').addEventListener('click', () => startMeasure('area'));
   $('measure-clear').addEventListener('click', clearMeasure);
+  buildReviewPanel();
+}
+
+// ---- planning review (规划审查): the site (红线) drawn on the map, picked from the planning parcels
+// or pasted as GeoJSON; the site-review process; its verdict, areas and rules, the part of the site
+// at fault in each failed rule highlighted on the map; the report as HTML and PDF.
+
+const REVIEW_USES = [
+  ['07', '居住用地', [['0701', '城镇住宅用地'], ['0702', '城镇社区服务设施用地'], ['0703', '农村宅基地'], ['0704', '农村社区服务设施用地']]],
+  ['08', '公共管理与公共服务用地', [['0801', '机关团体用地'], ['0802', '科研用地'], ['0803', '文化用地'], ['0804', '教育用地'], ['0805', '体育用地'],
+    ['0806', '医疗卫生用地'], ['0807', '社会福利用地']]],
+  ['09', '商业服务业用地', [['0901', '商业用地'], ['0902', '商务金融用地'], ['0903', '娱乐用地'], ['0904', '其他商业服务业用地']]],
+  ['10', '工矿用地', [['1001', '工业用地'], ['1002', '采矿用地']]],
+  ['11', '仓储用地', [['1101', '物流仓储用地'], ['1102', '储备库用地']]],
+  ['12', '交通运输用地', [['1207', '城镇道路用地'], ['1208', '交通场站用地']]],
+  ['13', '公用设施用地', [['1301', '供水用地'], ['1302', '排水用地'], ['1303', '供电用地'], ['1304', '供燃气用地']]],
+  ['14', '绿地与开敞空间用地', [['1401', '公园绿地'], ['1402', '防护绿地'], ['1403', '广场用地']]],
+  ['15', '特殊用地', []],
+  ['16', '留白用地', []],
+  ['06', '农业设施建设用地', [['0601', '乡村道路用地'], ['0602', '种植设施建设用地'], ['0603', '畜禽养殖设施建设用地'], ['0604', '水产养殖设施建设用地']]],
+  ['01', '耕地', [['0101', '水田'], ['0102', '水浇地'], ['0103', '旱地']]],
+  ['02', '园地', []],
+  ['03', '林地', []],
+  ['04', '草地', []],
+  ['17', '陆地水域', []],
+];
+const REVIEW_STATUS = { compliant: '合规', warning: '提示', violation: '违规' };
+const REVIEW_FIT = { compliant: '相符', warning: '有条件相容', violation: '不符' };
+const REVIEW_SOURCES = { draw: '绘制红线', pick: '点选地块', paste: '粘贴 GeoJSON' };
+const CRS84 = 'http://www.opengis.net/def/crs/OGC/1.3/CRS84';
+const SITE_STYLE = { color: '#e53935', weight: 2.5, dashArray: '8 5', fillColor: '#e53935', fillOpacity: 0.05 };
+// Conflicts: red, translucent, hatched (the hatching, #review-hatch in index.html, shows on any overlay colour).
+const CONFLICT_STYLE = { color: '#b00020', weight: 2.5, fillColor: '#f44336', fillOpacity: 0.45 };
+
+app.review = {
+  open: false,
+  source: null,      // draw | pick | paste: where the site comes from
+  mode: null,        // draw | pick while map clicks belong to the review
+  points: [],        // vertices being drawn, [lon, lat]
+  site: null,        // {geometry, layer?, id?}: the site to review
+  result: null,      // the last report
+  jobPath: null,     // /ogc/jobs/ID of the last report
+  selected: null,    // index of the rule whose conflict is shown alone (null: all conflicts)
+  group: null,       // Leaflet layer group for all of the above (rebuilt with the map)
+  rubber: null,      // the dashed line from the last vertex to the cursor
+  running: false,
+};
+
+function fmtNumber(n, digits) { return Number(n).toLocaleString('zh-CN', { minimumFractionDigits: digits, maximumFractionDigits: digits }); }
+
+function buildReviewPanel() {
+  const select = $('review-use');
+  for (const [code, name, children] of REVIEW_USES) {
+    const group = el('optgroup', { label: `${code} ${name}` }, el('option', { value: code }, `${code} ${name}（一级类）`));
+    for (const [c, n] of children) group.append(el('option', { value: c }, `${c} ${n}`));
+    select.append(group);
+  }
+  $('review-open').addEventListener('click', () => setReviewOpen(!app.review.open));
+  $('review-close').addEventListener('click', () => setReviewOpen(false));
+  for (const b of document.querySelectorAll('#review-sources button')) b.addEventListener('click', () => setReviewSource(b.dataset.source));
+  $('review-geojson').addEventListener('input', previewPaste);
+  $('review-crs').addEventListener('change', previewPaste);
+  $('review-run').addEventListener('click', runReview);
+  $('review-clear').addEventListener('click', clearReview);
+  document.addEventListener('keydown', e => {
+    if (app.review.mode !== 'draw' || e.target.closest('input, textarea, select')) return;
+    if (e.key === 'Escape') { stopReviewMode(); setSiteText('已取消绘制；重新绘制请单击“绘制红线”'); }
+    if (e.key === 'Backspace' && app.review.points.length) { e.preventDefault(); app.review.points.pop(); drawingProgress(); drawReview(); }
+    if (e.key === 'Enter') finishDrawing();
+  });
+}
+
+// Called by buildMap: the review's own pane (above the overlay tiles) and layer group on the new map.
+function attachReview() {
+  app.map.createPane('reviewPane').style.zIndex = 450;
+  app.review.group = L.layerGroup().addTo(app.map);
+  app.review.rubber = null;
+  app.map.on('mousemove', e => {
+    if (app.review.mode !== 'draw' || !app.review.points.length) return;
+    const last = app.review.points[app.review.points.length - 1];
+    const latlngs = [[last[1], last[0]], e.latlng];
+    if (app.review.points.length > 2) latlngs.push([app.review.points[0][1], app.review.points[0][0]]);
+    if (app.review.rubber) app.review.rubber.setLatLngs(latlngs);
+    else app.review.rubber = L.polyline(latlngs, { pane: 'reviewPane', color: '#e53935', weight: 1.5, dashArray: '4 4', interactive: false }).addTo(app.map);
+  });
+  drawReview();
+}
+
+function setReviewOpen(open) {
+  const r = app.review;
+  r.open = open;
+  $('review').hidden = !open;
+  $('review-open').classList.toggle('active', open);
+  if (!open) stopReviewMode();
+  else if (!r.source) setReviewSource('draw');
+  drawReview();
+}
+
+function setReviewSource(source) {
+  const r = app.review;
+  stopReviewMode();
+  r.source = source;
+  r.site = null;
+  dropResult();
+  for (const b of document.querySelectorAll('#review-sources button')) b.classList.toggle('active', b.dataset.source === source);
+  $('review-paste').hidden = source !== 'paste';
+  hideReviewError();
+  if (source === 'draw') startReviewMode('draw');
+  else if (source === 'pick') startReviewMode('pick');
+  else { setSiteText('粘贴选址范围：Polygon、MultiPolygon 或 Feature（面）'); previewPaste(); }
+  drawReview();
+}
+
+function startReviewMode(mode) {
+  const r = app.review;
+  if (app.measure) finishMeasure();
+  app.map.closePopup();
+  if (app.highlight) { app.highlight.remove(); app.highlight = null; }
+  r.mode = mode;
+  const box = app.map.getContainer();
+  box.classList.toggle('review-drawing', mode === 'draw');
+  box.classList.toggle('review-picking', mode === 'pick');
+  if (mode === 'draw') setSiteText('单击地图逐点绘制红线，双击或回车结束；退格键撤销上一点，Esc 取消');
+  else {
+    // The parcels are easier to pick when they are on the map.
+    const planning = app.overlays.find(o => o.id === 'planning');
+    if (planning && !planning.on) setOverlay(planning, true);
+    setSiteText(planning ? '单击地图上的规划地块，以该地块为选址' : '规划用地图层不可用，请改用绘制或粘贴');
+  }
+}
+
+// Ends drawing or picking (an unfinished drawing is dropped); map clicks identify again.
+function stopReviewMode() {
+  const r = app.review;
+  r.mode = null;
+  r.points = [];
+  if (r.rubber) { r.rubber.remove(); r.rubber = null; }
+  if (app.map) app.map.getContainer().classList.remove('review-drawing', 'review-picking');
+  drawReview();
+}
+
+// A new site makes the last report stale: its verdict, rules and conflicts go.
+function dropResult() {
+  const r = app.review;
+  r.result = null;
+  r.jobPath = null;
+  r.selected = null;
+  $('review-result').replaceChildren();
+}
+
+function setSiteText(text, picked = false) {
+  $('review-site').textContent = text;
+  $('review-site').classList.toggle('picked', picked);
+}
+
+// Map clicks while the review owns them (onClick hands them over; no identify, no measurement).
+function reviewClick(ll) {
+  if (app.review.mode === 'draw') addReviewVertex(ll);
+  else if (app.review.mode === 'pick') pickParcel(ll);
+}
+
+function addReviewVertex(ll) {
+  const r = app.review;
+  // The two clicks of the closing double-click land on one spot: the second adds nothing.
+  const last = r.points[r.points.length - 1];
+  if (last && app.map.latLngToContainerPoint([last[1], last[0]]).distanceTo(app.map.latLngToContainerPoint(ll)) < 4) return;
+  r.points.push([ll.lng, ll.lat]);
+  drawingProgress();
+  drawReview();
+}
+
+function drawingProgress() {
+  const n = app.review.points.length;
+  const area = n > 2 ? `，面积约 ${fmtNumber(Geodesy.area(app.review.points), 0)} 平方米` : '';
+  setSiteText(n ? `已绘制 ${n} 个顶点${area}；双击或回车结束，退格键撤销，Esc 取消` : '单击地图逐点绘制红线，双击结束');
+}
+
+function finishDrawing() {
+  const r = app.review;
+  if (r.points.length < 3) { setSiteText('红线至少需要 3 个顶点，请继续单击加点'); return; }
+  const ring = [...r.points, r.points[0]];
+  r.site = { geometry: { type: 'Polygon', coordinates: [ring] } };
+  dropResult();
+  stopReviewMode();
+  setSiteText(`红线已绘制：${ring.length - 1} 个顶点，面积约 ${fmtNumber(Geodesy.area(ring.slice(0, -1)), 0)} 平方米（审查以服务器椭球面积为准）`, true);
+  drawReview();
+}
+
+async function pickParcel(ll) {
+  const planning = app.overlays.find(o => o.id === 'planning');
+  if (!planning) return;
+  const zoom = app.crs === '4490' ? app.map.getZoom() + 1 : app.map.getZoom();
+  setSiteText('查询地块中…');
+  let f;
+  try {
+    const result = await getJSON(`/maps/${planning.map}/identify?lon=${ll.lng}&lat=${ll.lat}&zoom=${zoom}&layers=planning`);
+    f = result.features.find(x => x.geometry && x.id !== undefined);
+  } catch (e) { setSiteText(`地块查询失败：${e.message}`); return; }
+  if (app.review.mode !== 'pick') return;
+  if (!f) { setSiteText('此处没有规划地块，请在地块内单击'); return; }
+  const p = f.properties || {};
+  app.review.site = { geometry: f.geometry, layer: 'planning', id: f.id };
+  dropResult();
+  stopReviewMode();
+  const limits = [p.far_max != null && `容积率≤${p.far_max}`, p.density_max != null && `密度≤${p.density_max}%`,
+    p.green_min != null && `绿地率≥${p.green_min}%`, p.height_max != null && `限高${p.height_max}米`].filter(Boolean);
+  const area = p.area_m2 != null ? `，${fmtNumber(p.area_m2, 2)} 平方米` : '';
+  setSiteText(`已选地块 ${p.block_code || f.id}：${p.code || ''} ${p.name || ''}${area}${limits.length ? `；控规 ${limits.join('，')}` : ''}`, true);
+  drawReview();
+}
+
+// The pasted text as a site: {site, crs} or {error}.
+function parsePaste() {
+  const text = $('review-geojson').value.trim();
+  if (!text) return { error: '请粘贴选址范围的 GeoJSON' };
+  let g;
+  try { g = JSON.parse(text); } catch (e) { return { error: `GeoJSON 无法解析：${e.message}` }; }
+  if (!g || typeof g !== 'object' || typeof g.type !== 'string') return { error: 'GeoJSON 无法解析：缺少 type 成员' };
+  if (g.type === 'FeatureCollection') {
+    const features = (g.features || []).filter(f => f && f.geometry);
+    if (features.length === 1) g = features[0];
+    else if (features.length > 1 && features.every(f => ['Polygon', 'MultiPolygon'].includes(f.geometry.type))) {
+      g = { type: 'MultiPolygon', coordinates: features.flatMap(f => f.geometry.type === 'Polygon' ? [f.geometry.coordinates] : f.geometry.coordinates) };
+    } else return { error: `FeatureCollection 中有 ${features.length} 个要素，请粘贴一个面要素` };
+  }
+  let crs = $('review-crs').value;
+  if (crs === 'auto') crs = guessCRS(g);
+  return { site: g, crs };
+}
+
+// Geographic unless the first coordinate is metres: 3° Gauss-Krüger with the zone number (39…)
+// or without it (central meridian 117°E), both CGCS2000; an old-style "crs" member wins.
+function guessCRS(g) {
+  const named = g.crs && g.crs.properties && String(g.crs.properties.name || '');
+  const code = named && named.match(/EPSG:{1,2}(?:[\d.]*:)?(\d+)$/);
+  if (code) return code[1] === '4326' || code[1] === '4490' ? CRS84 : `http://www.opengis.net/def/crs/EPSG/0/${code[1]}`;
+  let c = (g.geometry || g).coordinates;
+  while (Array.isArray(c) && Array.isArray(c[0])) c = c[0];
+  if (!Array.isArray(c) || Math.abs(c[0]) <= 180) return CRS84;
+  return c[0] > 1e7 ? 'http://www.opengis.net/def/crs/EPSG/0/4527' : 'http://www.opengis.net/def/crs/EPSG/0/4548';
+}
+
+let pasteTimer = null;
+function previewPaste() {
+  clearTimeout(pasteTimer);
+  pasteTimer = setTimeout(() => {
+    if (app.review.source !== 'paste') return;
+    const parsed = parsePaste();
+    const g = parsed.site && (parsed.site.geometry || parsed.site);
+    app.review.site = null;
+    if (g && parsed.crs === CRS84 && ['Polygon', 'MultiPolygon'].includes(g.type)) {
+      app.review.site = { geometry: g };
+      dropResult();
+      setSiteText('已读取红线（地图上红色虚线）', true);
+      drawReview();
+      fitReview([reviewLayerBounds(g)]);
+    } else {
+      if (parsed.site) setSiteText(parsed.crs === CRS84 ? `已读取 ${g && g.type || '要素'}，点击“审查”提交` : '投影坐标，审查后在地图上显示', true);
+      else setSiteText('粘贴选址范围：Polygon、MultiPolygon 或 Feature（面）');
+      drawReview();
+    }
+  }, 300);
+}
+
+// The review's drawing: the site (red dashed, 红线), the vertices being drawn, the conflicts
+// (red fill; the selected rule's alone) and the sensitive facilities found near the site.
+function drawReview() {
+  const r = app.review;
+  if (!r.group) return;
+  r.group.clearLayers();
+  if (!r.open) { if (r.rubber) { r.rubber.remove(); r.rubber = null; } return; }
+  const opts = (style, className) => ({ pane: 'reviewPane', interactive: false, className, style,
+    pointToLayer: (f, ll) => L.circleMarker(ll, Object.assign({ pane: 'reviewPane', radius: 6, className }, style)) });
+  const shown = r.result ? r.result.site.geometry : r.site && r.site.geometry;
+  if (shown) r.group.addLayer(L.geoJSON(shown, opts(SITE_STYLE, 'review-site')));
+  if (r.points.length) {
+    const latlngs = r.points.map(p => [p[1], p[0]]);
+    const style = { pane: 'reviewPane', color: '#e53935', weight: 2, fillOpacity: 0.08, interactive: false, className: 'review-drawing' };
+    r.group.addLayer(latlngs.length > 2 ? L.polygon(latlngs, style) : L.polyline(latlngs, style));
+    for (const ll of latlngs) r.group.addLayer(L.circleMarker(ll, { pane: 'reviewPane', radius: 4, color: '#e53935', weight: 2, fillColor: '#fff', fillOpacity: 1, interactive: false, className: 'review-vertex' }));
+  }
+  if (!r.result) return;
+  r.result.rules.forEach((rule, i) => {
+    if (!rule.conflict || (r.selected !== null && r.selected !== i)) return;
+    const layer = L.geoJSON(rule.conflict, Object.assign(opts(CONFLICT_STYLE, 'review-conflict'), { interactive: true }));
+    layer.bindTooltip(`${rule.rule}：${REVIEW_STATUS[rule.status] || rule.status}`, { sticky: true });
+    layer.on('click', () => selectRule(i));
+    r.group.addLayer(layer);
+  });
+  for (const s of r.result.sensitiveFacilities || []) {
+    if (!Array.isArray(s.location)) continue;
+    r.group.addLayer(L.circleMarker([s.location[1], s.location[0]], { pane: 'reviewPane', radius: 6, color: '#fff', weight: 2, fillColor: '#ef6c00', fillOpacity: 1, className: 'review-facility' })
+      .bindTooltip(`${s.name}（${s.rule}）距选址 ${fmtNumber(s.distance, 0)} 米`));
+  }
+}
+
+function reviewLayerBounds(geometry) {
+  const b = L.geoJSON(geometry).getBounds();
+  return b.isValid() ? b : null;
+}
+
+// Fits the map to the bounds, clear of the review panel on the right.
+function fitReview(bounds) {
+  const all = bounds.filter(Boolean);
+  if (!all.length) return;
+  const b = all.reduce((acc, x) => acc.extend(x), L.latLngBounds(all[0].getSouthWest(), all[0].getNorthEast()));
+  const panel = $('review').hidden ? 0 : $('review').offsetWidth + 20;
+  app.map.fitBounds(b, { paddingTopLeft: [40, 40], paddingBottomRight: [panel + 40, 40], maxZoom: app.crs === '4490' ? 16 : 17 });
+}
+
+function showReviewError(message) {
+  const box = $('review-error');
+  box.textContent = message;
+  box.hidden = false;
+}
+function hideReviewError() { $('review-error').hidden = true; $('review-error').textContent = ''; }
+
+// The request body from the form, or a message saying what is missing.
+function reviewInputs() {
+  const r = app.review;
+  const inputs = {};
+  if (r.source === 'paste') {
+    const parsed = parsePaste();
+    if (parsed.error) return { error: parsed.error };
+    inputs.site = parsed.site;
+    if (parsed.crs !== CRS84) inputs.crs = parsed.crs;
+  } else if (r.mode === 'draw' && r.points.length) {
+    return { error: '红线尚未绘制完成：请在最后一个顶点处双击结束' };
+  } else if (!r.site) {
+    return { error: r.source === 'pick' ? '请先在地图上单击选择一个规划地块' : '请先在地图上绘制红线（单击加点，双击结束）' };
+  } else if (r.site.layer) {
+    inputs.siteLayer = r.site.layer;
+    inputs.siteFeatureId = r.site.id;
+  } else inputs.site = r.site.geometry;
+  inputs.use = $('review-use').value;
+  if (!inputs.use) return { error: '请选择拟用地性质' };
+  const indicators = {};
+  for (const [key, id, title] of [['far', 'review-far', '容积率'], ['density', 'review-density', '建筑密度'], ['green', 'review-green', '绿地率'], ['height', 'review-height', '建筑限高']]) {
+    const input = $(id);
+    if (input.value.trim() === '') { if (input.validity.badInput) return { error: `${title}须为数字` }; continue; }
+    const v = Number(input.value);
+    if (!Number.isFinite(v) || v < 0) return { error: `${title}须为不小于 0 的数字` };
+    if ((key === 'density' || key === 'green') && v > 100) return { error: `${title}须在 0–100% 之间` };
+    indicators[key] = v;
+  }
+  if (Object.keys(indicators).length) inputs.indicators = indicators;
+  for (const [key, id] of [['project', 'review-project'], ['applicant', 'review-applicant'], ['caseNumber', 'review-case']]) {
+    const v = $(id).value.trim();
+    if (v) inputs[key] = v;
+  }
+  return { inputs };
+}
+
+async function runReview() {
+  const r = app.review;
+  if (r.running) return;
+  hideReviewError();
+  const { inputs, error } = reviewInputs();
+  if (error) { showReviewError(error); return; }
+  r.running = true;
+  const button = $('review-run');
+  button.disabled = true;
+  button.textContent = '审查中…';
+  try {
+    let response;
+    try {
+      response = await fetch('/ogc/processes/site-review/execution', {
+        method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify({ inputs }),
+      });
+    } catch (e) { showReviewError(`无法连接服务器：${e.message}`); return; }
+    if (!response.ok) {
+      let detail = `HTTP ${response.status}`;
+      try { const problem = await response.json(); detail = problem.detail || problem.title || detail; } catch (e) { /* not JSON */ }
+      showReviewError(`审查未能进行：${detail}`);
+      return;
+    }
+    const report = await response.json();
+    const monitor = (response.headers.get('Link') || '').match(/<([^>]+)>\s*;\s*rel="?monitor"?/);
+    r.jobPath = monitor ? new URL(monitor[1], location.href).pathname : null;
+    r.result = report;
+    r.selected = null;
+    stopReviewMode();
+    if (r.source === 'paste') setSiteText(`已读取红线（地图上红色虚线）${report.site.repaired ? '，已自动修复' : ''}`, true);
+    renderReviewResult();
+    fitReview([reviewLayerBounds(report.site.geometry), ...report.rules.filter(x => x.conflict).map(x => reviewLayerBounds(x.conflict))]);
+    $('review-result').scrollIntoView({ block: 'start', behavior: 'smooth' });
+  } finally {
+    r.running = false;
+    button.disabled = false;
+    button.textContent = '审查';
+  }
+}
+
+function areaText(a) { return `${fmtNumber(a.m2, 2)} 平方米（${fmtNumber(a.ha, 4)} 公顷，${fmtNumber(a.mu, 2)} 亩）`; }
+
+function renderReviewResult() {
+  const r = app.review, report = r.result;
+  const box = $('review-result');
+  const counts = { compliant: 0, warning: 0, violation: 0 };
+  for (const rule of report.rules) counts[rule.status] = (counts[rule.status] || 0) + 1;
+  const conflicts = report.rules.filter(x => x.conflict).length;
+  const verdict = el('div', { class: `verdict ${report.status}`, id: 'review-verdict', 'data-status': report.status },
+    el('span', { class: 'word' }, REVIEW_STATUS[report.status] || report.status),
+    el('span', { class: 'sub' }, `审查结论 · 共 ${report.rules.length} 项`, el('br'),
+      `违规 ${counts.violation} 项，提示 ${counts.warning} 项，合规 ${counts.compliant} 项`));
+  const area = report.site.area;
+  const facts = el('table', { class: 'facts' });
+  const row = (title, ...value) => facts.append(el('tr', {}, el('th', {}, title), el('td', {}, ...value)));
+  if (report.project && report.project.name) row('项目名称', report.project.name);
+  row('拟用地性质', `${report.proposedUse.code} ${report.proposedUse.name}`);
+  row('用地面积', el('span', { class: 'area-main', id: 'review-area' }, `${fmtNumber(area.ellipsoidal.m2, 2)} 平方米`), el('br'),
+    `${fmtNumber(area.ellipsoidal.ha, 4)} 公顷 · ${fmtNumber(area.ellipsoidal.mu, 2)} 亩`);
+  if (area.plane) row('平面面积', `${fmtNumber(area.plane.m2, 2)} 平方米（${area.plane.crs} 高斯-克吕格）`);
+  if (report.site.repaired) row('红线修复', el('span', { class: 'repaired' }, `红线自相交或无效，已自动修复：${report.site.repaired}`));
+  for (const level of report.administrative || []) if (level.units && level.units.length) row(level.title, level.units.map(u => u.name).join('、'));
+
+  const list = el('ol', { class: 'rules', id: 'review-rules' });
+  report.rules.forEach((rule, i) => {
+    const name = el('div', { class: 'name' }, rule.rule);
+    if (rule.conflict) name.append(el('span', { class: 'locate' }, '◎ 定位冲突范围'));
+    const item = el('li', { class: `rule ${rule.status}${rule.conflict ? ' has-conflict' : ''}`, 'data-index': String(i), title: rule.conflict ? '单击在地图上显示冲突范围' : '' },
+      el('span', { class: 'badge' }, REVIEW_STATUS[rule.status] || rule.status),
+      el('div', { class: 'body' }, name, el('div', { class: 'message' }, rule.message)));
+    if (rule.conflict) item.addEventListener('click', () => selectRule(i));
+    list.append(item);
+  });
+  const showAll = el('button', { type: 'button', id: 'review-show-all', onclick: () => selectRule(null) }, '显示全部冲突');
+  showAll.hidden = true;
+  const parts = [verdict, facts];
+  if (r.jobPath) {
+    const name = (report.project && report.project.name) || '选址审查';
+    parts.push(el('div', { class: 'report-links' },
+      el('a', { id: 'review-report-html', href: `${r.jobPath}/results?f=html`, target: '_blank', rel: 'noopener' }, '打开报告'),
+      el('a', { id: 'review-report-pdf', href: `${r.jobPath}/results?f=pdf`, download: `${name}-审查报告.pdf` }, '下载 PDF')));
+  }
+  parts.push(el('h3', { class: 'rules-head' }, el('span', {}, `逐项审查${conflicts ? `（${conflicts} 项有冲突范围，单击定位）` : ''}`), showAll), list);
+
+  const planned = (report.plannedClasses || []).filter(c => c.share > 0.0005);
+  if (planned.length) {
+    const table = el('table', { class: 'planned' });
+    for (const c of planned) table.append(el('tr', {}, el('td', {}, `${c.code} ${c.name}`), el('td', { class: 'share' }, `${(c.share * 100).toFixed(1)}%`),
+      el('td', { class: `fit-${c.fit}` }, REVIEW_FIT[c.fit] || c.fit || '')));
+    parts.push(el('h3', {}, '规划用地构成'), table);
+  }
+  if ((report.layersLeftOut || []).length) {
+    parts.push(el('div', { class: 'left-out', id: 'review-left-out' }, '以下图层无权访问，相关审查项未能完成：',
+      report.layersLeftOut.map(l => `${l.layer}（${(l.purposes || []).join('、')}）`).join('；')));
+  }
+  parts.push(el('p', { class: 'hint' }, '地图上红色虚线为选址红线，红色斜线填充为冲突范围，橙点为周边敏感设施。面积以 CGCS2000 椭球面积为准。'));
+  box.replaceChildren(...parts);
+}
+
+// Shows one rule's conflict alone and zooms to it; null shows them all again.
+function selectRule(index) {
+  const r = app.review;
+  if (!r.result) return;
+  r.selected = index === r.selected ? null : index;
+  for (const li of document.querySelectorAll('#review-rules .rule')) li.classList.toggle('selected', Number(li.dataset.index) === r.selected);
+  $('review-show-all').hidden = r.selected === null;
+  drawReview();
+  const rules = r.result.rules;
+  if (r.selected !== null) fitReview([reviewLayerBounds(rules[r.selected].conflict)]);
+  else fitReview([reviewLayerBounds(r.result.site.geometry), ...rules.filter(x => x.conflict).map(x => reviewLayerBounds(x.conflict))]);
+}
+
+function clearReview() {
+  const r = app.review;
+  hideReviewError();
+  if (r.source === 'paste') $('review-geojson').value = '';
+  setReviewSource(r.source || 'draw');
 }
 
 // ---- command-screen mode

@@ -7,13 +7,17 @@ WebDriver protocol (plain HTTP, no client library), against `onemap serve` on a 
 Checks: the page loads; tiles appear (non-blank pixels in the map area); an overlay toggles; a
 click on a land parcel shows its attributes; a search finds a road and moves the map; the URL
 round-trips the view (centre, zoom, base, overlays, CRS); the CGCS2000 display loads TianDiTu-grid
-tiles; command-screen mode. Screenshots at desktop and command-screen sizes go to --artifacts.
+tiles; the planning review (规划审查) panel: a site drawn on the map and a planning parcel picked,
+reviewed, its verdict, areas, rules, conflicts on the map and report links (the PDF fetched), and bad
+input shown as an error; command-screen mode. Screenshots at desktop and command-screen sizes go to
+--artifacts.
 Exits non-zero on the first failed check.
 """
 import argparse
 import base64
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -83,6 +87,12 @@ class WebDriver:
         self.s('POST', '/actions', {'actions': [{'type': 'pointer', 'id': 'mouse', 'parameters': {'pointerType': 'mouse'}, 'actions': [
             {'type': 'pointerMove', 'duration': 0, 'x': int(x), 'y': int(y), 'origin': 'viewport'},
             {'type': 'pointerDown', 'button': 0}, {'type': 'pointerUp', 'button': 0}]}]})
+        self.s('DELETE', '/actions')
+
+    def double_click_at(self, x, y):
+        down_up = [{'type': 'pointerDown', 'button': 0}, {'type': 'pointerUp', 'button': 0}]
+        self.s('POST', '/actions', {'actions': [{'type': 'pointer', 'id': 'mouse', 'parameters': {'pointerType': 'mouse'}, 'actions': [
+            {'type': 'pointerMove', 'duration': 0, 'x': int(x), 'y': int(y), 'origin': 'viewport'}] + down_up + down_up}]})
         self.s('DELETE', '/actions')
 
     def type_into(self, css, text):
@@ -203,6 +213,111 @@ def main():
         check(abs(expected - 874.3) < 1 and abs(measured - expected) < 15, f'distance measured {measured:.1f} m (geodesic for the clicked points; 0.01° at 38.3°N = {expected:.1f} m)')
         browser.js('document.getElementById("measure-clear").click()')
 
+        # Planning review (规划审查): open the panel; bad input is an error in the panel and changes nothing.
+        browser.js('document.getElementById("review-open").click()')
+        check(browser.js('return !document.getElementById("review").hidden && window.onemap.review.mode === "draw"'),
+              'the 规划审查 button opens the review panel, in drawing mode')
+        browser.js('document.querySelector(\'#review-sources button[data-source="paste"]\').click()')
+        centre = browser.js('const c = window.onemap.map.getCenter(); return [c.lat, c.lng, window.onemap.map.getZoom()]')
+        for text, expected in (('{"type": "Polygon", "coordinates": [[[116.80, 38.28]', 'GeoJSON 无法解析'),
+                               ('{"type": "Point", "coordinates": [116.805, 38.285]}', 'Polygon')):
+            browser.js('const t = document.getElementById("review-geojson"); t.value = arguments[0]; t.dispatchEvent(new Event("input"));'
+                       'document.getElementById("review-use").value = "0701"; document.getElementById("review-run").click()', text)
+            browser.wait(f'const e = document.getElementById("review-error"); return !e.hidden && e.innerText.includes({json.dumps(expected)})',
+                         f'the error for {text[:30]}')
+            error = browser.js('return document.getElementById("review-error").innerText')
+            after = browser.js('const c = window.onemap.map.getCenter(); return [c.lat, c.lng, window.onemap.map.getZoom()]')
+            check(browser.js('return !document.getElementById("review-verdict") && !document.querySelector("path.review-conflict")') and after == centre,
+                  f'bad input is shown in the panel and nothing else changes ({error})')
+
+        # Draw a ~500 m square over the city (that area breaks the land-use plan on the demo): three
+        # clicks and a double-click on the fourth corner; no identify popup, no measurement.
+        browser.js('document.querySelector(\'#review-sources button[data-source="draw"]\').click();'
+                   'window.onemap.map.closePopup(); window.onemap.map.setView([38.285, 116.805], 15, {animate: false})')
+        check(browser.js('return document.getElementById("review-error").hidden'), 'choosing another way to draw the site clears the error')
+        time.sleep(0.5)
+        half_lat, half_lon = 250 / 110_990, 250 / (111_320 * 0.7853)
+        corners = [(38.285 - half_lat, 116.805 - half_lon), (38.285 - half_lat, 116.805 + half_lon),
+                   (38.285 + half_lat, 116.805 + half_lon), (38.285 + half_lat, 116.805 - half_lon)]
+        to_screen = ('const m = window.onemap.map; const p = m.latLngToContainerPoint([arguments[0], arguments[1]]);'
+                     'const r = m.getContainer().getBoundingClientRect(); return [p.x + r.left, p.y + r.top];')
+        for i, (la, lo) in enumerate(corners):
+            p = browser.js(to_screen, la, lo)
+            if i < 3:
+                browser.click_at(*p)
+            else:
+                browser.double_click_at(*p)
+            time.sleep(0.4)
+        site = browser.js('const s = window.onemap.review.site; return s && s.geometry.coordinates[0].length')
+        check(site == 5 and browser.js('return document.querySelector("path.review-site") !== null && window.onemap.review.mode === null'),
+              f'a site drawn by clicking four corners and double-clicking is closed and shown on the map ({site} ring points)')
+        check(not browser.js('return document.querySelector(".leaflet-popup")') and not browser.js('return window.onemap.measure'),
+              'drawing the site opens no identify popup and measures nothing')
+
+        # Review it as housing with indicators over the plan's limits.
+        browser.js('document.getElementById("review-use").value = "0701"; document.getElementById("review-far").value = "2.5";'
+                   'document.getElementById("review-height").value = "60"; document.getElementById("review-project").value = "示例住宅项目";'
+                   'document.getElementById("review-run").click()')
+        browser.wait('return document.getElementById("review-verdict") !== null', 'the review verdict')
+        verdict = browser.js('const v = document.getElementById("review-verdict"); return [v.dataset.status, v.innerText, getComputedStyle(v).color]')
+        area = browser.js('return document.querySelector("#review .facts").innerText')
+        rules = browser.js('return [...document.querySelectorAll("#review-rules .rule")].map(li => li.className + " " + li.innerText.split("\\n")[1])')
+        check(verdict[0] == 'violation' and verdict[1].startswith('违规') and verdict[2] == 'rgb(196, 20, 20)',
+              f'the verdict is shown in red ({verdict[1].splitlines()[0]}, {verdict[2]})')
+        check('平方米' in area and '公顷' in area and '亩' in area, f'the site area in m², 公顷 and 亩 ({area.splitlines()[2:4]})')
+        check(len(rules) >= 8 and any('violation' in r for r in rules), f'the review lists {len(rules)} rules with their status')
+        conflicts = browser.js('return document.querySelectorAll("path.review-conflict").length')
+        check(conflicts >= 1, f'all conflicts are shown on the map at first ({conflicts} paths)')
+        check(browser.js('return document.getElementById("review-left-out") !== null'), 'the layers left out of the review are named')
+
+        # Click the first rule with a conflict: only its conflict is shown, and the map zooms to it.
+        browser.js('document.querySelector("#review-rules .rule.has-conflict").click()')
+        time.sleep(0.8)
+        shown = browser.js('const r = window.onemap.review, c = r.result.rules[r.selected].conflict;'
+                           'const b = L.geoJSON(c).getBounds(), v = window.onemap.map.getBounds();'
+                           'return [r.selected, document.querySelectorAll("path.review-conflict").length, v.contains(b),'
+                           'document.querySelector("#review-rules .rule.selected").innerText.split("\\n")[1]]')
+        check(shown[1] >= 1 and shown[2], f'clicking a rule highlights its conflict on the map and zooms to it ({shown[3]})')
+
+        # The report links: the job's HTML report and its PDF.
+        links = browser.js('return [document.getElementById("review-report-html").href, document.getElementById("review-report-pdf").href,'
+                           'document.getElementById("review-report-html").target]')
+        check(all(re.search(r'/ogc/jobs/[0-9a-f-]+/results\?f=' + f, l) for l, f in zip(links, ('html', 'pdf'))) and links[2] == '_blank',
+              f'the report links point at the job\'s results ({links[0]}, f=pdf)')
+        with urllib.request.urlopen(links[1]) as r:
+            pdf = r.read()
+        with urllib.request.urlopen(links[0]) as r:
+            html = r.read().decode()
+        check(pdf.startswith(b'%PDF') and '示例住宅项目' in html and '违规' in html, f'the PDF report downloads ({len(pdf)} bytes) and the HTML report names the project')
+        browser.js('window.onemap.map.closePopup(); document.getElementById("review-show-all").click()')
+        time.sleep(0.5)
+        browser.js('document.getElementById("review-verdict").scrollIntoView()')
+        browser.settle()
+        browser.screenshot(os.path.join(ARTIFACTS, 'desktop-planning-review.png'))
+
+        # Pick a planning parcel instead (reviewed by its layer and id): the planning overlay comes on.
+        lon, lat = 116.8054, 38.2836
+        with urllib.request.urlopen(url + f'/maps/planning/identify?lon={lon}&lat={lat}&zoom=16&layers=planning&geometry=false') as r:
+            parcel = json.load(r)['features'][0]
+        browser.js('document.querySelector(\'#review-sources button[data-source="pick"]\').click();'
+                   'window.onemap.map.setView([arguments[0], arguments[1]], 16, {animate: false})', lat, lon)
+        time.sleep(0.5)
+        browser.click_at(*browser.js(to_screen, lat, lon))
+        browser.wait('const s = window.onemap.review.site; return s && s.id !== undefined', 'a picked parcel')
+        picked = browser.js('return [window.onemap.review.site.id, document.getElementById("review-site").innerText]')
+        browser.js('document.getElementById("review-run").click()')
+        browser.wait('return document.getElementById("review-verdict") !== null', 'the review of the picked parcel')
+        check(picked[0] == parcel['id'] and not browser.js('return document.querySelector(".leaflet-popup")'),
+              f'clicking a planning parcel picks it for review, without the identify popup ({picked[1]})')
+        check(browser.js('return document.querySelectorAll("#review-rules .rule").length') >= 8, 'the picked parcel is reviewed')
+
+        # Close the panel; the map clicks identify again, the planning overlay goes off for what follows.
+        browser.wait('return !document.querySelector(".leaflet-zoom-anim")', 'the zoom to the parcel to end')
+        time.sleep(0.5)
+        browser.js('document.getElementById("review-close").click(); document.querySelector(\'input[data-overlay="planning"]\').click()')
+        check(browser.js('return document.getElementById("review").hidden && !document.querySelector("path.review-site, path.review-conflict")'),
+              'closing the panel takes the review off the map')
+
         # URL round trip: the hash restores centre, zoom, base, overlays and opacity.
         browser.js('const o = window.onemap.overlays.find(o => o.id === "landuse"); document.querySelector(\'input[data-opacity="landuse"]\').value = "0.5";'
                    'document.querySelector(\'input[data-opacity="landuse"]\').dispatchEvent(new Event("input"));'
@@ -245,6 +360,8 @@ def main():
         wall.wait('return document.querySelectorAll(\'img.leaflet-tile-loaded[src*="layers=shelters"]\').length >= 1', 'emergency overlays')
         size = wall.js('return parseFloat(getComputedStyle(document.body).fontSize)')
         check(wall.js('return document.body.classList.contains("screen")') and size >= 20, f'command-screen mode: large type ({size}px), emergency overlays on')
+        check(wall.js('return document.getElementById("review-open").offsetParent === null && document.getElementById("review").offsetParent === null'),
+              'command-screen mode shows no planning-review controls')
         wall.settle()
         wall.screenshot(os.path.join(ARTIFACTS, 'command-screen.png'))
     finally:

@@ -79,3 +79,47 @@ def demo_store(path=DEMO20, scale=20):
         print(f'building the --scale {scale} demo at {path}', flush=True)
         run([BINARY, 'demo', '--store', path, '--scale', str(scale), '--layers', os.path.join(ROOT, 'Layers')])
     return path
+
+
+class Server:
+    """`onemap serve --port 0` (release build) in the background, with the repository's styles,
+    web files and layers; its URL from the line it prints once bound. `cache` None serves from
+    memory only; an existing cache folder is cleared first."""
+
+    def __init__(self, store, cache=None, workers=None, extra=()):
+        import shutil
+        args = [BINARY, 'serve', '--port', '0', '--store', store, '--styles', os.path.join(ROOT, 'Styles'),
+                '--web', os.path.join(ROOT, 'Web'), '--layers', os.path.join(ROOT, 'Layers')]
+        if cache:
+            if os.path.exists(cache):
+                shutil.rmtree(cache)
+            args += ['--cache', cache]
+        if workers:
+            args += ['--workers', str(workers)]
+        self.process = subprocess.Popen(args + list(extra), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        line = self.process.stdout.readline()
+        if not line.startswith('listening on '):
+            self.process.kill()
+            raise SystemExit(f'onemap serve did not start: {line!r}')
+        self.url = line.split()[-1].rstrip('/').replace('localhost', '127.0.0.1')
+        self.host, self.port = self.url.split('//')[1].split(':')
+
+    def memory(self):
+        """VmRSS, RssAnon (private memory) and RssFile (mapped store and libraries), MiB."""
+        return self.status('VmRSS'), self.status('RssAnon'), self.status('RssFile')
+
+    def status(self, key):
+        for line in open(f'/proc/{self.process.pid}/status'):
+            if line.startswith(key + ':'):
+                return int(line.split()[1]) / 1024
+        return 0
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def percentile(values, p):
+    import math
+    values = sorted(values)
+    return values[max(1, math.ceil(p / 100 * len(values))) - 1]
