@@ -165,7 +165,7 @@ let package = Package(
         ),
         .testTarget(
             name: "OneMapE2ETests",
-            dependencies: ["onemap", "OneMapStore"],
+            dependencies: ["onemap", "OneMapStore", "OneMapTestSupport"],
             swiftSettings: swiftSettings
         ),
     ],

@@ -48,6 +48,20 @@ public final class AnalysisReader {
         }
     }
 
+    /// Features of a layer whose bounding boxes meet `area`'s (through the spatial index only: the
+    /// caller clips them exactly), geometries in lon/lat; nil when the layer is left out.
+    public func candidates(_ id: String, meeting area: Geometry, for purpose: String) throws -> [SpatialMatch]? {
+        guard let layer = layer(id, for: purpose), let lonLatBox = area.boundingBox else { return nil }
+        var box = lonLatBox
+        if !layer.storageCRS.isDisplayEquivalent(to: .cgcs2000) { box = try CoordinateTransform(from: .cgcs2000, to: layer.storageCRS).apply(box) }
+        var out: [SpatialMatch] = []
+        try store.backend.scan(layer, bbox: box, columns: layer.attributes.map(\.name)) { row in
+            out.append(SpatialMatch(feature: Feature(id: row.id, geometry: try lonLat(try row.geometry.decode(), from: layer.storageCRS), values: row.values),
+                                    distance: nil))
+        }
+        return out.sorted { $0.feature.id < $1.feature.id }
+    }
+
     /// A geometry stored in `crs` as CGCS2000 lon/lat.
     public func lonLat(_ g: Geometry, from crs: CRS) throws -> Geometry {
         if crs.isDisplayEquivalent(to: .cgcs2000) { return g }

@@ -59,7 +59,7 @@ public final class AreaMeasure {
     }
 
     public func measure(_ lonLat: Geometry) throws -> AreaFigures {
-        AreaFigures(ellipsoidal: Geodesic.cgcs2000.area(lonLat), plane: try geos.area(try toPlane.apply(lonLat)), planeCRS: planeCRS.identifier)
+        AreaFigures(ellipsoidal: Geodesic.cgcs2000.area(lonLat), plane: try toPlane.apply(lonLat).planarArea, planeCRS: planeCRS.identifier)
     }
 
     /// The plane (Gauss-Krüger) form of a lon/lat geometry.

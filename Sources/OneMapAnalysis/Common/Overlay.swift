@@ -28,14 +28,65 @@ public final class Overlay {
         return Self.polygonal(try geos.intersection(a, b, gridSize: gridSize))
     }
 
+    /// Clips stored geometries to one area (a site, a region): features wholly inside it are kept
+    /// as they are and an area wholly inside a feature is the area itself, both decided by a
+    /// prepared geometry; only features crossing its edge go through the overlay.
+    public final class Clipper {
+        let overlay: Overlay
+        public let area: Geometry
+        let shape: GEOSShape
+        let prepared: PreparedGeometry
+
+        init(_ overlay: Overlay, area: Geometry) throws {
+            self.overlay = overlay
+            self.area = area
+            shape = try overlay.geos.shape(area)
+            prepared = try overlay.geos.prepare(area)
+        }
+
+        /// The polygonal part of the stored geometry inside the area, nil when none. The stored
+        /// geometry goes to GEOS once for all the tests and the overlay.
+        public func clip(_ stored: Geometry) throws -> Geometry? {
+            guard let box = stored.boundingBox, box.intersects(prepared.boundingBox) else { return nil }
+            let other = try overlay.geos.shape(stored)
+            guard try prepared.intersects(other) else { return nil }
+            if try prepared.covers(other) { return Overlay.polygonal(stored) }
+            if try prepared.coveredBy(other) { return area }
+            do {
+                return Overlay.polygonal(try overlay.geos.intersection(shape, other, gridSize: overlay.gridSize))
+            } catch {
+                // A damaged stored geometry: repair it and try once more.
+                guard let fixed = try overlay.repaired(stored) else { return nil }
+                return try overlay.intersection(area, fixed)
+            }
+        }
+    }
+
+    /// A clipper for `area` (valid, polygonal).
+    public func clipper(_ area: Geometry) throws -> Clipper { try Clipper(self, area: area) }
+
+    /// The polygonal part of `a ∩ stored`, where `stored` comes from the store: imports and edits
+    /// keep stored geometries valid, so they are not checked again (a GEOS failure, as a damaged
+    /// store would cause, falls back to repairing and retrying).
+    public func storedIntersection(_ a: Geometry, _ stored: Geometry) throws -> Geometry? {
+        do {
+            return try intersection(a, stored)
+        } catch {
+            guard let fixed = try repaired(stored) else { return nil }
+            return try intersection(a, fixed)
+        }
+    }
+
     /// The polygonal part of `a − b`, nil when nothing is left.
     public func difference(_ a: Geometry, _ b: Geometry) throws -> Geometry? {
-        Self.polygonal(try geos.difference(a, b, gridSize: gridSize))
+        if a == b { return nil }
+        return Self.polygonal(try geos.difference(a, b, gridSize: gridSize))
     }
 
     /// The union of polygons, nil for none.
     public func union(_ parts: [Geometry]) throws -> Geometry? {
         guard !parts.isEmpty else { return nil }
+        if parts.count == 1 { return Self.polygonal(parts[0]) }
         return Self.polygonal(try geos.union(.collection(parts), gridSize: gridSize))
     }
 

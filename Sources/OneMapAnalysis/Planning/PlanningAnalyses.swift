@@ -157,7 +157,7 @@ public struct PlanCompare: Sendable {
             if measure == nil { measure = try AreaMeasure(longitude: dg.boundingBox!.center.x, geos: geos) }
             let to = d.text(draftField, in: draftLayer)
             for m in try reader.features(current, .intersecting(dg), for: "现行规划") ?? [] {
-                guard let cg = m.feature.geometry, let valid = try overlay.repaired(cg), let piece = try overlay.intersection(dg, valid) else { continue }
+                guard let cg = m.feature.geometry, let piece = try overlay.storedIntersection(dg, cg) else { continue }
                 let a = try measure!.measure(piece)
                 guard a.ellipsoidal >= rules.minOverlapM2 else { continue }
                 let from = m.feature.text(currentField, in: currentLayer)
@@ -218,7 +218,7 @@ public struct AreaStatistics: Sendable {
         let features = try reader.features(layerID, .intersecting(area), for: "查询统计") ?? []
         for (n, m) in features.enumerated() {
             try progress(5 + 90 * n / max(1, features.count), "统计")
-            guard let g = m.feature.geometry, let valid = try overlay.repaired(g), let piece = try overlay.intersection(area, valid) else { continue }
+            guard let g = m.feature.geometry, let piece = try overlay.storedIntersection(area, g) else { continue }
             let a = try measure.measure(piece)
             let key = m.feature.text(classField, in: layer)
             byClass[key] = ((byClass[key]?.area ?? .zero(planeCRS: a.planeCRS)) + a, (byClass[key]?.count ?? 0) + 1)

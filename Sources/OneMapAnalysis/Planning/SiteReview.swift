@@ -217,11 +217,25 @@ public struct SiteReview: Sendable {
         let construction = rules.isConstruction(use)
         var results: [SiteReviewReport.RuleResult] = []
         func share(_ area: AreaFigures) -> Double { siteArea.ellipsoidal > 0 ? area.ellipsoidal / siteArea.ellipsoidal : 0 }
+        let clipper = try overlay.clipper(site)
         func pieces(_ features: [SpatialMatch]) throws -> [(Feature, Geometry)] {
             try features.compactMap { m in
-                guard let g = m.feature.geometry, let fixed = try overlay.repaired(g), let piece = try overlay.intersection(site, fixed) else { return nil }
+                guard let g = m.feature.geometry, let piece = try clipper.clip(g) else { return nil }
                 return (m.feature, piece)
             }
+        }
+        /// The pieces of one class together: parcels of one layer do not overlap, so their areas add
+        /// up and the pieces stay as they are (no dissolve needed).
+        func gather(_ parts: [Geometry]) -> Geometry? {
+            var polygons: [[[Coordinate]]] = []
+            for p in parts {
+                switch p {
+                case .polygon(let rings): polygons.append(rings)
+                case .multiPolygon(let ps): polygons += ps
+                default: break
+                }
+            }
+            return polygons.isEmpty ? nil : polygons.count == 1 ? .polygon(polygons[0]) : .multiPolygon(polygons)
         }
 
         // 1. 三线协调: the three control lines.
@@ -229,7 +243,7 @@ public struct SiteReview: Sendable {
         var lineShares: [SiteReviewReport.Share] = []
         let lineRules = rules.controlLines.map(\.rule)
         if let lineLayer = reader.layer(rules.controlLineLayer, for: lineRules.joined(separator: "、")),
-           let features = try reader.features(rules.controlLineLayer, .intersecting(site), for: lineRules.joined(separator: "、")) {
+           let features = try reader.candidates(rules.controlLineLayer, meeting: site, for: lineRules.joined(separator: "、")) {
             var byKind: [String: [Geometry]] = [:]
             var names: [String: [String]] = [:]
             for (f, piece) in try pieces(features) {
@@ -285,7 +299,7 @@ public struct SiteReview: Sendable {
         try progress(35, "规划用地")
         var plannedShares: [SiteReviewReport.Share] = []
         if let plannedLayer = reader.layer(rules.plannedLayer, for: rules.plannedRule),
-           let features = try reader.features(rules.plannedLayer, .intersecting(site), for: rules.plannedRule) {
+           let features = try reader.candidates(rules.plannedLayer, meeting: site, for: rules.plannedRule) {
             var byCode: [String: (name: String, parts: [Geometry])] = [:]
             var indicatorLimits: [String: [(Double, String)]] = [:]
             for (f, piece) in try pieces(features) {
@@ -300,7 +314,7 @@ public struct SiteReview: Sendable {
             var worst = RuleStatus.compliant
             var covered = 0.0
             for (code, entry) in byCode.sorted(by: { $0.key < $1.key }) {
-                guard let g = try overlay.union(entry.parts) else { continue }
+                guard let g = gather(entry.parts) else { continue }
                 let area = try measure.measure(g)
                 covered += area.ellipsoidal
                 let fit = rules.compatibility(of: use, with: code)
@@ -325,7 +339,7 @@ public struct SiteReview: Sendable {
             case .violation: message = "拟用途 \(use) \(rules.className(use)) 与规划用地不符（\(listed)）"
             }
             results.append(.init(rule: rules.plannedRule, status: worst, message: message, details: details,
-                                 conflict: try overlay.union(incompatible)))
+                                 conflict: gather(incompatible)))
             // 控规指标: each proposed indicator against the strictest planned limit under the site.
             if !request.indicators.isEmpty {
                 var failures: [String] = []
@@ -357,7 +371,7 @@ public struct SiteReview: Sendable {
         var statusShares: [SiteReviewReport.Share] = []
         var farmland = AreaFigures.zero(planeCRS: measure.planeCRS.identifier)
         if let statusLayer = reader.layer(rules.landStatusLayer, for: rules.landStatusRule),
-           let features = try reader.features(rules.landStatusLayer, .intersecting(site), for: rules.landStatusRule) {
+           let features = try reader.candidates(rules.landStatusLayer, meeting: site, for: rules.landStatusRule) {
             var byCode: [String: (name: String, parts: [Geometry])] = [:]
             for (f, piece) in try pieces(features) {
                 let code = f.text(rules.landStatusCodeField, in: statusLayer)
@@ -366,7 +380,7 @@ public struct SiteReview: Sendable {
             }
             var farmlandParts: [Geometry] = []
             for (code, entry) in byCode.sorted(by: { $0.key < $1.key }) {
-                guard let g = try overlay.union(entry.parts) else { continue }
+                guard let g = gather(entry.parts) else { continue }
                 let area = try measure.measure(g)
                 statusShares.append(.init(code: code, name: entry.name, area: area, share: share(area), geometry: g))
                 if PlanningRules.matches(code, rules.farmland) {
@@ -379,7 +393,7 @@ public struct SiteReview: Sendable {
             results.append(.init(rule: rules.landStatusRule, status: takes ? rules.farmlandStatus : .compliant,
                                  message: takes ? String(format: "%@：占用耕地 %.2f 亩（%.2f 平方米）", rules.farmlandMessage, farmland.ellipsoidal / AreaFigures.squareMetresPerMu, farmland.ellipsoidal)
                                     : "选址不占用耕地",
-                                 details: .object([("farmland", farmland.json)]), conflict: takes ? try overlay.union(farmlandParts) : nil))
+                                 details: .object([("farmland", farmland.json)]), conflict: takes ? gather(farmlandParts) : nil))
         } else {
             results.append(.init(rule: rules.landStatusRule, status: .warning, message: "未能审查：无权访问图层 \(rules.landStatusLayer)", details: .null, conflict: nil))
         }
@@ -389,7 +403,7 @@ public struct SiteReview: Sendable {
         for zone in rules.protectionZones {
             let applies = PlanningRules.matches(use, zone.uses)
             guard let zoneLayer = reader.layer(zone.layer, for: zone.rule),
-                  let features = try reader.features(zone.layer, .intersecting(site), for: zone.rule) else {
+                  let features = try reader.candidates(zone.layer, meeting: site, for: zone.rule) else {
                 results.append(.init(rule: zone.rule, status: .warning, message: "未能审查：无权访问图层 \(zone.layer)", details: .null, conflict: nil))
                 continue
             }
@@ -435,7 +449,7 @@ public struct SiteReview: Sendable {
         var administrative: [(title: String, units: [SiteReviewReport.Share])] = []
         for unit in rules.administrative {
             guard let layer = reader.layer(unit.layer, for: "所在\(unit.title)"),
-                  let features = try reader.features(unit.layer, .intersecting(site), for: "所在\(unit.title)") else { continue }
+                  let features = try reader.candidates(unit.layer, meeting: site, for: "所在\(unit.title)") else { continue }
             var shares: [SiteReviewReport.Share] = []
             for (f, piece) in try pieces(features) {
                 let area = try measure.measure(piece)

@@ -16,6 +16,11 @@ public final class ProcessService: Sendable {
     private let byID: [String: any AnalysisProcess]
     private let runner: Runner
     private let dismissedWhileRunning = Mutex<Set<String>>([])
+    /// The records of jobs running in this process: updates change them here and write them
+    /// through, without reading them back.
+    private let live = Mutex<[String: JobRecord]>([:])
+    /// Progress is written at most this often (a status reader polls; a quick job writes none).
+    static let progressInterval = Duration.milliseconds(500)
 
     /// - Throws: when the store cannot mark lost jobs failed.
     public init(store: Store, processes: [any AnalysisProcess], runner: @escaping Runner) throws {
@@ -37,16 +42,15 @@ public final class ProcessService: Sendable {
     /// Runs a process and waits for it: the job is recorded as running, then as successful with
     /// its results or failed with its error.
     /// - Throws: input errors before any job is recorded; the run's error after recording it.
-    public func execute(_ processID: String, inputs: [String: JSONValue], for principal: Principal) async throws -> (job: JobRecord, results: JSONValue) {
+    public func execute(_ processID: String, inputs: [String: JSONValue], for principal: Principal) async throws -> (job: JobRecord, results: ResultsDocument) {
         let process = try process(processID)
         let run = try process.prepare(ProcessInputs(inputs), for: principal)
         var started = newJob(processID, inputs: inputs, principal: principal, status: .running)
         started.started = started.created
-        try store.jobs.insertJob(started)
-        try audit(started, principal)
+        try record(started, principal)
         let id = started.id
         do {
-            let results = try await runner { try run.run(self.progressReporter(id)) }
+            let results = ResultsDocument(try await runner { try run.run(self.progressReporter(id)) })
             return (try finish(id, results: results), results)
         } catch {
             _ = try? fail(id, error)
@@ -61,13 +65,12 @@ public final class ProcessService: Sendable {
         let process = try process(processID)
         let run = try process.prepare(ProcessInputs(inputs), for: principal)
         let job = newJob(processID, inputs: inputs, principal: principal, status: .accepted)
-        try store.jobs.insertJob(job)
-        try audit(job, principal)
+        try record(job, principal)
         let id = job.id
         Task {
             do {
                 try self.update(id) { $0.status = .running; $0.started = Date().formatted(.iso8601) }
-                let results = try await self.runner { try run.run(self.progressReporter(id)) }
+                let results = ResultsDocument(try await self.runner { try run.run(self.progressReporter(id)) })
                 _ = try self.finish(id, results: results)
             } catch {
                 _ = try? self.fail(id, error)
@@ -107,6 +110,7 @@ public final class ProcessService: Sendable {
     public func dismiss(_ id: String, for principal: Principal) throws -> JobRecord {
         var job = try job(id, for: principal)
         if job.status == .accepted || job.status == .running { dismissedWhileRunning.withLock { _ = $0.insert(id) } }
+        live.withLock { $0[id]?.status = .dismissed }
         job.status = .dismissed
         job.message = "dismissed by \(principal.name)"
         job.finished = job.finished ?? Date().formatted(.iso8601)
@@ -127,45 +131,59 @@ public final class ProcessService: Sendable {
                   created: Date().formatted(.iso8601), inputs: JSONValue.object(inputs.sorted { $0.key < $1.key }).text)
     }
 
-    func audit(_ job: JobRecord, _ principal: Principal) throws {
-        try store.audit(principal: principal, action: "process.execute", layerID: nil, detail: "\(job.processID) job \(job.id)")
+    /// Writes a new job with its audit record, and keeps it as live.
+    func record(_ job: JobRecord, _ principal: Principal) throws {
+        try store.jobs.insertJob(job, audit: AuditEntry(principal: principal.name, action: "process.execute", detail: "\(job.processID) job \(job.id)"))
+        live.withLock { $0[job.id] = job }
     }
 
-    func update(_ id: String, _ change: (inout JobRecord) -> Void) throws {
-        guard var job = try store.jobs.job(id) else { return }
-        guard job.status != .dismissed else { return }
+    /// Changes a live job and writes it (a dismissed job is left as it is).
+    @discardableResult
+    func update(_ id: String, _ change: (inout JobRecord) -> Void) throws -> JobRecord? {
+        let known = live.withLock { $0[id] }
+        guard var job = try known ?? store.jobs.job(id), job.status != .dismissed else { return nil }
         change(&job)
-        try store.jobs.updateJob(job)
+        let changed: JobRecord? = live.withLock { jobs in
+            // Dismissed meanwhile: leave it so.
+            if jobs[id]?.status == .dismissed { return nil }
+            if jobs[id] != nil { jobs[id] = job }
+            return job
+        }
+        if let changed { try store.jobs.updateJob(changed) }
+        return changed
     }
 
     /// Reports progress to the store (at most every few percent) and stops a dismissed job.
     func progressReporter(_ id: String) -> ProcessProgress {
-        let last = Mutex(-10)
+        let last = Mutex(ContinuousClock.now)
         return { [self] percent, step in
             if dismissedWhileRunning.withLock({ $0.contains(id) }) { throw CancellationError() }
-            let due = last.withLock { l -> Bool in
-                guard percent >= l + 5 || percent == 100 else { return false }
-                l = percent
+            let due = percent < 100 && last.withLock { t -> Bool in
+                guard ContinuousClock.now - t >= Self.progressInterval else { return false }
+                t = .now
                 return true
             }
-            if due { try? update(id) { $0.progress = min(100, max(0, percent)); $0.message = step } }
+            if due { _ = try? update(id) { $0.progress = min(99, max(0, percent)); $0.message = step } }
         } as ProcessProgress
     }
 
-    func finish(_ id: String, results: JSONValue) throws -> JobRecord {
+    func finish(_ id: String, results: ResultsDocument) throws -> JobRecord {
         dismissedWhileRunning.withLock { _ = $0.remove(id) }
-        try update(id) { job in
+        defer { live.withLock { _ = $0.removeValue(forKey: id) } }
+        let done = try update(id) { job in
             job.status = .successful
             job.progress = 100
             job.message = "完成"
             job.finished = Date().formatted(.iso8601)
             job.results = results.text
         }
+        if let done { return done }
         guard let job = try store.jobs.job(id) else { throw AnalysisError.noSuchJob(id) }
         return job
     }
 
     func fail(_ id: String, _ error: any Error) throws -> JobRecord? {
+        defer { live.withLock { _ = $0.removeValue(forKey: id) } }
         let wasDismissed = dismissedWhileRunning.withLock { $0.remove(id) != nil }
         if wasDismissed { return try store.jobs.job(id) }
         let (status, title) = Self.classify(error)
@@ -193,5 +211,29 @@ public final class ProcessService: Sendable {
         case is GeometryError: return (400, "InvalidParameterValue")
         default: return (500, "ProcessFailed")
         }
+    }
+}
+
+/// A run's results document (output id → value) and its JSON text, each output written once
+/// (the text is stored with the job and sent as it is).
+public struct ResultsDocument: Sendable {
+    public let value: JSONValue
+    /// Each output's JSON text, in order.
+    public let outputs: [(id: String, text: String)]
+
+    init(_ value: JSONValue) {
+        self.value = value
+        outputs = (value.object ?? []).map { ($0.0, $0.1.text) }
+    }
+
+    /// The whole document as JSON text.
+    public var text: String {
+        var out = "{"
+        for (i, o) in outputs.enumerated() {
+            if i > 0 { out += "," }
+            JSONValue.quote(o.id, into: &out)
+            out += ":" + o.text
+        }
+        return out + "}"
     }
 }

@@ -36,7 +36,7 @@ public final class CoordinateTransform {
         } else if from == .webMercator, to.isDisplayEquivalent(to: .wgs84) {
             steps.append(.mercatorToLonLat)
         } else {
-            steps.append(.proj(try ProjTransformer(from: from.projDefinition, to: to.projDefinition)))
+            steps.append(.proj(try ProjTransformerPool.take(from: from.projDefinition, to: to.projDefinition)))
         }
         if target.code == .gcj02 { steps.append(.toGCJ02) }
         self.steps = steps
@@ -48,7 +48,7 @@ public final class CoordinateTransform {
         self.source = .wgs84
         self.target = target
         let to = target.code == .gcj02 ? CRS.wgs84 : target
-        var steps: [Step] = [.proj(try ProjTransformer(from: definition, to: to.projDefinition))]
+        var steps: [Step] = [.proj(try ProjTransformerPool.take(from: definition, to: to.projDefinition))]
         if target.code == .gcj02 { steps.append(.toGCJ02) }
         self.steps = steps
     }
@@ -63,8 +63,12 @@ public final class CoordinateTransform {
             steps.append(.fromGCJ02)
             from = .wgs84
         }
-        steps.append(.proj(try ProjTransformer(from: from.projDefinition, to: definition)))
+        steps.append(.proj(try ProjTransformerPool.take(from: from.projDefinition, to: definition)))
         self.steps = steps
+    }
+
+    deinit {
+        for case .proj(let t) in steps { ProjTransformerPool.give(t) }
     }
 
     /// True when coordinates come out unchanged.

@@ -242,6 +242,40 @@ public final class GEOSContext {
     }
 }
 
+/// A geometry converted to GEOS once, for several operations on it (an analysis tests and clips
+/// each feature a few ways; converting it each time would cost more than the tests).
+///
+/// Ownership: owns the GEOS geometry, destroyed in `deinit` through its context. Thread rule:
+/// same as its `GEOSContext`.
+public final class GEOSShape {
+    fileprivate let context: GEOSContext
+    fileprivate let pointer: GEOSGeometryPointer
+
+    fileprivate init(context: GEOSContext, pointer: GEOSGeometryPointer) {
+        self.context = context
+        self.pointer = pointer
+    }
+
+    deinit { GEOSGeom_destroy_r(context.handle, pointer) }
+
+    /// The planar area in CRS units squared.
+    public func area() throws -> Double {
+        var value = 0.0
+        guard GEOSArea_r(context.handle, pointer, &value) == 1 else { throw GeometryError.geosFailed(operation: "area", detail: context.lastError) }
+        return value
+    }
+}
+
+extension GEOSContext {
+    /// The geometry in GEOS, for several operations.
+    public func shape(_ g: Geometry) throws -> GEOSShape { GEOSShape(context: self, pointer: try make(g, "shape")) }
+
+    /// `a ∩ b` snap-rounded on a grid of `gridSize` CRS units.
+    public func intersection(_ a: GEOSShape, _ b: GEOSShape, gridSize: Double) throws -> Geometry {
+        try result(GEOSIntersectionPrec_r(handle, a.pointer, b.pointer, gridSize), "intersection")
+    }
+}
+
 /// A GEOS prepared geometry for fast repeated `contains`/`intersects` tests.
 ///
 /// Ownership: owns the GEOS geometry and its prepared form, freed in `deinit` through the
@@ -334,6 +368,15 @@ public final class PreparedGeometry {
             }
             return d
         }
+    }
+
+    public func intersects(_ s: GEOSShape) throws -> Bool { try test(s, "intersects") { GEOSPreparedIntersects_r($0, $1, $2) } }
+    public func covers(_ s: GEOSShape) throws -> Bool { try test(s, "covers") { GEOSPreparedCovers_r($0, $1, $2) } }
+    public func coveredBy(_ s: GEOSShape) throws -> Bool { try test(s, "coveredBy") { GEOSPreparedCoveredBy_r($0, $1, $2) } }
+
+    private func test(_ s: GEOSShape, _ operation: String, _ call: (GEOSHandle, OpaquePointer, GEOSGeometryPointer) -> CChar) throws -> Bool {
+        precondition(s.context === context, "a shape of another GEOS context")
+        return try context.predicate(call(context.handle, prepared, s.pointer), operation)
     }
 
     private func test(_ g: Geometry, _ operation: String, _ call: (GEOSHandle, OpaquePointer, GEOSGeometryPointer) -> CChar) throws -> Bool {

@@ -1,10 +1,12 @@
 import CPROJ
+import Synchronization
 
 /// One PROJ transformation between two CRSs, axis order normalized to x = east, y = north.
 ///
 /// Ownership: owns a PROJ context and the `PJ` built in it; both destroyed in `deinit`.
-/// Thread rule: PROJ objects and contexts must not be shared between threads: one per task.
-final class ProjTransformer {
+/// Thread rule: PROJ objects and contexts must not be used by two threads at once: one owner at a
+/// time (a `CoordinateTransform`, or `ProjTransformerPool` while idle), hence `@unchecked Sendable`.
+final class ProjTransformer: @unchecked Sendable {
     private let context: OpaquePointer
     private let pj: OpaquePointer
     let from: String
@@ -52,6 +54,32 @@ final class ProjTransformer {
         }
         for c in buffer where !c.x.isFinite || !c.y.isFinite {
             throw GeometryError.transformFailed(from: from, to: to, detail: "coordinate outside the area of use")
+        }
+    }
+}
+
+/// Idle transformers kept for reuse. Setting one up asks PROJ's database (proj.db, SQLite) for
+/// the CRSs and the candidate operations, which costs far more than transforming a site's
+/// vertices; analyses and renders ask for the same few pairs again and again. A transformer is
+/// taken out while a `CoordinateTransform` owns it and given back when that is released, so no
+/// two owners ever share one (PROJ objects are not thread-safe).
+enum ProjTransformerPool {
+    private static let idle = Mutex<[String: [ProjTransformer]]>([:])
+    /// Idle transformers kept per pair, and pairs kept at all.
+    static let perPair = 8
+    static let pairs = 256
+
+    static func take(from: String, to: String) throws -> ProjTransformer {
+        let key = from + "\u{1}" + to
+        if let t = idle.withLock({ $0[key]?.popLast() }) { return t }
+        return try ProjTransformer(from: from, to: to)
+    }
+
+    static func give(_ t: ProjTransformer) {
+        let key = t.from + "\u{1}" + t.to
+        idle.withLock { pool in
+            if pool[key] == nil && pool.count >= pairs { pool.removeAll() }
+            if pool[key, default: []].count < perPair { pool[key, default: []].append(t) }
         }
     }
 }

@@ -131,10 +131,10 @@ struct OGCProcessesRoutes {
         let (job, results) = try await services.processes.execute(processID, inputs: values, for: principal)
         let headers: HTTPFields = [HTTPField.Name("Link")!: "<\(base)/ogc/jobs/\(job.id)>; rel=\"monitor\""]
         // raw with one output: the output itself; otherwise the results document.
-        if response == "raw", let only = results.object, only.count == 1 {
-            return Responses.json(only[0].1, headers: headers)
-        }
-        return Responses.json(results, headers: headers)
+        var fields = headers
+        fields[.contentType] = "application/json; charset=utf-8"
+        let text = response == "raw" && results.outputs.count == 1 ? results.outputs[0].text : results.text
+        return Response(status: .ok, headers: fields, body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     // MARK: documents

@@ -1,8 +1,8 @@
 /// The jobs role: analysis runs (OGC API – Processes jobs) kept in the store, so a job's status
 /// and results survive the request that started it and the process that ran it.
 public protocol JobStore: Sendable {
-    /// Adds a job (status accepted or running).
-    func insertJob(_ job: JobRecord) throws
+    /// Adds a job (status accepted or running), with its audit record in the same transaction.
+    func insertJob(_ job: JobRecord, audit: AuditEntry?) throws
     /// Saves a job's status, progress, times, results or error.
     func updateJob(_ job: JobRecord) throws
     func job(_ id: String) throws -> JobRecord?
@@ -56,4 +56,9 @@ public struct JobRecord: Sendable, Hashable {
         self.errorStatus = errorStatus
         self.error = error
     }
+}
+
+extension JobStore {
+    /// Adds a job without an audit record.
+    public func insertJob(_ job: JobRecord) throws { try insertJob(job, audit: nil) }
 }

@@ -4,8 +4,9 @@ import GRDB
 extension SpatiaLiteStore {
     // MARK: JobStore
 
-    public func insertJob(_ job: JobRecord) throws {
+    public func insertJob(_ job: JobRecord, audit: AuditEntry?) throws {
         try write { db in
+            if let audit { try Self.appendAudit(audit, in: db) }
             try db.execute(sql: """
                 INSERT INTO jobs (id, process_id, owner, status, progress, message, created, started, finished, inputs, results, error_status, error)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

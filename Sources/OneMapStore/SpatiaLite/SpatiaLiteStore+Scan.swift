@@ -10,7 +10,9 @@ extension SpatiaLiteStore {
         let list = (["fid", "geom"] + selected.map(quoteIdentifier)).joined(separator: ", ")
         let sql = "SELECT \(list) FROM \(quoteIdentifier(layer.table)) WHERE fid IN (SELECT pkid FROM \(quoteIdentifier("idx_\(layer.table)_geom")) WHERE xmin <= ? AND xmax >= ? AND ymin <= ? AND ymax >= ?)"
         try read { db in
-            let statement = try RawStatement(db, sql: sql)
+            // Cached per connection: renders and analyses run the same few scans again and again
+            // (items queries are not cached: their SQL carries paging literals).
+            let statement = try RawStatement(cached: db, sql: sql)
             statement.bind(1, double: bbox.maxX)
             statement.bind(2, double: bbox.minX)
             statement.bind(3, double: bbox.maxY)

@@ -4,11 +4,14 @@ import GRDBSQLite
 /// A prepared SQLite statement driven through the C API, for bulk paths (import, tile writes)
 /// where GRDB's per-row argument arrays cost more than the insert itself.
 ///
-/// Ownership: owns the `sqlite3_stmt`, finalized in `deinit`. Thread rule: used only inside the
-/// GRDB database access (`pool.write`) that created it, and never after it returns.
+/// Ownership: owns the `sqlite3_stmt`, finalized in `deinit` — or, made with `cached:`, borrows
+/// the statement GRDB caches for the connection (compiled once per connection and SQL text; the
+/// read paths run the same few statements again and again) and resets it when done. Thread
+/// rule: used only inside the GRDB database access that created it, and never after it returns.
 final class RawStatement {
     private let statement: OpaquePointer
     private let connection: OpaquePointer
+    private let owned: Bool
     /// SQLite's SQLITE_TRANSIENT: not imported into Swift, it is the destructor value -1.
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
@@ -20,9 +23,28 @@ final class RawStatement {
             throw StoreError.database(String(cString: sqlite3_errmsg(connection)))
         }
         statement = stmt
+        owned = true
     }
 
-    deinit { sqlite3_finalize(statement) }
+    /// The connection's cached statement for `sql`, reset and with no bindings.
+    init(cached db: Database, sql: String) throws {
+        guard let connection = db.sqliteConnection else { throw StoreError.database("no connection") }
+        self.connection = connection
+        statement = try db.cachedStatement(sql: sql).sqliteStatement
+        owned = false
+        sqlite3_reset(statement)
+        sqlite3_clear_bindings(statement)
+    }
+
+    deinit {
+        if owned {
+            sqlite3_finalize(statement)
+        } else {
+            // Back to the cache ready for its next use (and releasing its read lock now).
+            sqlite3_reset(statement)
+            sqlite3_clear_bindings(statement)
+        }
+    }
 
     func bind(_ index: Int32, _ value: FeatureValue) {
         switch value {
