@@ -105,7 +105,7 @@ let package = Package(
         ),
         .target(
             name: "OneMapDemo",
-            dependencies: ["OneMapGeometry", "OneMapStore", "CCairo"],
+            dependencies: ["OneMapGeometry", "OneMapStore", "OneMapAnalysis", "CCairo"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

@@ -1,4 +1,5 @@
 import Foundation
+import OneMapAnalysis
 import OneMapGeometry
 import OneMapStore
 
@@ -21,6 +22,10 @@ public enum DemoCity {
         public var orthophotoCellSize = 0.00004
         /// Fine DEM cell size in degrees (0.0001° ≈ 9 × 11 m).
         public var elevationCellSize = 0.0001
+        /// 数字城管 cases replayed over the last `caseDays` days (0: none), ending at `caseEnd`.
+        public var caseCount = 6000
+        public var caseDays = 90
+        public var caseEnd = Date()
 
         public init(layersDirectory: String, dataDirectory: String) {
             self.layersDirectory = layersDirectory
@@ -87,6 +92,7 @@ public enum DemoCity {
             if !keep { try? FileManager.default.removeItem(atPath: path) }
         }
         try layer("roads") { city.writeRoads($0) }
+        try layer("addresses") { city.writeAddresses($0) }
         try layer("water") { try city.writeWater($0) }
         try layer("waterways") { city.writeWaterways($0) }
         try layer("buildings") { city.writeBuildings(buildings, $0) }
@@ -129,6 +135,18 @@ public enum DemoCity {
         try Orthophoto(city: city, buildings: buildings, cellSize: options.orthophotoCellSize).write(to: dom)
         log(String(format: "  painted the orthophoto (%.1f s)", Date().timeIntervalSince(started)))
         try importLayer("dom", dom, kind: .dom, srs: nil)
+
+        if options.caseCount > 0 {
+            started = Date()
+            guard let service = try CaseService.load(layersDirectory: options.layersDirectory, store: store) else {
+                throw DemoError.missingData("\(options.layersDirectory)/rules lacks the 数字城管 rules")
+            }
+            try CaseCentreStaff.create(in: store, rules: service.rules)
+            let n = try CaseHistory(service: service, seed: options.seed).generate(count: options.caseCount, days: options.caseDays, end: options.caseEnd)
+            log(String(format: "  replayed %d cases and added the centre's users (%.1f s)", n, Date().timeIntervalSince(started)))
+        }
+        // The catalog takes the layer files' metadata (the case layer is made by its workflow, not imported).
+        try store.syncMetadata(from: try LayerFile.loadAll(directory: options.layersDirectory))
         try store.checkpoint()
         return summaries
     }

@@ -14,6 +14,12 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "The random seed of the generated layers.")
     var seed: UInt64 = 20_261_123
 
+    @Option(help: "数字城管 cases to generate over the last --case-days days (0: none).")
+    var cases: Int = 6000
+
+    @Option(help: "The days the generated case history spans, ending now.")
+    var caseDays: Int = 90
+
     func run() throws {
         try reportingErrors {
             guard scale >= 1 && scale <= 100 else { throw CLIError(description: "--scale must be 1…100") }
@@ -24,6 +30,11 @@ struct DemoCommand: ParsableCommand {
             var demo = DemoCity.Options(layersDirectory: layers, dataDirectory: (layers as NSString).appendingPathComponent("data"))
             demo.scale = scale
             demo.seed = seed
+            guard (0...2_000_000).contains(cases), (1...3650).contains(caseDays) else {
+                throw CLIError(description: "--cases must be 0…2000000 and --case-days 1…3650")
+            }
+            demo.caseCount = cases
+            demo.caseDays = caseDays
             let started = Date()
             let summaries = try DemoCity.build(into: store, options: demo) { message in
                 FileHandle.standardError.write(Data((message + "\n").utf8))

@@ -19,6 +19,7 @@ enum DemoFixture {
                                        dataDirectory: repository.appendingPathComponent("Layers/data").path)
         options.orthophotoCellSize = 0.0002
         options.elevationCellSize = 0.0004
+        options.caseCount = 800
         let summaries = try DemoCity.build(into: store, options: options) { _ in }
         return (store, summaries)
     }

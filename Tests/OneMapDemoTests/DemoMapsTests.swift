@@ -13,7 +13,7 @@ import Testing
 
     @Test func everyShippedStyleLoads() throws {
         let entries = try catalog().entries
-        #expect(Set(entries.map(\.id)) == ["basemap", "imagery", "terrain", "planning", "landuse", "grid", "components", "environment", "emergency", "helsinki"])
+        #expect(Set(entries.map(\.id)) == ["basemap", "imagery", "terrain", "planning", "landuse", "grid", "components", "environment", "emergency", "cases", "helsinki"])
         for entry in entries { #expect(entry.problems.isEmpty, "\(entry.id): \(entry.problems)") }
     }
 
@@ -43,7 +43,7 @@ import Testing
         return TileID(z: z, x: r.columns.lowerBound, y: r.rows.lowerBound)
     }
 
-    @Test(arguments: ["basemap", "imagery", "terrain", "planning", "landuse", "grid", "components", "environment", "emergency"])
+    @Test(arguments: ["basemap", "imagery", "terrain", "planning", "landuse", "grid", "components", "environment", "emergency", "cases"])
     func mapsDrawTheCityAtEveryZoom(map: String) throws {
         let catalog = try catalog()
         let style = try catalog.style(map)

@@ -24,6 +24,8 @@ public final class AppServices: Sendable {
     public let processes: ProcessService
     /// The city's planning-review rules, when its `Layers/rules` has them.
     public let planningRules: PlanningRules?
+    /// The 数字城管 centre (cases and geocoding), when `Layers/rules` has its rules.
+    public let cases: CaseService?
 
     public init(configuration: ServerConfiguration, authenticator: (any Authenticator)? = nil,
                 logger: Logger = Logger(label: "onemap")) throws {
@@ -43,6 +45,7 @@ public final class AppServices: Sendable {
         limits = RateLimits(requestsPerSecond: configuration.requestsPerSecond, burst: configuration.requestBurst,
                             failuresPerMinute: configuration.failedTokensPerMinute)
         planningRules = try Self.planningRules(configuration, logger: logger)
+        cases = try Self.caseService(configuration, store: store, logger: logger)
         processes = try ProcessService(store: store, processes: Self.processes(store: store, planning: planningRules)) { work in
             try await Blocking.run(work)
         }
@@ -57,6 +60,17 @@ public final class AppServices: Sendable {
             return nil
         }
         return try PlanningRules.load(path: path)
+    }
+
+    /// The case service when the calendar, case and geocoding rules are all there; broken files
+    /// stop start-up with every problem they have.
+    static func caseService(_ configuration: ServerConfiguration, store: Store, logger: Logger) throws -> CaseService? {
+        guard let dir = configuration.layersDirectory else { return nil }
+        guard let service = try CaseService.load(layersDirectory: dir, store: store) else {
+            logger.notice("no 数字城管 rules in \(dir)/rules: cases and geocoding are not offered")
+            return nil
+        }
+        return service
     }
 
     /// Every analysis the configuration allows, in the order `/ogc/processes` lists them.

@@ -3,6 +3,7 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
+import OneMapAnalysis
 import OneMapTiles
 
 /// The router with every route family, behind the metrics, error and auth middleware.
@@ -28,6 +29,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     OGCTilesRoutes(services: services).register(on: router)
     OGCFeaturesRoutes(services: services).register(on: router)
     OGCProcessesRoutes(services: services).register(on: router)
+    CaseRoutes(services: services).register(on: router)
     WebRoutes(services: services).register(on: router)
     return router
 }
@@ -41,7 +43,8 @@ public func buildApplication(_ services: AppServices, onRunning: @escaping @Send
         router: buildRouter(services),
         server: HTTPServerBuilder { responder in TileHTTP1Channel(responder: responder, fastPath: fastPath) },
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "OneMap"),
-        services: [StoreWatcherService(watcher: services.watcher)],
+        // A service that returns ends the whole group: the case clock runs only where there are cases.
+        services: [StoreWatcherService(watcher: services.watcher) as any Service] + (services.cases.map { [CaseClockService(cases: $0, logger: services.logger)] } ?? []),
         onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? configuration.port) },
         logger: services.logger)
 }
@@ -52,5 +55,22 @@ struct StoreWatcherService: Service {
 
     func run() async throws {
         await cancelWhenGracefulShutdown { await watcher.run() }
+    }
+}
+
+/// Marks open cases overdue as their deadlines pass (红灯), every minute, so the case layer's
+/// tiles and lists light up without a transition.
+struct CaseClockService: Service {
+    let cases: CaseService
+    let logger: Logger
+
+    func run() async throws {
+        let cases = self.cases, logger = self.logger
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do { _ = try await Blocking.run { try cases.refreshOverdue() } } catch { logger.warning("overdue refresh failed: \(error)") }
+                try? await Task.sleep(for: .seconds(60))
+            }
+        }
     }
 }

@@ -63,6 +63,13 @@ extension APIError {
             case .fontNotFound, .encodingFailed, .drawingFailed: return APIError(.internalServerError, "InternalError", "the tile could not be drawn")
             }
         case let e as GeometryError: return .badRequest(e.description)
+        case let e as CaseError:
+            switch e {
+            case .notAllowed: return APIError(.conflict, "Conflict", e.description)
+            case .staleVersion: return APIError(.conflict, "StaleVersion", e.description)
+            case .forbidden: return APIError(.forbidden, "Forbidden", e.description)
+            case .noSuchCase: return .notFound(e.description)
+            }
         case let e as AnalysisError:
             switch e {
             case .invalidInput: return .badRequest(e.description)

@@ -5,7 +5,7 @@ import OneMapStore
 /// The OpenAPI 3.0 description of `/ogc`, built per caller from the collections it may see
 /// (one path per collection, so each lists its own property parameters, as pygeoapi does).
 enum OpenAPIDocument {
-    static func build(base: String, collections: [Layer], processes: [ProcessDescription]) -> JSONValue {
+    static func build(base: String, collections: [Layer], processes: [ProcessDescription], cases: Bool = false) -> JSONValue {
         var paths: [(String, JSONValue)] = [
             ("/", get("getLandingPage", "Landing page", tag: "Capabilities", response: ref("LandingPage"))),
             ("/conformance", get("getConformance", "Conformance classes", tag: "Capabilities", response: ref("Conformance"))),
@@ -54,6 +54,7 @@ enum OpenAPIDocument {
             ])))
         }
         paths += processPaths(processes)
+        if cases { paths += casePaths(base: base) }
         return .object([
             ("openapi", .string("3.0.3")),
             ("info", .object([("title", .string("OneMap 一张图")), ("version", .string("1.0")),
@@ -164,5 +165,48 @@ extension OpenAPIDocument {
             ]))])))
         }
         return paths
+    }
+
+    /// 数字城管 and geocoding, outside `/ogc` (each path names its own server).
+    static func casePaths(base: String) -> [(String, JSONValue)] {
+        let server: JSONValue = .array([.object([("url", .string(base))])])
+        func query(_ name: String, _ description: String, type: String = "string", required: Bool = false) -> JSONValue {
+            .object([("name", .string(name)), ("in", .string("query")), ("required", .bool(required)), ("description", .string(description)),
+                     ("schema", .object([("type", .string(type))]))])
+        }
+        let caseID: JSONValue = .object([("name", .string("id")), ("in", .string("path")), ("required", .bool(true)), ("schema", .object([("type", .string("integer"))]))])
+        func op(_ id: String, _ summary: String, _ parameters: [JSONValue], body: String? = nil, created: Bool = false) -> JSONValue {
+            var fields: [(String, JSONValue)] = [("operationId", .string(id)), ("summary", .string(summary)), ("tags", .array([.string("数字城管")])),
+                                                 ("parameters", .array(parameters))]
+            if let body {
+                fields.append(("requestBody", .object([("required", .bool(true)), ("content", .object([(body, .object([("schema", .object([("type", .string(body.hasPrefix("image") ? "string" : "object"))]))]))]))])))
+            }
+            fields.append(("responses", .object([(created ? "201" : "200", ref("JSON")), ("400", ref("Error")), ("403", ref("Error")), ("404", ref("Error")),
+                                                 ("409", ref("Error"))])))
+            return .object(fields)
+        }
+        let period = [query("from", "Start (YYYY-MM-DD or ISO 8601 time)"), query("to", "End, exclusive (default: the end of today)")]
+        return [
+            ("/geocode", .object([("servers", server), ("get", op("geocode", "Addresses, roads, places and communities matching a Chinese address",
+                                                                  [query("q", "The address, e.g. 运河区解放东路12号", required: true), query("limit", "1–50", type: "integer")]))])),
+            ("/geocode/reverse", .object([("servers", server), ("get", op("reverseGeocode", "The unit grid, community, street and nearest address at a point",
+                                                                          [query("lon", "Longitude (or x with crs)", type: "number"), query("lat", "Latitude (or y with crs)", type: "number"),
+                                                                           query("crs", "CRS of x/y, e.g. EPSG:4547")]))])),
+            ("/cases", .object([("servers", server),
+                                ("get", op("listCases", "Cases, newest first", [query("state", "States, comma separated"), query("class", "Class code"),
+                                                                                query("street", "Street code"), query("community", "Community code"),
+                                                                                query("grid", "Unit grid code"), query("department", "Department code"),
+                                                                                query("overdue", "true or false", type: "boolean"), query("q", "Text in the number, description or address"),
+                                                                                query("limit", "1–1000", type: "integer"), query("offset", "Skip", type: "integer")] + period)),
+                                ("post", op("reportCase", "Report a case (上报)", [], body: "application/json", created: true))])),
+            ("/cases/stats", .object([("servers", server), ("get", op("caseStatistics", "综合评价: counts and rates per group, ranked",
+                                                                      [query("by", "street, community, grid, department or supervisor"), query("f", "json or csv")] + period))])),
+            ("/cases/density", .object([("servers", server), ("get", op("caseDensity", "Cases per unit grid (GeoJSON)", period))])),
+            ("/cases/{id}", .object([("servers", server), ("get", op("getCase", "A case with its history and attachments", [caseID]))])),
+            ("/cases/{id}/actions", .object([("servers", server), ("post", op("actOnCase", "Take a workflow action (受理, 立案, 派遣, 处置反馈, 核查, 结案, 延期, 挂账 …)",
+                                                                             [caseID], body: "application/json"))])),
+            ("/cases/{id}/attachments", .object([("servers", server), ("post", op("attachToCase", "Attach a JPEG or PNG photo",
+                                                                                 [caseID, query("name", "File name")], body: "image/jpeg", created: true))])),
+        ]
     }
 }

@@ -53,7 +53,7 @@ struct OGCFeaturesRoutes {
         }
         router.get("/ogc/api") { request, context -> Response in
             let document = OpenAPIDocument.build(base: request.baseURL, collections: try collections(context.principal),
-                                                 processes: services.processes.processes)
+                                                 processes: services.processes.processes, cases: services.cases != nil)
             return Responses.json(document, headers: [.contentType: "application/vnd.oai.openapi+json;version=3.0"])
         }
         router.get("/ogc/collections") { request, context -> Response in

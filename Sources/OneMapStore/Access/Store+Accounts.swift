@@ -79,3 +79,8 @@ extension Store {
     /// The store's jobs (OGC API – Processes); the processes module keeps them.
     public var jobs: any JobStore { backend }
 }
+
+extension Store {
+    /// The store's 数字城管 cases; the case service keeps them (and refreshes the snapshot).
+    public var cases: any CaseStore { backend }
+}

@@ -79,6 +79,9 @@ extension Store {
     func editableLayer(_ id: String, for principal: Principal) throws -> Layer {
         let layer = try self.layer(id, for: principal)
         guard layer.kind == .vector else { throw StoreError.unsupported("'\(id)' is not a vector layer; it cannot be edited") }
+        if let owner = layer.managedBy {
+            throw StoreError.permissionDenied("layer '\(id)' is kept by the \(owner) workflow; change it through /\(owner)")
+        }
         guard AccessPolicy.canWrite(principal, layer) else { throw StoreError.permissionDenied("you may not edit layer '\(id)'") }
         return layer
     }

@@ -241,7 +241,12 @@ public final class Store: Sendable {
     ///   geometry types, undecodable text, an existing id without `replace`, ...).
     public func importLayer(_ request: ImportRequest, progress: ImportProgress? = nil) throws -> ImportSummary {
         guard Layer.isValidID(request.layerID) else { throw StoreError.invalidLayerID(request.layerID) }
-        if try layerExists(request.layerID) && !request.replace { throw StoreError.layerExists(request.layerID) }
+        if let existing = try allLayers()[request.layerID] {
+            if !request.replace { throw StoreError.layerExists(request.layerID) }
+            if let owner = existing.managedBy {
+                throw StoreError.permissionDenied("layer '\(request.layerID)' is kept by the \(owner) workflow; it cannot be replaced by an import")
+            }
+        }
         var file: LayerFile?
         if let dir = request.layersDirectory {
             let path = (dir as NSString).appendingPathComponent("\(request.layerID).json")

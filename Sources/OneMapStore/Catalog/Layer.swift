@@ -86,11 +86,13 @@ public struct Layer: Codable, Sendable, Identifiable, Hashable {
     public var table: String
     public var raster: RasterInfo?
     public var description: String?
+    /// Set for layers a domain keeps itself (`cases`): read-only to the features API and imports.
+    public var managedBy: String?
 
     public init(id: String, title: String, group: String, kind: LayerKind, geometryType: GeometryType?,
                 storageCRS: CRS, attributes: [AttributeField], access: AccessLevel, featureCount: Int,
                 extent: BoundingBox?, version: Int, source: String, synthetic: Bool, importedAt: String,
-                table: String, raster: RasterInfo? = nil, description: String? = nil) {
+                table: String, raster: RasterInfo? = nil, description: String? = nil, managedBy: String? = nil) {
         self.id = id
         self.title = title
         self.group = group
@@ -108,6 +110,7 @@ public struct Layer: Codable, Sendable, Identifiable, Hashable {
         self.table = table
         self.raster = raster
         self.description = description
+        self.managedBy = managedBy
     }
 
     /// The attribute with this name.

@@ -113,6 +113,86 @@ enum Migrations {
                 CREATE INDEX jobs_owner ON jobs (owner, created);
                 """)
         }
+        m.registerMigration("v6 cases") { db in
+            // 数字城管 cases in tables of their own; the point column makes them a read-only layer
+            // (`cases`, managed_by = 'cases') for tiles and OGC API – Features.
+            try db.execute(sql: """
+                ALTER TABLE layers ADD COLUMN managed_by TEXT;
+                CREATE TABLE cases (
+                    fid INTEGER PRIMARY KEY,
+                    number TEXT NOT NULL UNIQUE,
+                    source TEXT NOT NULL,
+                    kind TEXT NOT NULL CHECK (kind IN ('event', 'component')),
+                    class_code TEXT NOT NULL,
+                    class_name TEXT NOT NULL,
+                    major_name TEXT NOT NULL,
+                    description TEXT NOT NULL,
+                    address TEXT NOT NULL,
+                    grid_code TEXT NOT NULL,
+                    community_code TEXT NOT NULL,
+                    community_name TEXT NOT NULL,
+                    street_code TEXT NOT NULL,
+                    street_name TEXT NOT NULL,
+                    component_code TEXT,
+                    department TEXT,
+                    state TEXT NOT NULL,
+                    urgent INTEGER NOT NULL DEFAULT 0,
+                    reporter TEXT NOT NULL,
+                    reported_at TEXT NOT NULL,
+                    filed_at TEXT,
+                    dispatched_at TEXT,
+                    feedback_at TEXT,
+                    closed_at TEXT,
+                    stage TEXT NOT NULL,
+                    stage_started_at TEXT NOT NULL,
+                    stage_deadline TEXT,
+                    handle_limit_minutes INTEGER NOT NULL,
+                    extension_minutes INTEGER NOT NULL DEFAULT 0,
+                    suspended_at TEXT,
+                    suspended_from TEXT,
+                    rework_count INTEGER NOT NULL DEFAULT 0,
+                    return_count INTEGER NOT NULL DEFAULT 0,
+                    dispatch_on_time INTEGER,
+                    handle_on_time INTEGER,
+                    overdue INTEGER NOT NULL DEFAULT 0,
+                    overdue_ratio REAL,
+                    version INTEGER NOT NULL DEFAULT 1
+                );
+                CREATE INDEX cases_open ON cases (state, stage_deadline);
+                CREATE INDEX cases_filed ON cases (filed_at);
+                CREATE INDEX cases_reported ON cases (reported_at);
+                CREATE INDEX cases_grid ON cases (grid_code, reported_at);
+                CREATE TABLE case_steps (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    case_id INTEGER NOT NULL REFERENCES cases(fid),
+                    action TEXT NOT NULL,
+                    from_state TEXT,
+                    to_state TEXT NOT NULL,
+                    actor TEXT NOT NULL,
+                    role TEXT NOT NULL,
+                    at TEXT NOT NULL,
+                    note TEXT,
+                    department TEXT,
+                    deadline TEXT
+                );
+                CREATE INDEX case_steps_case ON case_steps (case_id, id);
+                CREATE TABLE case_attachments (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    case_id INTEGER NOT NULL REFERENCES cases(fid),
+                    name TEXT NOT NULL,
+                    media_type TEXT NOT NULL,
+                    size INTEGER NOT NULL,
+                    bytes BLOB NOT NULL,
+                    at TEXT NOT NULL,
+                    actor TEXT NOT NULL
+                );
+                CREATE INDEX case_attachments_case ON case_attachments (case_id);
+                """)
+            guard try Int.fetchOne(db, sql: "SELECT AddGeometryColumn('cases', 'geom', 4490, 'POINT', 'XY')") == 1,
+                  try Int.fetchOne(db, sql: "SELECT CreateSpatialIndex('cases', 'geom')") == 1 else {
+                throw StoreError.database("cannot register the cases geometry")
+            }
+        }
         return m
     }
 

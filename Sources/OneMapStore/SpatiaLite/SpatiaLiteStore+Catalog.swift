@@ -41,7 +41,7 @@ extension SpatiaLiteStore {
             access: AccessLevel(rawValue: row["access"]) ?? .confidential,
             featureCount: row["feature_count"], extent: extent, version: row["version"], source: row["source"],
             synthetic: row["synthetic"], importedAt: row["imported_at"], table: row["table_name"],
-            raster: try json("raster", RasterInfo.self), description: row["description"])
+            raster: try json("raster", RasterInfo.self), description: row["description"], managedBy: row["managed_by"])
     }
 
     /// Inserts or replaces a catalog row (inside the caller's transaction).
@@ -50,15 +50,15 @@ extension SpatiaLiteStore {
             sql: """
                 INSERT OR REPLACE INTO layers (id, title, group_name, kind, geometry_type, storage_crs, attributes,
                     access, feature_count, min_x, min_y, max_x, max_y, version, source, synthetic, imported_at,
-                    table_name, raster, description)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    table_name, raster, description, managed_by)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 layer.id, layer.title, layer.group, layer.kind.rawValue, layer.geometryType?.name,
                 layer.storageCRS.identifier, try StoreJSON.encode(layer.attributes), layer.access.rawValue,
                 layer.featureCount, layer.extent?.minX, layer.extent?.minY, layer.extent?.maxX, layer.extent?.maxY,
                 layer.version, layer.source, layer.synthetic, layer.importedAt, layer.table,
-                try layer.raster.map(StoreJSON.encode), layer.description,
+                try layer.raster.map(StoreJSON.encode), layer.description, layer.managedBy,
             ])
     }
 
@@ -93,6 +93,7 @@ extension SpatiaLiteStore {
     public func dropLayer(_ id: String) throws {
         try write { db in
             guard let layer = try Self.fetchCatalog(db)[id] else { throw StoreError.layerNotFound(id) }
+            if let owner = layer.managedBy { throw StoreError.permissionDenied("layer '\(id)' is kept by the \(owner) workflow and cannot be dropped") }
             try Self.dropTable(layer.table, kind: layer.kind, in: db)
             try db.execute(sql: "DELETE FROM layers WHERE id = ?", arguments: [id])
             try Self.recordChange(layerID: id, version: layer.version + 1, area: nil, in: db)
