@@ -53,6 +53,7 @@ let package = Package(
             dependencies: [
                 "OneMapGeometry", "OneMapImage", "CSpatiaLite", "CGDAL",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -160,7 +161,7 @@ let package = Package(
         ),
         .testTarget(
             name: "OneMapDemoTests",
-            dependencies: ["OneMapDemo", "OneMapStore", "OneMapGeometry", "OneMapRender", "OneMapImage", "OneMapTiles"],
+            dependencies: ["OneMapDemo", "OneMapAnalysis", "OneMapStore", "OneMapGeometry", "OneMapRender", "OneMapImage", "OneMapTiles"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

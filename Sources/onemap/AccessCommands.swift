@@ -2,10 +2,35 @@ import ArgumentParser
 import Foundation
 import OneMapStore
 
-/// `onemap user add|list|remove`.
+/// `onemap user add|list|remove|passwd`.
 struct UserCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "user", abstract: "Manage users (who may see and edit which layers).",
-                                                    subcommands: [Add.self, List.self, Remove.self])
+                                                    subcommands: [Add.self, List.self, Remove.self, Passwd.self])
+
+    struct Passwd: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set a user's web map password (kept only as a salted scrypt hash; their sessions end).",
+            discussion: "Asks twice on a terminal; otherwise reads the password from the first line of standard input.")
+        @OptionGroup var options: StoreOptions
+        @Argument(help: "The user name.") var name: String
+
+        func run() throws {
+            try reportingErrors {
+                let password: String
+                if isatty(STDIN_FILENO) == 1 {
+                    guard let first = getpass("password for \(name): ").map({ String(cString: $0) }),
+                          let second = getpass("again: ").map({ String(cString: $0) }) else { throw CLIError(description: "no password given") }
+                    guard first == second else { throw CLIError(description: "the two passwords differ; nothing changed") }
+                    password = first
+                } else {
+                    guard let line = readLine(strippingNewline: true) else { throw CLIError(description: "no password on standard input") }
+                    password = line
+                }
+                try options.open().setPassword(password, for: name)
+                print("password set for \(name); they can sign in to the web map")
+            }
+        }
+    }
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a user, or change an existing user's roles.")

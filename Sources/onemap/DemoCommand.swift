@@ -20,6 +20,9 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "The days the generated case history spans, ending now.")
     var caseDays: Int = 90
 
+    @Option(help: "The web map password of every demo user (a demo only: change it, or the users, anywhere real).")
+    var password: String = "onemap-demo"
+
     func run() throws {
         try reportingErrors {
             guard scale >= 1 && scale <= 100 else { throw CLIError(description: "--scale must be 1…100") }
@@ -39,6 +42,11 @@ struct DemoCommand: ParsableCommand {
             let summaries = try DemoCity.build(into: store, options: demo) { message in
                 FileHandle.standardError.write(Data((message + "\n").utf8))
             }
+            // People to sign in as: a planner, an analyst and an administrator beside the case centre's staff.
+            for (name, role) in [("planner", "editor"), ("analyst", "analyst"), ("admin", "admin")] { try store.saveUser(name, roles: [role]) }
+            let users = try store.users()
+            for user in users { try store.setPassword(password, for: user.name) }
+            print("demo users (password '\(password)'): \(users.map(\.name).joined(separator: ", "))")
             let features = summaries.reduce(0) { $0 + ($1.layer.kind == .vector ? $1.written : 0) }
             print(String(format: "demo city built in %@: %d layers, %d features, %.1f s", options.store, summaries.count, features, Date().timeIntervalSince(started)))
         }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import OneMapAnalysis
 import OneMapGeometry
 import Testing
 
@@ -173,5 +174,65 @@ enum DemoFixture {
         let a = try roads(seed: 7), b = try roads(seed: 7), c = try roads(seed: 8)
         #expect(a == b)
         #expect(a != c)
+    }
+}
+
+/// The demo city's 数字城管 data: geocoding its grids and addresses, its case history.
+@Suite(.serialized) struct DemoCasesTests {
+    static func service() throws -> CaseService {
+        try #require(try CaseService.load(layersDirectory: DemoFixture.repository.appendingPathComponent("Layers").path, store: try DemoFixture.store()))
+    }
+
+    @Test func everyUnitGridsInnerPointMapsBackToIt() throws {
+        let store = try DemoFixture.store()
+        let geocoder = try Self.service().geocoder
+        let layer = try store.layer("unit_grids", for: .system)
+        let geos = GEOSContext()
+        var checked = 0
+        for grid in try store.features(in: "unit_grids", for: .system) {
+            let code = grid.value("code", in: layer).description
+            guard case .point(let p) = try geos.pointOnSurface(try #require(grid.geometry)) else { continue }
+            let found = try geocoder.grid(at: p, for: .system)
+            #expect(found.gridCode == code, "grid \(code) → \(found.gridCode)")
+            #expect(found.communityCode == String(code.prefix(12)) && found.streetCode == String(code.prefix(9)))
+            checked += 1
+        }
+        #expect(checked > 15_000)
+    }
+
+    @Test func everyAddressGeocodesToItsPlate() throws {
+        let store = try DemoFixture.store()
+        let geocoder = try Self.service().geocoder
+        let layer = try store.layer("addresses", for: .system)
+        var worst = 0.0, checked = 0
+        for plate in try store.features(in: "addresses", for: .system) {
+            guard case .point(let p)? = plate.geometry else { continue }
+            let text = plate.value("district", in: layer).description + plate.value("road", in: layer).description + plate.value("number", in: layer).description + "号"
+            let best = try #require(try geocoder.search(text, limit: 1, for: .system).first, "\(text)")
+            let d = Geodesic.cgcs2000.inverse(p, best.location).distance
+            worst = max(worst, d)
+            #expect(d < 5, "\(text) → \(best.address) \(d) m away")
+            checked += 1
+        }
+        #expect(checked > 10_000, "\(checked) addresses")
+        print("every one of \(checked) demo addresses geocodes within \(worst) m")
+    }
+
+    @Test func theCaseHistoryHasEveryStateAndRealisticTimes() throws {
+        let store = try DemoFixture.store()
+        let states = try store.pool.read { db in
+            try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM cases GROUP BY state").map { ($0["state"] as String, $0["n"] as Int) })
+        }
+        #expect(states.values.reduce(0, +) == 800)
+        for state in ["reported", "dispatched", "closed", "rejected", "voided", "suspended"] { #expect(states[state] != nil, "no \(state) case") }
+        #expect(Double(states["closed"] ?? 0) / 800 > 0.7, "most cases are closed")
+        // Every step is in time order and every closed case went through 核查.
+        let disorder = try DemoFixture.count("SELECT count(*) FROM case_steps a JOIN case_steps b ON a.case_id = b.case_id AND b.id > a.id AND b.at < a.at")
+        #expect(disorder == 0)
+        let unverified = try DemoFixture.count("SELECT count(*) FROM cases c WHERE state = 'closed' AND NOT EXISTS (SELECT 1 FROM case_steps s WHERE s.case_id = c.fid AND s.action = 'verify')")
+        #expect(unverified == 0)
+        // The centre's users exist, one per role and department.
+        let users = Set(try store.users().map(\.name))
+        for user in ["sup.wang", "acc.zhou", "dis.xu", "lead.ma", "dept.hw01"] { #expect(users.contains(user), "\(user)") }
     }
 }

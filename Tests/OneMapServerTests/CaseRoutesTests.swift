@@ -84,6 +84,15 @@ final class CaseServerFixture: RouterFixture, @unchecked Sendable {
             #expect(csv.headers[.contentType]?.hasPrefix("text/csv") == true && csv.text.contains("沧州市环境卫生管理处"))
             let density = try await client.execute(uri: "/cases/density", method: .get, headers: CaseServerFixture.as_("lead")).json
             #expect(density["features"]?.array?.count == 1 && density["maxCount"]?.number == 1)
+            // The case layer as an OGC API collection: read-only, for case roles only; its tiles went stale.
+            let items = try await client.execute(uri: "/ogc/collections/cases/items?f=json", method: .get, headers: CaseServerFixture.as_("lead"))
+            #expect(items.status == .ok, "\(items.text)")
+            let feature = try #require(items.json["features"]?.array?.first)
+            #expect(feature["properties"]?["state"]?.string == "closed" && feature["properties"]?["grid_code"]?.string == "130903001001001", "\(feature)")
+            #expect(try await client.execute(uri: "/ogc/collections/cases/items", method: .get).status == .notFound)
+            let edit = try await client.execute(uri: "/ogc/collections/cases/items", method: .post, headers: CaseServerFixture.as_("lead"),
+                                                body: ByteBuffer(string: #"{"type": "Feature", "geometry": {"type": "Point", "coordinates": [116.81, 38.31]}, "properties": {}}"#))
+            #expect(edit.status == .forbidden || edit.status == .methodNotAllowed || edit.status == .conflict, "\(edit.status) \(edit.text)")
             // A photo, read back byte for byte.
             let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3]
             let attached = try await client.execute(uri: "/cases/\(id)/attachments?name=%E7%8E%B0%E5%9C%BA.png", method: .post,

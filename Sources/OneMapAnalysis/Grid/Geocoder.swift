@@ -119,6 +119,25 @@ public final class Geocoder: Sendable {
         var streets: [Entry] = []
         /// Road name → (number, entry), sorted by number.
         var plates: [String: [(Int, Entry)]] = [:]
+        /// Road name → road, for exact prefixes.
+        var roadsByName: [String: Int] = [:]
+        var longestRoadName = 0
+        /// Bigram → roads and named places (communities, streets, places as (list, index)) that
+        /// hold it: fuzzy matching looks only at names sharing a bigram with the query.
+        var roadGrams: [String: [Int]] = [:]
+        var namedGrams: [String: [Int]] = [:]
+        /// Communities, streets and places with their weights, one list.
+        var named: [(Entry, Double)] = []
+
+        mutating func finish() {
+            named = communities.map { ($0, 0.95) } + streets.map { ($0, 0.9) } + places.map { ($0, 1.0) }
+            for (i, road) in roads.enumerated() {
+                roadsByName[road.name] = i
+                longestRoadName = max(longestRoadName, road.name.count)
+                for g in road.grams { roadGrams[g, default: []].append(i) }
+            }
+            for (i, (e, _)) in named.enumerated() { for g in e.grams { namedGrams[g, default: []].append(i) } }
+        }
     }
 
     private let index = Mutex(Index())
@@ -190,9 +209,17 @@ public final class Geocoder: Sendable {
             out.append(GeocodeCandidate(kind: e.kind, name: name ?? e.name, address: e.address, location: e.location, score: min(1, s), layer: e.layer,
                                         featureID: e.featureID))
         }
-        // 街巷 + 门牌: a road name at the start (typos allowed), then a number.
+        // 街巷 + 门牌: a road name at the start (typos allowed), then a number. Exact prefixes
+        // first, then roads sharing a bigram with the text.
         let (numberPart, number) = Self.trailingNumber(q)
-        for road in index.roads {
+        var roads = Set<Int>()
+        let chars = Array(numberPart)
+        for n in stride(from: min(chars.count, index.longestRoadName), through: 2, by: -1) {
+            if let i = index.roadsByName[String(chars[0..<n])] { roads.insert(i) }
+        }
+        for g in Self.grams(numberPart) { for i in index.roadGrams[g] ?? [] { roads.insert(i) } }
+        for i in roads.sorted() {
+            let road = index.roads[i]
             let head = String(numberPart.prefix(road.name.count))
             let score = head == road.name ? 1 : Self.similarity(head, road.grams)
             guard score >= rules.minScore else { continue }
@@ -210,12 +237,14 @@ public final class Geocoder: Sendable {
             }
         }
         // 小区/社区, streets and places (兴趣点) by name.
-        for (list, weight) in [(index.communities, 0.95), (index.streets, 0.9), (index.places, 1.0)] {
-            for e in list {
-                let s = q == e.name ? 1 : (e.name.hasPrefix(q) || q.hasPrefix(e.name) ? 0.9 * Double(min(q.count, e.name.count)) / Double(max(q.count, e.name.count)) + 0.1
-                                          : Self.similarity(q, e.grams))
-                if s >= rules.minScore { add(e, s * weight) }
-            }
+        let grams = Self.grams(q)
+        var named = Set<Int>()
+        for g in grams { for i in index.namedGrams[g] ?? [] { named.insert(i) } }
+        for i in named.sorted() {
+            let (e, weight) = index.named[i]
+            let s = q == e.name ? 1 : (e.name.hasPrefix(q) || q.hasPrefix(e.name) ? 0.9 * Double(min(q.count, e.name.count)) / Double(max(q.count, e.name.count)) + 0.1
+                                      : Self.similarity(q, e.grams))
+            if s >= rules.minScore { add(e, s * weight) }
         }
         // The same place found twice (a place named like its road): keep the better.
         var seen = Set<String>()
@@ -312,6 +341,7 @@ public final class Geocoder: Sendable {
             let district = f.value(s.field("district"), in: layer).description, name = f.value(s.field("name"), in: layer).description
             if let e = entry("street", name, "\(district)\(name)", district, f.geometry, s.layer, f.id) { index.streets.append(e) }
         }
+        index.finish()
         return index
     }
 

@@ -6,6 +6,8 @@ public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set by `AuthMiddleware`; anonymous until then.
     public var principal: Principal = .anonymous
+    /// The web map session token when the caller came with the session cookie.
+    public var sessionToken: String?
     /// The client's IP address (rate limits per address); "local" when there is none (tests).
     public let remoteAddress: String
 

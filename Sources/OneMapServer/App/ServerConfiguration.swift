@@ -32,6 +32,8 @@ public struct ServerConfiguration: Sendable {
     public var requestBurst = 1000.0
     /// Invalid tokens per address per minute before further attempts get 429.
     public var failedTokensPerMinute = 10.0
+    /// How long a web map session lasts after sign-in (seconds).
+    public var sessionLifetime: TimeInterval = 8 * 3600
 
     public init(storePath: String, stylesDirectory: String, webDirectory: String) {
         self.storePath = storePath

@@ -55,3 +55,26 @@ enum AccountNames {
         }
     }
 }
+
+/// A token's or session's owner as the server sees it.
+public struct Authentication: Sendable {
+    public var principal: Principal
+    /// A web map session (its writes must carry the cross-site request token) rather than an API token.
+    public var isSession: Bool
+    public var expires: String?
+
+    public init(principal: Principal, isSession: Bool = false, expires: String? = nil) {
+        self.principal = principal
+        self.isSession = isSession
+        self.expires = expires
+    }
+}
+
+/// A web map session just opened: the token goes in an HttpOnly cookie, the cross-site request
+/// token (`Store.csrfToken(for:)`) to the page.
+public struct Session: Sendable {
+    public var token: String
+    public var csrf: String
+    public var expires: Date
+    public var principal: Principal
+}

@@ -38,9 +38,7 @@ extension Store {
 
     /// Creates a token for a user; the token is returned once and stored only as a hash.
     public func createToken(for user: String, note: String? = nil, by principal: Principal = .system) throws -> (id: Int64, token: String) {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
-        var random = SystemRandomNumberGenerator()
-        let token = "om_" + String((0..<40).map { _ in alphabet[Int(random.next(upperBound: UInt32(alphabet.count)))] })
+        let token = Self.randomToken(prefix: "om_")
         let id = try backend.addToken(hash: Self.tokenHash(token), for: user, note: note, by: principal)
         return (id, token)
     }
@@ -50,15 +48,62 @@ extension Store {
     public func tokens() throws -> [TokenInfo] { try backend.tokens() }
 
     /// Who a token belongs to, with the union of their roles; nil for an unknown or revoked token.
-    public func principal(forToken token: String) throws -> Principal? {
-        guard token.hasPrefix("om_"), token.utf8.count == 43 else { return nil }
-        guard let (user, roles) = try backend.account(forTokenHash: Self.tokenHash(token)) else { return nil }
-        return Principal(name: user, roles: roles.map(\.name), level: roles.map(\.level).max() ?? .public,
-                         extraLayers: Set(roles.flatMap(\.readLayers)), writableLayers: Set(roles.flatMap(\.writeLayers)))
+    public func principal(forToken token: String) throws -> Principal? { try authenticate(token: token)?.principal }
+
+    /// Who an API token or a web map session belongs to; nil for an unknown, revoked or expired one.
+    public func authenticate(token: String) throws -> Authentication? {
+        guard token.hasPrefix("om_") || token.hasPrefix("os_"), token.utf8.count == 43 else { return nil }
+        guard let account = try backend.account(forTokenHash: Self.tokenHash(token), now: isoNow()) else { return nil }
+        let roles = account.roles
+        let principal = Principal(name: account.user, roles: roles.map(\.name), level: roles.map(\.level).max() ?? .public,
+                                  extraLayers: Set(roles.flatMap(\.readLayers)), writableLayers: Set(roles.flatMap(\.writeLayers)))
+        return Authentication(principal: principal, isSession: account.isSession, expires: account.expires)
+    }
+
+    // MARK: passwords and sessions
+
+    /// Sets a user's password (kept only as a salted scrypt hash); their sessions end.
+    /// - Throws: `.invalidArgument` for a password under 8 characters or an unknown user.
+    public func setPassword(_ password: String, for user: String, by principal: Principal = .system) throws {
+        guard password.count >= 8, password.count <= 200 else { throw StoreError.invalidArgument("a password needs 8–200 characters") }
+        try backend.setPasswordHash(try PasswordHash.make(password), for: user, by: principal)
+    }
+
+    /// Checks a user's password and opens a session of `lifetime` seconds. Failures are audited
+    /// and say nothing about whether the user exists.
+    /// - Returns: the session (its token for the cookie, its cross-site request token), or nil.
+    public func signIn(user: String, password: String, lifetime: TimeInterval, from address: String) throws -> Session? {
+        let stored = AccountNames.isValid(user) ? try backend.passwordHash(of: user) : nil
+        // Unknown users cost a hash too, so timing does not tell them apart.
+        let ok = PasswordHash.verify(password, against: stored ?? PasswordHash.decoy)
+        guard ok, stored != nil else {
+            try backend.appendAudit([AuditEntry(principal: "anonymous", action: "session.failed", detail: "\(user.prefix(64)) from \(address)")])
+            return nil
+        }
+        let token = Self.randomToken(prefix: "os_")
+        let expires = Date().addingTimeInterval(lifetime)
+        _ = try backend.addSession(hash: Self.tokenHash(token), for: user, expires: expires.formatted(.iso8601))
+        guard let authentication = try authenticate(token: token) else { return nil }
+        return Session(token: token, csrf: Self.csrfToken(for: token), expires: expires, principal: authentication.principal)
+    }
+
+    /// The cross-site request token of a session: derived from the session token, which only the
+    /// browser's HttpOnly cookie holds, so a page elsewhere cannot know it (signed double submit).
+    public static func csrfToken(for sessionToken: String) -> String {
+        String(tokenHash("csrf:" + sessionToken).prefix(32))
+    }
+
+    /// Ends a session (or revokes a token) by the token itself.
+    public func signOut(token: String, by principal: Principal) throws { try backend.revokeToken(hash: Self.tokenHash(token), by: principal) }
+
+    static func randomToken(prefix: String) -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+        var random = SystemRandomNumberGenerator()
+        return prefix + String((0..<40).map { _ in alphabet[Int(random.next(upperBound: UInt32(alphabet.count)))] })
     }
 
     /// A token as stored: its SHA-256 in lowercase hex (tokens are random, so no salt is needed).
-    static func tokenHash(_ token: String) -> String {
+    public static func tokenHash(_ token: String) -> String {
         SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 

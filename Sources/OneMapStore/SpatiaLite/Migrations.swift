@@ -193,6 +193,15 @@ enum Migrations {
                 throw StoreError.database("cannot register the cases geometry")
             }
         }
+        m.registerMigration("v7 passwords and sessions") { db in
+            // Web map sign-in: a salted scrypt hash per user; sessions are tokens of their own kind
+            // that expire.
+            try db.execute(sql: """
+                ALTER TABLE users ADD COLUMN password_hash TEXT;
+                ALTER TABLE tokens ADD COLUMN kind TEXT NOT NULL DEFAULT 'api' CHECK (kind IN ('api', 'session'));
+                ALTER TABLE tokens ADD COLUMN expires_at TEXT;
+                """)
+        }
         return m
     }
 

@@ -86,22 +86,58 @@ extension SpatiaLiteStore {
 
     public func tokens() throws -> [TokenInfo] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM tokens ORDER BY id").map { row in
+            try Row.fetchAll(db, sql: "SELECT * FROM tokens WHERE kind = 'api' ORDER BY id").map { row in
                 TokenInfo(id: row["id"], user: row["user_name"], createdAt: row["created_at"], revokedAt: row["revoked_at"], note: row["note"])
             }
         }
     }
 
-    public func account(forTokenHash hash: String) throws -> (user: String, roles: [Role])? {
+    public func account(forTokenHash hash: String, now: String) throws -> TokenAccount? {
         try read { db in
             guard let row = try Row.fetchOne(db.cachedStatement(sql: """
-                SELECT u.name, u.roles FROM tokens t JOIN users u ON u.name = t.user_name
-                WHERE t.hash = ? AND t.revoked_at IS NULL
-                """), arguments: [hash]) else { return nil }
+                SELECT u.name, u.roles, t.kind, t.expires_at FROM tokens t JOIN users u ON u.name = t.user_name
+                WHERE t.hash = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)
+                """), arguments: [hash, now]) else { return nil }
             let names = (row["roles"] as String).split(separator: ",").map(String.init)
             let roles = try Row.fetchAll(db, sql: "SELECT * FROM roles WHERE name IN (\(names.map { _ in "?" }.joined(separator: ",")))",
                                          arguments: StatementArguments(names)).map(Self.role)
-            return (row["name"], roles)
+            return TokenAccount(user: row["name"], roles: roles, isSession: row["kind"] == "session", expires: row["expires_at"])
+        }
+    }
+
+    // MARK: passwords and sessions
+
+    public func setPasswordHash(_ hash: String?, for user: String, by principal: Principal) throws {
+        try write { db in
+            try db.execute(sql: "UPDATE users SET password_hash = ? WHERE name = ?", arguments: [hash, user])
+            guard db.changesCount == 1 else { throw StoreError.invalidArgument("no user '\(user)'") }
+            // Sessions signed in with the old password end with it.
+            try db.execute(sql: "UPDATE tokens SET revoked_at = ? WHERE user_name = ? AND kind = 'session' AND revoked_at IS NULL",
+                           arguments: [isoNow(), user])
+            try Self.appendAudit(AuditEntry(principal: principal.name, action: hash == nil ? "user.password.clear" : "user.password", detail: user), in: db)
+        }
+    }
+
+    public func passwordHash(of user: String) throws -> String? {
+        try read { db in try String.fetchOne(db, sql: "SELECT password_hash FROM users WHERE name = ?", arguments: [user]) }
+    }
+
+    public func addSession(hash: String, for user: String, expires: String) throws -> Int64 {
+        try write { db in
+            try db.execute(sql: "INSERT INTO tokens (user_name, hash, created_at, kind, expires_at) VALUES (?, ?, ?, 'session', ?)",
+                           arguments: [user, hash, isoNow(), expires])
+            let id = db.lastInsertedRowID
+            // Expired sessions are of no use to anyone: drop them as new ones come.
+            try db.execute(sql: "DELETE FROM tokens WHERE kind = 'session' AND expires_at < ?", arguments: [isoNow()])
+            try Self.appendAudit(AuditEntry(principal: user, action: "session.login", detail: "session \(id)"), in: db)
+            return id
+        }
+    }
+
+    public func revokeToken(hash: String, by principal: Principal) throws {
+        try write { db in
+            try db.execute(sql: "UPDATE tokens SET revoked_at = ? WHERE hash = ? AND revoked_at IS NULL", arguments: [isoNow(), hash])
+            if db.changesCount == 1 { try Self.appendAudit(AuditEntry(principal: principal.name, action: "session.logout"), in: db) }
         }
     }
 }
