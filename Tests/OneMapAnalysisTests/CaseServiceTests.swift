@@ -344,6 +344,38 @@ func beijing(_ text: String) -> Date { try! Date(text + "+08:00", strategy: .iso
         #expect("\(density)".contains("130903001001001") && "\(density)".contains("130903002001001"))
     }
 
+    @Test func importedCasesReplayTheirTimesThroughTheRules() throws {
+        let csv = """
+            source,kind,class_code,component_code,description,lon,lat,address,urgent,reported_at,accepted_at,filed_at,dispatched_at,department,feedback_at,verified_at,closed_at,rejected_at
+            热线,event,0102,,"垃圾堆放, 有异味",116.805,38.305,,0,2026-11-02T09:00:00+08:00,2026-11-02T09:05:00+08:00,2026-11-02T09:10:00+08:00,2026-11-02T09:20:00+08:00,,2026-11-02T16:00:00+08:00,2026-11-02T16:30:00+08:00,2026-11-02T17:00:00+08:00,
+            公众,event,0201,,小广告,,,解放东路12号,0,2026-11-02T10:00:00+08:00,2026-11-02T10:05:00+08:00,,,,,,,2026-11-02T10:20:00+08:00
+            监督员,component,,1309030010010001,井盖破损,,,,1,2026-11-02T11:00:00+08:00,2026-11-02T11:02:00+08:00,2026-11-02T11:05:00+08:00,2026-11-02T11:10:00+08:00,,,,,
+            """
+        let path = directory + "/import.csv"
+        try csv.write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(try CaseImport(service: service).importFile(path) == 3)
+        let all = try service.list(CaseQuery(limit: 10), for: Self.leader).cases.sorted { $0.number < $1.number }
+        #expect(all.map(\.number) == ["202611020001", "202611020002", "202611020003"])
+        #expect(all.map(\.state) == ["closed", "rejected", "dispatched"])
+        // The first was handled 40 minutes late by this city's limit (4 工作时 from 09:20: 15:20).
+        #expect(all[0].handleOnTime == false && all[0].department == "HW01" && all[0].description == "垃圾堆放, 有异味")
+        #expect(all[1].address == "运河区解放东路12号")
+        // The urgent component case: the water company, 2 hours round the clock.
+        #expect(all[2].department == "SW01" && all[2].stageDeadline == beijing("2026-11-02T13:10:00").formatted(.iso8601))
+        #expect(try service.detail(all[0].id, for: Self.leader).steps.count == 7)
+
+        // One bad row and nothing is imported.
+        let before = try counts()
+        for (bad, message) in [("热线,event,9999,,x,116.805,38.305,,0,2026-11-03T09:00:00+08:00,,,,,,,,", "row 1 classCode"),
+                               ("热线,event,0102,,x,116.805,38.305,,0,2026-11-03T09:00:00+08:00,,,2026-11-03T09:10:00+08:00,,,,,", "cannot follow"),
+                               ("热线,event,0102,,x,116.805,38.305,,0,2026-11-03T09:00:00+08:00,2026-11-03T08:00:00+08:00,,,,,,,", "before the step"),
+                               ("热线,event,0102,,x,116.805,38.305,,0,yesterday,,,,,,,,", "ISO 8601")] {
+            try (csv.split(separator: "\n")[0] + "\n" + bad + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+            #expect { try CaseImport(service: service).importFile(path) } throws: { "\($0)".contains(message) }
+        }
+        #expect(try counts() == before)
+    }
+
     @Test func evaluationRefusesBadPeriods() throws {
         #expect(throws: AnalysisError.self) {
             try service.evaluate(by: .street, from: beijing("2026-11-01T00:00:00"), to: beijing("2026-10-01T00:00:00"), for: Self.leader)

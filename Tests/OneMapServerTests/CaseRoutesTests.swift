@@ -107,8 +107,12 @@ final class CaseServerFixture: RouterFixture, @unchecked Sendable {
     @Test func theAPIDocumentListsCasesAndGeocoding() async throws {
         let fixture = try CaseServerFixture()
         try await fixture.test { client in
+            let rules = try await client.execute(uri: "/cases/rules", method: .get, headers: CaseServerFixture.as_("sup")).json
+            #expect(rules["classes"]?.array?.count == 39 && rules["departments"]?.array?.count == 14)
+            #expect(rules["classes"]?.array?.first { $0["code"]?.string == "0102" && $0["kind"]?.string == "event" }?["handle"]?["text"]?.string == "4 工作时")
+            #expect(try await client.execute(uri: "/cases/rules", method: .get).status == .forbidden)
             let api = try await client.execute(uri: "/ogc/api", method: .get).json
-            for path in ["/geocode", "/geocode/reverse", "/cases", "/cases/stats", "/cases/density", "/cases/{id}", "/cases/{id}/actions", "/cases/{id}/attachments"] {
+            for path in ["/geocode", "/geocode/reverse", "/cases", "/cases/rules", "/cases/stats", "/cases/density", "/cases/{id}", "/cases/{id}/actions", "/cases/{id}/attachments"] {
                 #expect(api["paths"]?[path] != nil, "\(path)")
             }
             #expect(api["paths"]?["/cases"]?["post"]?["operationId"]?.string == "reportCase")

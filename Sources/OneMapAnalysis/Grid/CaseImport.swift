@@ -37,10 +37,11 @@ public struct CaseImport {
         guard !rows.isEmpty else { throw AnalysisError.invalidInput(input: "file", detail: "\(path) has no cases") }
         var cases: [(CaseRecord, [CaseStep])] = []
         var numbers = Set<String>()
+        var lastOfDay: [String: Int] = [:]
         for (i, row) in rows.enumerated() {
             let label = "row \(i + 1)"
             do {
-                let c = try replay(row)
+                let c = try replay(row, numbering: &lastOfDay)
                 guard numbers.insert(c.0.number).inserted, try service.store.cases.caseRecord(number: c.0.number) == nil else {
                     throw AnalysisError.invalidInput(input: "number", detail: "case number \(c.0.number) appears twice or exists")
                 }
@@ -56,7 +57,9 @@ public struct CaseImport {
         return n
     }
 
-    func replay(_ row: [String: String]) throws -> (CaseRecord, [CaseStep]) {
+    /// - Parameter numbering: the last number given per day (rows are stored together at the end,
+    ///   so the store does not know them yet).
+    func replay(_ row: [String: String], numbering: inout [String: Int]) throws -> (CaseRecord, [CaseStep]) {
         func field(_ k: String) -> String? { row[k].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0.trimmingCharacters(in: .whitespaces) } }
         func time(_ k: String) throws -> Date? {
             guard let t = field(k) else { return nil }
@@ -72,7 +75,14 @@ public struct CaseImport {
         let input = CaseInput(source: field("source") ?? "", kind: field("kind") ?? "", classCode: field("class_code"), componentCode: field("component_code"),
                               description: field("description") ?? "", location: location, address: field("address"), urgent: field("urgent") == "1")
         var c = try service.prepare(input, for: .system, at: reported)
-        if let number = field("number") { c.number = number }
+        if let number = field("number") {
+            c.number = number
+        } else {
+            let prefix = String(c.number.prefix(8))
+            let next = max(Int(c.number.dropFirst(8)) ?? 1, (numbering[prefix] ?? 0) + 1)
+            numbering[prefix] = next
+            c.number = prefix + String(format: "%04d", next)
+        }
         c.reporter = "import"
         var steps = [CaseStep(action: "report", fromState: nil, toState: "reported", actor: "import", role: "import", at: c.reportedAt, note: c.description,
                               deadline: c.stageDeadline)]

@@ -47,3 +47,33 @@ extension CaseService {
         return .object(fields)
     }
 }
+
+extension CaseService {
+    /// Whether `principal` may see cases at all (the case layer's access).
+    /// - Throws: `CaseError.forbidden`.
+    public func checkCaseAccess(_ principal: Principal) throws { try checkRead(principal) }
+
+    /// What a case form and list need from the city's rules: sources, classes with their limits,
+    /// departments, the workflow's states and actions.
+    public var rulesJSON: JSONValue {
+        func limit(_ l: TimeLimit?) -> JSONValue {
+            l.map { .object([("minutes", .number(Double($0.minutes))), ("text", .string($0.text))]) } ?? .null
+        }
+        return .object([
+            ("sources", .array(rules.sources.map { .string($0) })),
+            ("classes", .array(rules.classes.map { c in
+                .object([("kind", .string(c.kind)), ("code", .string(c.code)), ("major", .string(c.major)), ("name", .string(c.name)),
+                         ("handle", limit(c.handle)), ("urgentHandle", limit(c.urgentHandle)),
+                         ("department", c.department.map { .string($0) } ?? .null)])
+            })),
+            ("departments", .array(rules.departments.map { .object([("code", .string($0.code)), ("name", .string($0.name))]) })),
+            ("states", .array(CaseWorkflow.states.map { .object([("id", .string($0.id)), ("name", .string($0.name)), ("open", .bool($0.isOpen))]) })),
+            ("actions", .array(CaseWorkflow.actions.map { a in
+                .object([("id", .string(a.id)), ("name", .string(a.name)), ("roles", .array(a.roles.map { .string($0.rawValue) })),
+                         ("from", .array(a.from.map { .string($0) }))])
+            })),
+            ("stageLimits", .object(rules.stageLimits.sorted { $0.key < $1.key }.map { ($0.key, limit($0.value)) })),
+            ("yellowFrom", .number(rules.yellowFrom)),
+        ])
+    }
+}

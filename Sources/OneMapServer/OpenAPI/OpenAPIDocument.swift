@@ -199,6 +199,7 @@ extension OpenAPIDocument {
                                                                                 query("overdue", "true or false", type: "boolean"), query("q", "Text in the number, description or address"),
                                                                                 query("limit", "1–1000", type: "integer"), query("offset", "Skip", type: "integer")] + period)),
                                 ("post", op("reportCase", "Report a case (上报)", [], body: "application/json", created: true))])),
+            ("/cases/rules", .object([("servers", server), ("get", op("caseRules", "Sources, classes with their time limits, departments, states and actions", []))])),
             ("/cases/stats", .object([("servers", server), ("get", op("caseStatistics", "综合评价: counts and rates per group, ranked",
                                                                       [query("by", "street, community, grid, department or supervisor"), query("f", "json or csv")] + period))])),
             ("/cases/density", .object([("servers", server), ("get", op("caseDensity", "Cases per unit grid (GeoJSON)", period))])),

@@ -58,6 +58,11 @@ struct CaseRoutes {
             let record = try await Blocking.run { try service.report(input, by: principal) }
             return Responses.json(service.json(record, for: principal), status: .created, headers: [.location: "\(request.baseURL)/cases/\(record.id)"])
         }
+        router.get("/cases/rules") { _, context -> Response in
+            let service = try cases()
+            try service.checkCaseAccess(context.principal)
+            return Responses.json(service.rulesJSON)
+        }
         router.get("/cases/stats") { request, context -> Response in
             let service = try cases(), principal = context.principal
             let q = try QueryParameters.checked(request)
