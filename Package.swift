@@ -161,7 +161,7 @@ let package = Package(
         ),
         .testTarget(
             name: "OneMapDemoTests",
-            dependencies: ["OneMapDemo", "OneMapAnalysis", "OneMapStore", "OneMapGeometry", "OneMapRender", "OneMapImage", "OneMapTiles"],
+            dependencies: ["OneMapDemo", "OneMapTestSupport", "OneMapAnalysis", "OneMapStore", "OneMapGeometry", "OneMapRender", "OneMapImage", "OneMapTiles"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

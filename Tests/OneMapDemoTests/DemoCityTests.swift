@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import OneMapAnalysis
 import OneMapGeometry
+import OneMapTestSupport
 import Testing
 
 @testable import OneMapDemo
@@ -13,7 +14,11 @@ enum DemoFixture {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let directory = NSTemporaryDirectory() + "onemap-demo-test-\(getpid())"
 
-    static let built: Result<(Store, [ImportSummary]), any Error> = Result {
+    /// Built on a thread of its own the first time a test asks, while the tests wait without
+    /// holding a cooperative thread.
+    static let building = Task { try await OwnThread.run { try build() } }
+
+    static func build() throws -> (Store, [ImportSummary]) {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let store = try Store(path: directory + "/demo.sqlite")
         var options = DemoCity.Options(layersDirectory: repository.appendingPathComponent("Layers").path,
@@ -25,16 +30,16 @@ enum DemoFixture {
         return (store, summaries)
     }
 
-    static func store() throws -> Store { try built.get().0 }
+    static func store() async throws -> Store { try await building.value.0 }
 
-    static func count(_ sql: String) throws -> Int {
-        try store().pool.read { db in try Int.fetchOne(db, sql: sql) ?? -1 }
+    static func count(_ sql: String) async throws -> Int {
+        try await store().pool.read { db in try Int.fetchOne(db, sql: sql) ?? -1 }
     }
 }
 
 @Suite(.serialized) struct DemoCityTests {
-    @Test func everyLayerIsThereWithItsCatalogEntry() throws {
-        let store = try DemoFixture.store()
+    @Test func everyLayerIsThereWithItsCatalogEntry() async throws {
+        let store = try await DemoFixture.store()
         let layers = try store.layers(for: .system)
         let files = try LayerFile.loadAll(directory: DemoFixture.repository.appendingPathComponent("Layers").path)
         #expect(Set(layers.map(\.id)) == Set(files.map(\.id)))
@@ -56,18 +61,18 @@ enum DemoFixture {
         #expect(try store.layer("planning_draft", for: .system).access == .internal)
     }
 
-    @Test func generatedFeaturesLieInsideTheRealDistricts() throws {
+    @Test func generatedFeaturesLieInsideTheRealDistricts() async throws {
         // Within 100 m of the two districts' union (roads and grids are clipped to it).
         let union = "(SELECT ST_Buffer(ST_Union(geom), 0.001) FROM admin WHERE adcode IN ('130902', '130903'))"
         for layer in ["roads", "buildings", "unit_grids", "components", "pois", "planning", "schools", "hazmat_sites"] {
-            let table = try DemoFixture.store().layer(layer, for: .system).table
-            let outside = try DemoFixture.count("SELECT count(*) FROM \(table) WHERE NOT ST_Within(geom, \(union))")
+            let table = try await DemoFixture.store().layer(layer, for: .system).table
+            let outside = try await DemoFixture.count("SELECT count(*) FROM \(table) WHERE NOT ST_Within(geom, \(union))")
             #expect(outside == 0, "\(layer): \(outside) features outside the districts")
         }
     }
 
-    @Test func unitGridCodesNestInCommunitiesAndStreets() throws {
-        let store = try DemoFixture.store()
+    @Test func unitGridCodesNestInCommunitiesAndStreets() async throws {
+        let store = try await DemoFixture.store()
         let grids = try store.features(in: "unit_grids", for: .system)
         let gridLayer = try store.layer("unit_grids", for: .system)
         let communities = try store.features(in: "communities", for: .system)
@@ -86,46 +91,46 @@ enum DemoFixture {
         let median = areas.sorted()[areas.count / 2]
         #expect(median > 9_000 && median < 11_000, "median unit grid \(median) m²")
         // Districts match their code prefix.
-        let mismatched = try DemoFixture.count("SELECT count(*) FROM unit_grids WHERE substr(code, 1, 6) <> CASE district WHEN '新华区' THEN '130902' ELSE '130903' END")
+        let mismatched = try await DemoFixture.count("SELECT count(*) FROM unit_grids WHERE substr(code, 1, 6) <> CASE district WHEN '新华区' THEN '130902' ELSE '130903' END")
         #expect(mismatched == 0)
     }
 
-    @Test func componentCodesAndTheirGrids() throws {
-        let store = try DemoFixture.store()
-        #expect(try DemoFixture.count("SELECT count(*) FROM components") > 20_000)
-        let badCodes = try DemoFixture.count("""
+    @Test func componentCodesAndTheirGrids() async throws {
+        let store = try await DemoFixture.store()
+        #expect(try await DemoFixture.count("SELECT count(*) FROM components") > 20_000)
+        let badCodes = try await DemoFixture.count("""
             SELECT count(*) FROM components WHERE length(objcode) <> 16 OR substr(objcode, 7, 4) <> class
             OR substr(objcode, 7, 2) <> major OR substr(objcode, 1, 6) <> substr(bgcode, 1, 6)
             """)
         #expect(badCodes == 0)
-        let orphans = try DemoFixture.count("SELECT count(*) FROM components WHERE bgcode NOT IN (SELECT code FROM unit_grids)")
+        let orphans = try await DemoFixture.count("SELECT count(*) FROM components WHERE bgcode NOT IN (SELECT code FROM unit_grids)")
         #expect(orphans == 0)
-        let duplicate = try DemoFixture.count("SELECT count(*) - count(DISTINCT objcode) FROM components")
+        let duplicate = try await DemoFixture.count("SELECT count(*) - count(DISTINCT objcode) FROM components")
         #expect(duplicate == 0)
         // Each component lies in the unit grid its code names.
-        let misplaced = try DemoFixture.count("""
+        let misplaced = try await DemoFixture.count("""
             SELECT count(*) FROM (SELECT c.fid FROM components c JOIN unit_grids g ON g.code = c.bgcode
             WHERE c.fid % 50 = 0 AND NOT ST_Intersects(ST_Buffer(g.geom, 0.00001), c.geom))
             """)
         #expect(misplaced == 0)
-        let classes = try store.pool.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT class FROM components ORDER BY class") }
+        let classes = try await store.pool.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT class FROM components ORDER BY class") }
         #expect(classes.contains("0118") && classes.contains("0402") && classes.contains("0214") && classes.count >= 15)
     }
 
-    @Test func landUseCodesComeFromTheClassifications() throws {
-        let store = try DemoFixture.store()
-        let planning = try store.pool.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT code FROM planning") }
+    @Test func landUseCodesComeFromTheClassifications() async throws {
+        let store = try await DemoFixture.store()
+        let planning = try await store.pool.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT code FROM planning") }
         #expect(Set(planning).isSubset(of: Set(LandUseClasses.planning.keys)))
         #expect(planning.count >= 12)
-        let current = try store.pool.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT dlbm FROM landuse") }
+        let current = try await store.pool.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT dlbm FROM landuse") }
         #expect(Set(current).isSubset(of: Set(LandUseClasses.current.keys)))
-        let kinds = try store.pool.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT kind FROM control_lines ORDER BY kind") }
+        let kinds = try await store.pool.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT kind FROM control_lines ORDER BY kind") }
         #expect(kinds == ["城镇开发边界", "永久基本农田", "生态保护红线"])
     }
 
-    @Test func theCanalIsTheRealDistrictBorder() throws {
+    @Test func theCanalIsTheRealDistrictBorder() async throws {
         // The canal's water polygon covers most of the shared border of 运河区 and 新华区.
-        let covered = try DemoFixture.store().pool.read { db in
+        let covered = try await DemoFixture.store().pool.read { db in
             try Double.fetchOne(db, sql: """
                 SELECT ST_Length(ST_Intersection(ST_Intersection(a.geom, b.geom), w.geom)) / ST_Length(ST_Intersection(a.geom, b.geom))
                 FROM admin a, admin b, water w WHERE a.adcode = '130902' AND b.adcode = '130903' AND w.kind = '运河'
@@ -134,8 +139,8 @@ enum DemoFixture {
         #expect((covered ?? 0) > 0.9)
     }
 
-    @Test func fineDEMHasTheCoarseLevelsAndTheCanalChannel() throws {
-        let store = try DemoFixture.store()
+    @Test func fineDEMHasTheCoarseLevelsAndTheCanalChannel() async throws {
+        let store = try await DemoFixture.store()
         let dem = try store.layer("dem", for: .system)
         #expect(dem.raster?.sampleType == .float32)
         let (min, max) = (dem.raster?.minValue ?? 0, dem.raster?.maxValue ?? 0)
@@ -149,14 +154,14 @@ enum DemoFixture {
         #expect(onCanal < bank - 2)
     }
 
-    @Test func populationFollowsTheHousing() throws {
-        let total = try DemoFixture.count("SELECT sum(population) FROM population")
+    @Test func populationFollowsTheHousing() async throws {
+        let total = try await DemoFixture.count("SELECT sum(population) FROM population")
         // Central Cangzhou has several hundred thousand residents; the estimate should be of that order.
         #expect(total > 200_000 && total < 2_000_000, "\(total)")
     }
 
-    @Test func theGeneratorIsDeterministic() throws {
-        let store = try DemoFixture.store()
+    @Test func theGeneratorIsDeterministic() async throws {
+        let store = try await DemoFixture.store()
         let admin = try store.layer("admin", for: .system)
         let toLocal = try CoordinateTransform(from: admin.storageCRS, to: CityFrame.crs)
         var districts: [(code: String, name: String, polygon: Geometry)] = []
@@ -179,57 +184,71 @@ enum DemoFixture {
 
 /// The demo city's 数字城管 data: geocoding its grids and addresses, its case history.
 @Suite(.serialized) struct DemoCasesTests {
-    static func service() throws -> CaseService {
-        try #require(try CaseService.load(layersDirectory: DemoFixture.repository.appendingPathComponent("Layers").path, store: try DemoFixture.store()))
+    static func service() async throws -> CaseService {
+        let store = try await DemoFixture.store()
+        return try #require(try CaseService.load(layersDirectory: DemoFixture.repository.appendingPathComponent("Layers").path, store: store))
     }
 
-    @Test func everyUnitGridsInnerPointMapsBackToIt() throws {
-        let store = try DemoFixture.store()
-        let geocoder = try Self.service().geocoder
-        let layer = try store.layer("unit_grids", for: .system)
-        let geos = GEOSContext()
-        var checked = 0
-        for grid in try store.features(in: "unit_grids", for: .system) {
-            let code = grid.value("code", in: layer).description
-            guard case .point(let p) = try geos.pointOnSurface(try #require(grid.geometry)) else { continue }
-            let found = try geocoder.grid(at: p, for: .system)
-            #expect(found.gridCode == code, "grid \(code) → \(found.gridCode)")
-            #expect(found.communityCode == String(code.prefix(12)) && found.streetCode == String(code.prefix(9)))
-            checked += 1
+    @Test func everyUnitGridsInnerPointMapsBackToIt() async throws {
+        let store = try await DemoFixture.store()
+        let geocoder = try await Self.service().geocoder
+        // Minutes of lookups in the debug build: on a thread of their own, the findings checked here.
+        let (checked, wrong) = try await OwnThread.run {
+            let layer = try store.layer("unit_grids", for: .system)
+            let geos = GEOSContext()
+            var checked = 0, wrong: [String] = []
+            for grid in try store.features(in: "unit_grids", for: .system) {
+                let code = grid.value("code", in: layer).description
+                guard let geometry = grid.geometry, case .point(let p) = try geos.pointOnSurface(geometry) else { continue }
+                let found = try geocoder.grid(at: p, for: .system)
+                if found.gridCode != code || found.communityCode != String(code.prefix(12)) || found.streetCode != String(code.prefix(9)) {
+                    wrong.append("grid \(code) → \(found.gridCode) \(found.communityCode) \(found.streetCode)")
+                }
+                checked += 1
+            }
+            return (checked, wrong)
         }
+        #expect(wrong.isEmpty, "\(wrong.count) wrong, first: \(wrong.prefix(5))")
         #expect(checked > 15_000)
     }
 
-    @Test func everyAddressGeocodesToItsPlate() throws {
-        let store = try DemoFixture.store()
-        let geocoder = try Self.service().geocoder
-        let layer = try store.layer("addresses", for: .system)
-        var worst = 0.0, checked = 0
-        for plate in try store.features(in: "addresses", for: .system) {
-            guard case .point(let p)? = plate.geometry else { continue }
-            let text = plate.value("district", in: layer).description + plate.value("road", in: layer).description + plate.value("number", in: layer).description + "号"
-            let best = try #require(try geocoder.search(text, limit: 1, for: .system).first, "\(text)")
-            let d = Geodesic.cgcs2000.inverse(p, best.location).distance
-            worst = max(worst, d)
-            #expect(d < 5, "\(text) → \(best.address) \(d) m away")
-            checked += 1
+    @Test func everyAddressGeocodesToItsPlate() async throws {
+        let store = try await DemoFixture.store()
+        let geocoder = try await Self.service().geocoder
+        let (checked, worst, wrong) = try await OwnThread.run {
+            let layer = try store.layer("addresses", for: .system)
+            var worst = 0.0, checked = 0, wrong: [String] = []
+            for plate in try store.features(in: "addresses", for: .system) {
+                guard case .point(let p)? = plate.geometry else { continue }
+                let text = plate.value("district", in: layer).description + plate.value("road", in: layer).description + plate.value("number", in: layer).description + "号"
+                guard let best = try geocoder.search(text, limit: 1, for: .system).first else {
+                    wrong.append("\(text) not found")
+                    continue
+                }
+                let d = Geodesic.cgcs2000.inverse(p, best.location).distance
+                worst = max(worst, d)
+                if d >= 5 { wrong.append("\(text) → \(best.address) \(d) m away") }
+                checked += 1
+            }
+            return (checked, worst, wrong)
         }
+        #expect(wrong.isEmpty, "\(wrong.count) wrong, first: \(wrong.prefix(5))")
         #expect(checked > 10_000, "\(checked) addresses")
         print("every one of \(checked) demo addresses geocodes within \(worst) m")
     }
 
-    @Test func theCaseHistoryHasEveryStateAndRealisticTimes() throws {
-        let store = try DemoFixture.store()
-        let states = try store.pool.read { db in
+    @Test func theCaseHistoryHasEveryStateAndRealisticTimes() async throws {
+        let store = try await DemoFixture.store()
+        let states = try await store.pool.read { db in
             try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM cases GROUP BY state").map { ($0["state"] as String, $0["n"] as Int) })
         }
         #expect(states.values.reduce(0, +) == 800)
         for state in ["reported", "dispatched", "closed", "rejected", "voided", "suspended"] { #expect(states[state] != nil, "no \(state) case") }
         #expect(Double(states["closed"] ?? 0) / 800 > 0.7, "most cases are closed")
         // Every step is in time order and every closed case went through 核查.
-        let disorder = try DemoFixture.count("SELECT count(*) FROM case_steps a JOIN case_steps b ON a.case_id = b.case_id AND b.id > a.id AND b.at < a.at")
+        let disorder = try await DemoFixture.count("SELECT count(*) FROM case_steps a JOIN case_steps b ON a.case_id = b.case_id AND b.id > a.id AND b.at < a.at")
         #expect(disorder == 0)
-        let unverified = try DemoFixture.count("SELECT count(*) FROM cases c WHERE state = 'closed' AND NOT EXISTS (SELECT 1 FROM case_steps s WHERE s.case_id = c.fid AND s.action = 'verify')")
+        let unverified = try await DemoFixture.count("SELECT count(*) FROM cases c WHERE state = 'closed' AND NOT EXISTS (SELECT 1 FROM case_steps s WHERE s.case_id = c.fid AND s.action = 'verify')")
         #expect(unverified == 0)
         // The centre's users exist, one per role and department.
         let users = Set(try store.users().map(\.name))

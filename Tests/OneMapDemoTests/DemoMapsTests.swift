@@ -9,17 +9,17 @@ import Testing
 @Suite(.serialized) struct DemoMapsTests {
     static let styles = DemoFixture.repository.appendingPathComponent("Styles").path
 
-    func catalog() throws -> MapCatalog { try MapCatalog(directory: Self.styles, store: try DemoFixture.store()) }
+    func catalog() async throws -> MapCatalog { try MapCatalog(directory: Self.styles, store: try await DemoFixture.store()) }
 
-    @Test func everyShippedStyleLoads() throws {
-        let entries = try catalog().entries
+    @Test func everyShippedStyleLoads() async throws {
+        let entries = try await catalog().entries
         #expect(Set(entries.map(\.id)) == ["basemap", "imagery", "terrain", "planning", "landuse", "grid", "components", "environment", "emergency", "cases", "helsinki"])
         for entry in entries { #expect(entry.problems.isEmpty, "\(entry.id): \(entry.problems)") }
     }
 
     /// A point on a main road near the centre, so close-up tiles have streets and components.
-    static let anchor: Coordinate = {
-        guard let store = try? DemoFixture.store(), let layer = try? store.layer("roads", for: .system),
+    static func anchor(_ store: Store) -> Coordinate {
+        guard let layer = try? store.layer("roads", for: .system),
             let roads = try? store.features(in: "roads", bbox: BoundingBox(minX: 116.83, minY: 38.29, maxX: 116.87, maxY: 38.32), for: .system)
         else { return Coordinate(116.852, 38.307) }
         var best = Coordinate(116.852, 38.307)
@@ -34,23 +34,24 @@ import Testing
             }
         }
         return best
-    }()
+    }
 
-    static func tile(_ tms: TileMatrixSet, z: Int) -> TileID {
-        let c = anchor
+    static func tile(_ tms: TileMatrixSet, z: Int, store: Store) -> TileID {
+        let c = anchor(store)
         let p = tms.crs == .webMercator ? WebMercator.project(c) : c
         let r = tms.tileRange(covering: BoundingBox(minX: p.x, minY: p.y, maxX: p.x, maxY: p.y), zoom: z)!
         return TileID(z: z, x: r.columns.lowerBound, y: r.rows.lowerBound)
     }
 
     @Test(arguments: ["basemap", "imagery", "terrain", "planning", "landuse", "grid", "components", "environment", "emergency", "cases"])
-    func mapsDrawTheCityAtEveryZoom(map: String) throws {
-        let catalog = try catalog()
+    func mapsDrawTheCityAtEveryZoom(map: String) async throws {
+        let catalog = try await catalog()
         let style = try catalog.style(map)
-        let renderer = TileRenderer(store: try DemoFixture.store(), sprites: catalog.sprites)
+        let store = try await DemoFixture.store()
+        let renderer = TileRenderer(store: store, sprites: catalog.sprites)
         for tms in [TileMatrixSet.webMercatorQuad, .cgcs2000Quad] {
             for z in [12, 14, 16, 18] {
-                let tile = Self.tile(tms, z: z)
+                let tile = Self.tile(tms, z: z, store: store)
                 let rendered = try renderer.render(RenderRequest(style: style, tms: tms, tile: tile, principal: .system))
                 let png = try rendered.encode(column: 0, row: 0, format: style.format)
                 #expect(!png.isEmpty, "\(map) \(tms.id) \(tile) is empty")
@@ -63,15 +64,16 @@ import Testing
                 #expect(colours.count > 3, "\(map) \(tms.id) \(tile) has \(colours.count) colours")
             }
         }
-        let retina = try renderer.render(RenderRequest(style: style, tms: .webMercatorQuad, tile: Self.tile(.webMercatorQuad, z: 15), scale: 2, principal: .system))
+        let retina = try renderer.render(RenderRequest(style: style, tms: .webMercatorQuad, tile: Self.tile(.webMercatorQuad, z: 15, store: store), scale: 2, principal: .system))
         #expect(try ImageCodec.decodePNG(retina.encode(column: 0, row: 0, format: style.format).data).width == 512)
     }
 
-    @Test func confidentialLayersAreLeftOutForTheAnonymous() throws {
-        let catalog = try catalog()
+    @Test func confidentialLayersAreLeftOutForTheAnonymous() async throws {
+        let catalog = try await catalog()
         let style = try catalog.style("emergency")
-        let renderer = TileRenderer(store: try DemoFixture.store(), sprites: catalog.sprites)
-        let tile = Self.tile(.webMercatorQuad, z: 13)
+        let store = try await DemoFixture.store()
+        let renderer = TileRenderer(store: store, sprites: catalog.sprites)
+        let tile = Self.tile(.webMercatorQuad, z: 13, store: store)
         let full = try renderer.render(RenderRequest(style: style, tms: .webMercatorQuad, tile: tile, principal: .system))
         let anonymous = try renderer.render(RenderRequest(style: style, tms: .webMercatorQuad, tile: tile, principal: .anonymous))
         #expect(full.layerVersions["population"] != nil && full.layerVersions["hazmat_sites"] != nil)
