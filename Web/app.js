@@ -1,5 +1,7 @@
 // OneMap web map: base maps, thematic overlays by department with opacity and legend, identify,
-// search, measurement, planning review, two display CRSs, a shareable URL and a command-screen mode.
+// search, measurement, planning review, two display CRSs, a shareable URL, a command-screen mode and
+// sign-in (what a user sees depends on who they are). Cases (数字城管) are in cases.js, their
+// command screen (?screen=cases) in casescreen.js.
 'use strict';
 
 const BASES = [
@@ -12,7 +14,11 @@ const DEPARTMENTS = {
   components: '城市部件', emergency: '应急管理',
 };
 const DEPARTMENT_ORDER = ['planning', 'land', 'environment', 'grid', 'components', 'emergency'];
-const SCREEN = new URLSearchParams(location.search).get('screen') === '1';
+const SCREEN_MODE = new URLSearchParams(location.search).get('screen');
+const SCREEN = SCREEN_MODE === '1';
+const CASE_SCREEN = SCREEN_MODE === 'cases';
+// Role names as users know them; a department's users hold dept.<code>.
+const ROLE_NAMES = { shiftleader: '值班长', supervisor: '监督员', acceptor: '受理员', dispatcher: '派遣员', editor: '编辑', analyst: '分析员', admin: '管理员', viewer: '查看' };
 
 const app = {
   map: null,
@@ -25,6 +31,9 @@ const app = {
   measure: null,         // {mode, points, shape}
   highlight: null,
   maps: [],
+  session: { signedIn: false, user: null, roles: [], layers: [] },   // from /auth/me
+  tileStamps: {},        // map id -> time its tiles were last refreshed (busts the browser cache)
+  pendingLayers: {},     // layers asked for (URL, defaults) that the current user may not see yet
 };
 window.onemap = app;
 
@@ -37,11 +46,44 @@ function el(tag, attrs = {}, ...children) {
   for (const c of children) e.append(c);
   return e;
 }
-async function getJSON(url) {
-  const r = await fetch(url, { headers: { Accept: 'application/json' } });
-  if (!r.ok) throw new Error(`${url}: ${r.status}`);
-  return r.json();
+
+// ---- requests: every call to the server goes through apiResponse. The session cookie goes along;
+// writes carry the session's X-CSRF-Token (the server refuses writes on the cookie without it).
+// Failures throw an APIError with the server's words: {code, description}, or RFC 7807
+// {title, detail} from the OGC process endpoints; status 0 when the server was not reached.
+
+class APIError extends Error {
+  constructor(status, message, problem = null, retryAfter = null) {
+    super(message);
+    this.status = status;
+    this.problem = problem;
+    this.retryAfter = retryAfter;
+  }
 }
+
+// body: an object (sent as JSON), or a Blob/File sent as is with `type` as its Content-Type.
+async function apiResponse(url, { method = 'GET', body, type } = {}) {
+  const headers = { Accept: 'application/json' };
+  if (method !== 'GET' && method !== 'HEAD' && app.session.csrf) headers['X-CSRF-Token'] = app.session.csrf;
+  let payload = body;
+  if (body instanceof Blob) headers['Content-Type'] = type || body.type || 'application/octet-stream';
+  else if (body !== undefined) { payload = JSON.stringify(body); headers['Content-Type'] = 'application/json'; }
+  let r;
+  try {
+    r = await fetch(url, { method, headers, body: payload, credentials: 'same-origin' });
+  } catch (e) { throw new APIError(0, `无法连接服务器：${e.message}`); }
+  if (r.ok) return r;
+  let problem = null;
+  try { problem = await r.json(); } catch (e) { /* not JSON */ }
+  const message = (problem && (problem.description || problem.detail || problem.title)) || `HTTP ${r.status}`;
+  throw new APIError(r.status, message, problem, Number(r.headers.get('Retry-After')) || null);
+}
+
+async function api(url, options) {
+  const r = await apiResponse(url, options);
+  return r.status === 204 ? null : r.json();
+}
+function getJSON(url) { return api(url); }
 
 // ---- URL state: #map=z/lat/lon&base=…&crs=…&layers=id:opacity,…
 
@@ -65,17 +107,31 @@ function readHash() {
 function writeHash() {
   if (!app.map) return;
   const c = app.map.getCenter(), z = app.map.getZoom();
-  const layers = app.overlays.filter(o => o.on).map(o => o.opacity === 1 ? o.id : `${o.id}:${o.opacity}`);
+  const on = app.overlays.filter(o => o.on).map(o => [o.id, o.opacity]).concat(Object.entries(app.pendingLayers));
+  const layers = on.map(([id, opacity]) => opacity === 1 ? id : `${id}:${opacity}`);
   const h = `map=${z}/${c.lat.toFixed(5)}/${c.lng.toFixed(5)}&base=${app.base}&crs=${app.crs}&layers=${layers.join(',')}`;
   history.replaceState(null, '', `${location.pathname}${location.search}#${h}`);
 }
 
 // ---- tiles
 
+// The user (v=) and the last refresh (t=) are in the URL: the browser keeps tiles a minute, and
+// one user's tiles (internal layers drawn) must not be shown to the next, nor stale cases.
 function tileURL(mapID, layers) {
   const tms = app.crs === '4490' ? 'CGCS2000Quad' : 'WebMercatorQuad';
-  const query = layers ? `?layers=${layers.join(',')}` : '';
-  return `/tiles/${mapID}/${tms}/{z}/{x}/{y}{r}.png${query}`;
+  const query = [];
+  if (layers) query.push(`layers=${layers.join(',')}`);
+  if (app.session.user) query.push(`v=${encodeURIComponent(app.session.user)}`);
+  if (app.tileStamps[mapID]) query.push(`t=${app.tileStamps[mapID]}`);
+  return `/tiles/${mapID}/${tms}/{z}/{x}/{y}{r}.png${query.length ? '?' + query.join('&') : ''}`;
+}
+
+// Redraws the tiles of the given maps (all when none given), e.g. after a case changed.
+function refreshTiles(mapIDs) {
+  const now = Date.now();
+  for (const id of mapIDs || app.maps.map(m => m.id)) app.tileStamps[id] = now;
+  for (const o of app.overlays) if (o.layer && (!mapIDs || mapIDs.includes(o.map))) o.layer.setUrl(tileURL(o.map, [o.id]));
+  if (app.baseLayer && (!mapIDs || mapIDs.includes(app.base))) app.baseLayer.setUrl(tileURL(app.base));
 }
 
 function tileOptions(extra = {}) {
@@ -132,6 +188,7 @@ function buildMap(view) {
   app.map.on('click', onClick);
   app.map.on('dblclick', () => { if (app.review.mode === 'draw') finishDrawing(); else finishMeasure(); });
   attachReview();
+  attachCases();
   for (const input of document.querySelectorAll('input[name=crs]')) input.checked = input.value === app.crs;
 }
 
@@ -154,6 +211,7 @@ function showCursor(ll) {
 // ---- identify
 
 async function onClick(e) {
+  if (app.cases.picking) { casePickClick(e.latlng); return; }
   if (app.review.mode) { reviewClick(e.latlng); return; }
   if (app.measure) { addMeasurePoint(e.latlng); return; }
   const zoom = app.crs === '4490' ? app.map.getZoom() + 1 : app.map.getZoom();
@@ -224,6 +282,7 @@ function escapeHTML(s) { return String(s).replace(/[&<>"']/g, c => ({ '&': '&amp
 
 function startMeasure(mode) {
   stopReviewMode();
+  stopCasePicking();
   clearMeasure();
   app.measure = { mode, points: [], shape: null };
   $('measure-distance').classList.toggle('active', mode === 'distance');
@@ -300,8 +359,9 @@ async function renderLegend() {
     if (generation !== legendGeneration) return;
     const labels = {};
     for (const prop of Object.values(q.properties || {})) for (const c of prop.oneOf || []) labels[c.const] = c.title;
-    const items = [];
-    for (const l of style.layers || []) {
+    // Cases: by state, in words, with the overdue and closed colours (cases.js).
+    let items = o.id === 'cases' ? caseLegendItems(style) : [];
+    for (const l of items.length ? [] : style.layers || []) {
       if (l['source-layer'] !== o.id) continue;
       const kind = l.type === 'fill' ? 'fill' : l.type === 'line' ? 'line' : l.type === 'circle' ? 'circle' : null;
       if (!kind) continue;
@@ -330,18 +390,46 @@ function buildPanel(initialLayers) {
     bases.append(el('label', {}, el('input', { type: 'radio', name: 'base', value: b.id, onchange: () => setBase(b.id) }), ' ' + b.title));
   }
   for (const input of document.querySelectorAll('input[name=crs]')) input.addEventListener('change', () => switchCRS(input.value));
-  // Overlays: each thematic layer once, from the first map that draws it, grouped by department.
+  app.pendingLayers = Object.assign({}, initialLayers || {});
+  buildOverlays();
+  $('search-input').addEventListener('input', onSearchInput);
+  $('search-input').addEventListener('keydown', async e => {
+    if (e.key !== 'Enter') return;
+    clearTimeout(searchTimer);
+    const results = await runSearch();
+    if (results.length) goTo(results[0]);
+  });
+  $('measure-distance').addEventListener('click', () => startMeasure('distance'));
+  $('measure-area').addEventListener('click', () => startMeasure('area'));
+  $('measure-clear').addEventListener('click', clearMeasure);
+  buildReviewPanel();
+  buildAccount();
+  buildCasesPanel();
+}
+
+// The overlay list from app.maps: each thematic layer once, from the first map that draws it,
+// grouped by department. Rebuilt when the user changes: layers come and go with their rights;
+// those still there keep their state, those gone wait in app.pendingLayers for a later sign-in.
+function buildOverlays() {
+  const before = new Map(app.overlays.map(o => [o.id, o]));
+  for (const o of app.overlays) if (o.layer) { o.layer.remove(); o.layer = null; }
+  app.overlays = [];
   const seen = new Set();
   for (const m of app.maps) {
     if (BASES.some(b => b.id === m.id) || !m.layers) continue;
     for (const l of m.layers) {
       if (l.group === 'base' || seen.has(l.id) || !DEPARTMENTS[l.group]) continue;
       seen.add(l.id);
-      const want = initialLayers ? l.id in initialLayers : false;
-      app.overlays.push({ id: l.id, title: l.title, group: l.group, map: m.id, layer: null, on: want, opacity: want ? initialLayers[l.id] : 0.85 });
+      const old = before.get(l.id), pending = app.pendingLayers[l.id];
+      const on = pending !== undefined || (old ? old.on : false);
+      const opacity = pending !== undefined ? pending : old ? old.opacity : 0.85;
+      delete app.pendingLayers[l.id];
+      app.overlays.push({ id: l.id, title: l.title, group: l.group, map: m.id, layer: null, on, opacity });
     }
   }
+  for (const o of before.values()) if (o.on && !seen.has(o.id)) app.pendingLayers[o.id] = o.opacity;
   const tree = $('overlays');
+  tree.replaceChildren();
   for (const group of DEPARTMENT_ORDER) {
     const members = app.overlays.filter(o => o.group === group);
     if (!members.length) continue;
@@ -355,17 +443,7 @@ function buildPanel(initialLayers) {
     }
     tree.append(node);
   }
-  $('search-input').addEventListener('input', onSearchInput);
-  $('search-input').addEventListener('keydown', async e => {
-    if (e.key !== 'Enter') return;
-    clearTimeout(searchTimer);
-    const results = await runSearch();
-    if (results.length) goTo(results[0]);
-  });
-  $('measure-distance').addEventListener('click', () => startMeasure('distance'));
-  $('measure-area').addEventListener('click', () => startMeasure('area'));
-  $('measure-clear').addEventListener('click', clearMeasure);
-  buildReviewPanel();
+  if (app.map) for (const o of app.overlays) if (o.on) setOverlay(o, true);
 }
 
 // ---- planning review (规划审查): the site (红线) drawn on the map, picked from the planning parcels
@@ -455,6 +533,7 @@ function attachReview() {
 
 function setReviewOpen(open) {
   const r = app.review;
+  if (open) setCasesOpen(false);
   r.open = open;
   $('review').hidden = !open;
   $('review-open').classList.toggle('active', open);
@@ -731,16 +810,8 @@ async function runReview() {
   try {
     let response;
     try {
-      response = await fetch('/ogc/processes/site-review/execution', {
-        method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify({ inputs }),
-      });
-    } catch (e) { showReviewError(`无法连接服务器：${e.message}`); return; }
-    if (!response.ok) {
-      let detail = `HTTP ${response.status}`;
-      try { const problem = await response.json(); detail = problem.detail || problem.title || detail; } catch (e) { /* not JSON */ }
-      showReviewError(`审查未能进行：${detail}`);
-      return;
-    }
+      response = await apiResponse('/ogc/processes/site-review/execution', { method: 'POST', body: { inputs } });
+    } catch (e) { showReviewError(e.status === 0 ? e.message : `审查未能进行：${e.message}`); return; }
     const report = await response.json();
     const monitor = (response.headers.get('Link') || '').match(/<([^>]+)>\s*;\s*rel="?monitor"?/);
     r.jobPath = monitor ? new URL(monitor[1], location.href).pathname : null;
@@ -837,17 +908,107 @@ function clearReview() {
   setReviewSource(r.source || 'draw');
 }
 
+// ---- sign-in: the form in the top bar, the user and their roles, 退出. A reload keeps the session
+// (the cookie); start() asks /auth/me. Signing in or out reloads the maps and their layers.
+
+function roleName(role) { return role.startsWith('dept.') ? '处置部门' : ROLE_NAMES[role] || role; }
+
+function buildAccount() {
+  $('signin-open').addEventListener('click', () => showSignin(!$('signin').hidden ? false : true));
+  $('signin-cancel').addEventListener('click', () => showSignin(false));
+  $('signin').addEventListener('submit', signIn);
+  $('signout').addEventListener('click', signOut);
+  document.addEventListener('keydown', e => { if (e.key === 'Escape' && !$('signin').hidden && !CASE_SCREEN) showSignin(false); });
+}
+
+function showSignin(open) {
+  $('signin').hidden = !open;
+  $('signin-open').classList.toggle('active', open);
+  $('signin-error').hidden = true;
+  if (open) ($('signin-user').value ? $('signin-password') : $('signin-user')).focus();
+}
+
+async function signIn(e) {
+  e.preventDefault();
+  const user = $('signin-user').value.trim(), password = $('signin-password').value;
+  const error = $('signin-error');
+  if (!user || !password) { error.textContent = '请输入用户名和密码'; error.hidden = false; return; }
+  const button = $('signin-submit');
+  button.disabled = true;
+  button.textContent = '登录中…';
+  try {
+    const me = await api('/auth/login', { method: 'POST', body: { user, password } });
+    $('signin-password').value = '';
+    showSignin(false);
+    await applySession(me);
+  } catch (err) {
+    error.textContent = err.status === 401 ? '用户名或密码错误'
+      : err.status === 429 ? `登录失败次数过多，请${err.retryAfter ? ` ${err.retryAfter} 秒后` : '稍后'}再试`
+      : err.status === 0 ? err.message : `登录失败：${err.message}`;
+    error.hidden = false;
+    $('signin-password').select();
+  } finally {
+    button.disabled = false;
+    button.textContent = '登录';
+  }
+}
+
+async function signOut() {
+  try { await api('/auth/logout', { method: 'POST' }); } catch (e) { /* the session ends anyway */ }
+  let me = { signedIn: false, user: null, roles: [], layers: [] };
+  try { me = await api('/auth/me'); } catch (e) { /* anonymous */ }
+  await applySession(me);
+}
+
+async function loadSession() {
+  try { app.session = await api('/auth/me'); } catch (e) { app.session = { signedIn: false, user: null, roles: [], layers: [] }; }
+  renderAccount();
+}
+
+function renderAccount() {
+  const s = app.session;
+  $('signin-open').hidden = !!s.signedIn;
+  $('account-user').hidden = !s.signedIn;
+  if (!s.signedIn) return;
+  $('account-name').textContent = s.user;
+  // Highest role first; each department role once.
+  const order = Object.keys(ROLE_NAMES);
+  const roles = [...s.roles].sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99));
+  const names = [...new Set(roles.map(roleName))];
+  $('account-roles').textContent = names.join(' · ');
+  $('account-roles').title = roles.map(r => r.startsWith('dept.') ? `${caseDepartmentName(r.slice(5)) || r.slice(5)}` : roleName(r)).join('、');
+}
+
+async function applySession(me) {
+  app.session = me || { signedIn: false, user: null, roles: [], layers: [] };
+  renderAccount();
+  if (app.ready) await reloadCatalog();
+  await casesSessionChanged();
+  if (CASE_SCREEN) caseScreenSessionChanged();
+}
+
+// The maps and layers the new user may see; their tiles again, under the user's name.
+async function reloadCatalog() {
+  const maps = await getJSON('/maps');
+  app.maps = maps.maps.filter(m => m.status === 'ok');
+  app.styles = {};
+  app.queryables = {};
+  buildOverlays();
+  setBase(app.maps.some(m => m.id === app.base) ? app.base : (app.maps[0] || { id: app.base }).id);
+  renderLegend();
+  writeHash();
+}
+
 // ---- command-screen mode
 
 function startScreenMode() {
   document.body.classList.add('screen');
-  const tick = () => { $('clock').textContent = new Date().toLocaleString('zh-CN', { hour12: false }); };
+  // The city's time (the cases' time zone when known), not the wall computer's.
+  const tick = () => { $('clock').textContent = new Date().toLocaleString('zh-CN', { hour12: false, timeZone: (app.cases && app.cases.rules && app.cases.rules.timeZone) || 'Asia/Shanghai' }); };
   tick();
   setInterval(tick, 1000);
   // Overlays refresh every minute (edits show up without reloading the wall).
-  setInterval(() => {
-    for (const o of app.overlays) if (o.layer) o.layer.setUrl(`${tileURL(o.map, [o.id])}&t=${Date.now()}`);
-  }, 60000);
+  setInterval(() => refreshTiles([...new Set(app.overlays.filter(o => o.layer).map(o => o.map))]), 60000);
   document.addEventListener('click', () => {
     if (!document.fullscreenElement && document.documentElement.requestFullscreen) document.documentElement.requestFullscreen().catch(() => {});
   }, { once: true });
@@ -857,7 +1018,8 @@ function startScreenMode() {
 
 async function start() {
   const state = readHash();
-  if (SCREEN) startScreenMode();
+  if (SCREEN || CASE_SCREEN) startScreenMode();
+  await loadSession();
   const maps = await getJSON('/maps');
   app.maps = maps.maps.filter(m => m.status === 'ok');
   const basemap = app.maps.find(m => m.id === 'basemap') || app.maps[0];
@@ -865,12 +1027,16 @@ async function start() {
   app.crs = state.crs || '3857';
   const centre = (basemap && basemap.center) || [116.852, 38.307, 13];
   const view = state.view || { lon: centre[0], lat: centre[1], zoom: app.crs === '4490' ? centre[2] - 1 : centre[2] };
-  const defaults = SCREEN && !state.layers ? { shelters: 1, fire_stations: 1, hospitals: 1 } : state.layers;
+  const defaults = CASE_SCREEN ? { cases: 1 } : SCREEN && !state.layers ? { shelters: 1, fire_stations: 1, hospitals: 1 } : state.layers;
   buildPanel(defaults);
+  if (CASE_SCREEN) prepareCaseScreen();
   buildMap(view);
   renderLegend();
   writeHash();
   app.ready = true;
+  await casesSessionChanged();
+  if (CASE_SCREEN) caseScreenSessionChanged();
 }
 
-start().catch(e => { $('cursor').textContent = `加载失败：${e.message}`; });
+// After every script (cases.js, casescreen.js) has run.
+document.addEventListener('DOMContentLoaded', () => start().catch(e => { $('cursor').textContent = `加载失败：${e.message}`; }));

@@ -9,7 +9,9 @@ click on a land parcel shows its attributes; a search finds a road and moves the
 round-trips the view (centre, zoom, base, overlays, CRS); the CGCS2000 display loads TianDiTu-grid
 tiles; the planning review (规划审查) panel: a site drawn on the map and a planning parcel picked,
 reviewed, its verdict, areas, rules, conflicts on the map and report links (the PDF fetched), and bad
-input shown as an error; command-screen mode. Screenshots at desktop and command-screen sizes go to
+input shown as an error; command-screen mode; sign-in (a wrong password refused, then internal layers
+and the 案件办理 panel); cases: the list, a case's details and history, a new case placed on the map and
+taken through its first step, a form error that files nothing; the 数字城管 big screen. Screenshots at desktop and command-screen sizes go to
 --artifacts.
 Exits non-zero on the first failed check.
 """
@@ -141,6 +143,100 @@ for (const img of imgs) {
 }
 return drawn;
 '''
+
+
+DEMO_PASSWORD = 'onemap-demo'
+
+
+def json_get(browser, url, method='GET', body=None):
+    """A request from the page (with its session cookie and cross-site token): [status, JSON]."""
+    return browser.js_async('const done = arguments[arguments.length - 1];'
+                            'fetch(arguments[0]).then(r => r.json()).then(done, e => done({error: String(e)}))', url)
+
+
+def sign_in(browser, user, password):
+    browser.js('const f = document.getElementById("signin"); if (f.hidden) document.getElementById("signin-open").click();'
+               'document.getElementById("signin-user").value = ""; document.getElementById("signin-password").value = ""')
+    browser.type_into('#signin-user', user)
+    browser.type_into('#signin-password', password)
+    browser.js('document.getElementById("signin").requestSubmit()')
+
+
+def check_cases(url):
+    """Sign-in and the 案件办理 panel, as the centre's shift leader."""
+    browser = WebDriver(1600, 1000)
+    try:
+        browser.go(url + '/')
+        browser.wait('return window.onemap && window.onemap.ready', 'the page to start')
+        overlays = browser.js('return window.onemap.overlays.map(o => o.id)')
+        check(browser.js('return document.getElementById("cases-entry").hidden') and 'planning_draft' not in overlays and 'cases' not in overlays,
+              'signed out: no case panel, no internal layers')
+        sign_in(browser, 'lead.ma', 'not the password')
+        browser.wait('const e = document.getElementById("signin-error"); return !e.hidden && e.innerText.includes("用户名或密码错误")', 'the wrong-password message')
+        check(browser.js('return !window.onemap.session.signedIn'), 'a wrong password is refused with a message in the form')
+        sign_in(browser, 'lead.ma', DEMO_PASSWORD)
+        browser.wait('return document.getElementById("account-name").innerText === "lead.ma"', 'signed in')
+        browser.wait('return !document.getElementById("cases-entry").hidden', 'the case panel entry')
+        overlays = browser.js('return window.onemap.overlays.map(o => o.id)')
+        roles = browser.js('return document.getElementById("account-roles").innerText')
+        check('planning_draft' in overlays and 'cases' in overlays and '值班长' in roles,
+              f'signed in as lead.ma ({roles}): internal layers such as planning_draft and cases are offered')
+
+        # The list: open cases first; only the overdue ones.
+        browser.js('document.getElementById("cases-open").click()')
+        browser.wait('return document.querySelectorAll("#cases-list .case-item").length > 0', 'the case list')
+        count = browser.js('return document.getElementById("cases-count").innerText')
+        check(re.match(r'共 \d+ 件', count) is not None, f'the case list opens with the cases in hand ({count})')
+        browser.js('document.getElementById("cases-overdue").click()')
+        browser.wait('const items = [...document.querySelectorAll("#cases-list .case-item")];'
+                     'return items.length > 0 && items.every(li => li.classList.contains("overdue"))', 'only overdue cases')
+        overdue = browser.js('return document.getElementById("cases-count").innerText')
+        check(True, f'仅看超期 lists only overdue cases ({overdue})')
+        browser.js('document.getElementById("cases-overdue").click()')
+        browser.wait('return document.querySelectorAll("#cases-list .case-item:not(.overdue)").length > 0', 'the whole list again')
+
+        # One case: its facts, its history, a mark on the map.
+        browser.js('document.querySelector("#cases-list .case-item").click()')
+        browser.wait('return document.getElementById("case-title") && document.querySelector(".case-mark")', 'the case details')
+        detail = browser.js('return document.getElementById("cases-detail-view").innerText')
+        steps = browser.js('return document.querySelectorAll("#cases-detail-view .timeline li, #cases-detail-view li.step").length')
+        check('所在网格' in detail and '处置部门' in detail and steps >= 1, f'a case shows its facts, its {steps} steps and a mark on the map')
+        browser.screenshot(os.path.join(ARTIFACTS, 'cases-detail.png'))
+
+        # A new case: a form error first (no class), which files nothing.
+        before = json_get(browser, url + '/cases?limit=1')['numberMatched']
+        browser.js('document.querySelector(\'#cases-tabs button[data-view="new"]\').click()')
+        browser.js('document.getElementById("new-description").value = "路灯不亮，夜间行人通行不便"; document.getElementById("new-class").value = "";'
+                   'document.getElementById("cases-new-view").requestSubmit()')
+        browser.wait('const e = document.getElementById("new-error"); return !e.hidden && e.innerText.includes("类别")', 'the missing-class error')
+        check(json_get(browser, url + '/cases?limit=1')['numberMatched'] == before, 'a case without a class is refused in the form and nothing is filed')
+        # Placed by a click on the map: the grid, street and community come back from the server.
+        browser.js('window.onemap.map.setView([38.307, 116.852], 17, {animate: false})')
+        time.sleep(0.5)
+        p = browser.js('const m = window.onemap.map; const p = m.latLngToContainerPoint([38.307, 116.852]);'
+                       'const r = m.getContainer().getBoundingClientRect(); return [p.x + r.left, p.y + r.top];')
+        browser.click_at(*p)
+        browser.wait('return document.getElementById("new-grid") !== null', 'the grid of the clicked place')
+        grid = browser.js('return document.getElementById("new-grid").innerText')
+        check(re.fullmatch(r'13090[23]\d{9}', grid) is not None and not browser.js('return document.querySelector(".leaflet-popup")'),
+              f'a click on the map places the new case in its unit grid ({grid}), no identify popup')
+        browser.js('const s = document.getElementById("new-class"); s.value = [...s.options].find(o => o.value).value;'
+                   'document.getElementById("cases-new-view").requestSubmit()')
+        browser.wait('return document.getElementById("case-created") !== null', 'the new case')
+        created = browser.js('return [document.getElementById("case-created").innerText, window.onemap.cases.current.state, window.onemap.cases.current.grid.code]')
+        check(created[1] == 'reported' and created[2] == grid and json_get(browser, url + '/cases?limit=1')['numberMatched'] == before + 1,
+              f'the new case is filed in that grid ({created[0]})')
+        # Its first step, by the button the server offers.
+        first = browser.js('const b = document.querySelector("#case-actions button.primary"); return b ? [b.dataset.action, b.innerText] : null')
+        check(first is not None, f'the new case offers its next step ({first})')
+        browser.js('document.querySelector("#case-actions button.primary").click()')
+        browser.wait('return window.onemap.cases.current && window.onemap.cases.current.state !== "reported"', 'the step to be taken')
+        state = browser.js('return [window.onemap.cases.current.state, window.onemap.cases.current.history.length]')
+        check(state[1] >= 2, f'{first[1]} moves the case on ({state[0]}, {state[1]} steps)')
+        browser.settle()
+        browser.screenshot(os.path.join(ARTIFACTS, 'cases-new.png'))
+    finally:
+        browser.quit()
 
 
 def main():
@@ -351,6 +447,8 @@ def main():
     finally:
         browser.quit()
 
+    check_cases(url)
+
     # Command-screen mode at wall size.
     wall = WebDriver(1920, 1080)
     try:
@@ -364,6 +462,29 @@ def main():
               'command-screen mode shows no planning-review controls')
         wall.settle()
         wall.screenshot(os.path.join(ARTIFACTS, 'command-screen.png'))
+    finally:
+        wall.quit()
+    # The 数字城管 big screen: signed in on the wall, the figures, the street table and the charts.
+    wall = WebDriver(1920, 1080)
+    try:
+        wall.go(url + '/?screen=cases')
+        wall.wait('return window.onemap && window.onemap.ready && !document.getElementById("signin").hidden', 'the sign-in form on the case screen')
+        check('请登录' in wall.js('return document.getElementById("cs-message").innerText'), 'the case screen asks to sign in first')
+        sign_in(wall, 'lead.ma', DEMO_PASSWORD)
+        wall.wait('return document.querySelector(\'#cs-kpis [data-kpi="monthReported"]\').dataset.value > 0', 'the month\'s figures')
+        kpis = wall.js('return Object.fromEntries([...document.querySelectorAll("#cs-kpis .kpi")].map(k => [k.dataset.kpi, Number(k.dataset.value)]))')
+        expected = json_get(wall, url + '/cases?overdue=true&limit=1&state=' + ','.join(s['id'] for s in json_get(wall, url + '/cases/rules')['states'] if s['open']))
+        check(kpis['overdue'] == expected['numberMatched'] and kpis['open'] >= kpis['overdue'],
+              f'the big screen\'s figures are the server\'s ({kpis})')
+        wall.wait('return document.querySelectorAll("#cs-streets tbody tr td.rate").length >= 5', 'the street table')
+        streets = wall.js('return [...document.querySelectorAll("#cs-streets tbody tr")].map(r => r.innerText.replace(/\\s+/g, " "))')
+        check(len(streets) >= 5, f'本月各街道按期结案率 ranks {len(streets)} streets ({streets[0]})')
+        wall.wait('return window.onemap.screen.daily && window.onemap.screen.trend', 'the charts')
+        inked = wall.js('return ["cs-daily", "cs-trend"].map(id => { const c = document.getElementById(id), d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;'
+                        'let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; })')
+        check(all(n > 2000 for n in inked), f'both charts are drawn ({inked} inked pixels)')
+        wall.settle()
+        wall.screenshot(os.path.join(ARTIFACTS, 'case-screen.png'))
     finally:
         wall.quit()
         server.terminate()
