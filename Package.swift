@@ -32,6 +32,7 @@ let package = Package(
         .systemLibrary(name: "CSpatiaLite", pkgConfig: "spatialite", providers: [.apt(["libspatialite-dev"])]),
         .systemLibrary(name: "CGDAL", pkgConfig: "gdal", providers: [.apt(["libgdal-dev"])]),
         .systemLibrary(name: "CCairo", pkgConfig: "cairo-ft", providers: [.apt(["libcairo2-dev", "libfontconfig-dev"])]),
+        .systemLibrary(name: "CBrotli", pkgConfig: "libbrotlienc", providers: [.apt(["libbrotli-dev"])]),
         .target(name: "CMallocTuning"),
         .target(
             name: "PNGShim",
@@ -45,7 +46,7 @@ let package = Package(
         ),
         .target(
             name: "OneMapImage",
-            dependencies: ["PNGShim"],
+            dependencies: ["PNGShim", "CBrotli"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -88,7 +89,7 @@ let package = Package(
         .target(
             name: "OneMapServer",
             dependencies: [
-                "OneMapGeometry", "OneMapStore", "OneMapRender", "OneMapTiles", "OneMapAnalysis", "OneMapPrint",
+                "OneMapGeometry", "OneMapImage", "OneMapStore", "OneMapRender", "OneMapTiles", "OneMapAnalysis", "OneMapPrint",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -161,7 +162,7 @@ let package = Package(
         ),
         .testTarget(
             name: "OneMapDemoTests",
-            dependencies: ["OneMapDemo", "OneMapTestSupport", "OneMapAnalysis", "OneMapStore", "OneMapGeometry", "OneMapRender", "OneMapImage", "OneMapTiles"],
+            dependencies: ["OneMapDemo", "OneMapServer", "OneMapTestSupport", "OneMapAnalysis", "OneMapStore", "OneMapGeometry", "OneMapRender", "OneMapImage", "OneMapTiles"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

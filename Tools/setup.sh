@@ -8,7 +8,7 @@ PACKAGES=(
   pkg-config
   libgeos-dev libproj-dev proj-data
   libspatialite-dev libsqlite3-mod-spatialite libsqlite3-dev sqlite3
-  libpng-dev zlib1g-dev
+  libpng-dev zlib1g-dev libbrotli-dev
   libcairo2-dev libfontconfig-dev libfreetype-dev fonts-noto-cjk
   libgdal-dev gdal-bin
   libjs-leaflet

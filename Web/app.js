@@ -32,6 +32,9 @@ const app = {
   highlight: null,
   maps: [],
   session: { signedIn: false, user: null, roles: [], layers: [] },   // from /auth/me
+  searchResults: [],     // the list under the search box
+  searchIndex: -1,       // the one marked by the arrow keys
+  searchGeneration: 0,   // only the latest search draws
   tileStamps: {},        // map id -> time its tiles were last refreshed (busts the browser cache)
   pendingLayers: {},     // layers asked for (URL, defaults) that the current user may not see yet
 };
@@ -223,28 +226,85 @@ async function onClick(e) {
   for (const [mapID, ids] of byMap) requests.push(getJSON(`/maps/${mapID}/identify?${at}&layers=${ids.join(',')}`));
   requests.push(getJSON(`/maps/${app.base}/identify?${at}&geometry=false`));
   const popup = L.popup({ maxWidth: 420 }).setLatLng(e.latlng).setContent('<div class="identify">查询中…</div>').openOn(app.map);
-  let features = [];
-  for (const r of await Promise.allSettled(requests)) if (r.status === 'fulfilled') features = features.concat(r.value.features);
+  const answers = await Promise.allSettled(requests);
+  // The clicked thing first: points, then lines, then the polygons under them (each server answer
+  // is in that order already; across the maps it is kept here), overlays before the base map.
+  // A layer drawn by both an overlay and the base map is listed once (from the overlay, first asked).
+  const seen = new Set(), found = [];
+  answers.forEach((r, i) => {
+    if (r.status !== 'fulfilled') return;
+    for (const f of r.value.features) {
+      const key = `${f.layer.id}/${f.id}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      found.push([geometryRank(f.geometry || (f.geometryType && { type: f.geometryType })), found.length, f]);
+    }
+  });
+  const features = found.sort((a, b) => a[0] - b[0] || a[1] - b[1]).map(x => x[2]);
   if (app.highlight) { app.highlight.remove(); app.highlight = null; }
-  const first = features.find(f => f.geometry);
-  if (first) app.highlight = L.geoJSON(first.geometry, { style: { color: '#ff3d00', weight: 3, fillOpacity: 0.1 }, interactive: false }).addTo(app.map);
+  const first = features[0];
+  if (first && first.geometry) {
+    app.highlight = L.geoJSON(first.geometry, {
+      style: { color: '#ff3d00', weight: 3, fillOpacity: 0.1 }, interactive: false,
+      pointToLayer: (_, ll) => L.circleMarker(ll, { radius: 10, color: '#ff3d00', weight: 3, fillOpacity: 0.15 }),
+    }).addTo(app.map);
+  }
   popup.setContent(identifyHTML(features.slice(0, 8)));
 }
+
+function geometryRank(g) {
+  if (!g) return 3;
+  return /Point/.test(g.type) ? 0 : /LineString/.test(g.type) ? 1 : 2;
+}
+
+// Square metres of a (multi)polygon: outer rings less holes, on the ellipsoid (geodesy.js).
+function polygonArea(g) {
+  const polygons = g.type === 'Polygon' ? [g.coordinates] : g.type === 'MultiPolygon' ? g.coordinates : [];
+  let total = 0;
+  for (const rings of polygons) rings.forEach((ring, i) => { total += (i === 0 ? 1 : -1) * Geodesy.area(ring.slice(0, -1)); });
+  return total;
+}
+
+function areaWords(m2) {
+  return `${fmtNumber(m2, m2 < 100 ? 1 : 0)} 平方米（${fmtNumber(m2 / 10000, 4)} 公顷，${fmtNumber(m2 / 666.6667, 2)} 亩）`;
+}
+function lengthWords(m) { return m >= 1000 ? `${fmtNumber(m / 1000, 3)} 千米` : `${fmtNumber(m, 1)} 米`; }
 
 function identifyHTML(features) {
   const box = el('div', { class: 'identify' });
   if (!features.length) { box.append(el('p', { class: 'empty' }, '此处没有要素')); return box; }
-  for (const f of features) {
-    box.append(el('h3', {}, `${f.layer.title}`));
+  // The top feature open, the others one line each (opened on a click), so the popup stays small.
+  features.forEach((f, i) => {
     const table = el('table');
     for (const d of f.display) {
       if (d.value === null || d.value === '') continue;
       const value = d.label ? `${d.value}（${d.label}）` : String(d.value);
       table.append(el('tr', {}, el('th', {}, d.title), el('td', {}, value)));
     }
-    box.append(table);
-  }
+    if (f.geometry && /Polygon/.test(f.geometry.type)) table.append(el('tr', { class: 'area' }, el('th', {}, '面积'), el('td', {}, areaWords(polygonArea(f.geometry)))));
+    if (f.geometry && /LineString/.test(f.geometry.type)) {
+      const lines = f.geometry.type === 'LineString' ? [f.geometry.coordinates] : f.geometry.coordinates;
+      table.append(el('tr', { class: 'length' }, el('th', {}, '长度'), el('td', {}, lengthWords(lines.reduce((n, l) => n + Geodesy.length(l), 0)))));
+    }
+    const name = (f.display.find(d => d.value !== null && d.value !== '') || {}).value;
+    const summary = el('summary', {}, el('b', {}, f.layer.title), name !== undefined ? el('span', { class: 'name' }, String(name)) : '');
+    const details = el('details', { 'data-layer': f.layer.id }, summary, table);
+    if (i === 0) details.open = true;
+    // Opened by the user: that feature is highlighted instead (not when opened here at first).
+    summary.addEventListener('click', () => { details.dataset.touched = 'yes'; });
+    details.addEventListener('toggle', () => { if (details.open && details.dataset.touched) highlightFeature(f); });
+    box.append(details);
+  });
   return box;
+}
+
+function highlightFeature(f) {
+  if (app.highlight) { app.highlight.remove(); app.highlight = null; }
+  if (!f.geometry) return;
+  app.highlight = L.geoJSON(f.geometry, {
+    style: { color: '#ff3d00', weight: 3, fillOpacity: 0.1 }, interactive: false,
+    pointToLayer: (_, ll) => L.circleMarker(ll, { radius: 10, color: '#ff3d00', weight: 3, fillOpacity: 0.15 }),
+  }).addTo(app.map);
 }
 
 // ---- search
@@ -255,25 +315,84 @@ function onSearchInput() {
   searchTimer = setTimeout(runSearch, 250);
 }
 
+// The list under the box: one line per thing (a road once, with its district), the place in words;
+// arrow keys move in it, Enter (or a click) goes to the chosen one, or to the best when none is.
 async function runSearch() {
   const q = $('search-input').value.trim();
   const list = $('search-results');
+  const generation = ++app.searchGeneration;
+  if (!q) { list.replaceChildren(); app.searchResults = []; return []; }
+  let result;
+  try { result = await getJSON(`/search?q=${encodeURIComponent(q)}&limit=15`); } catch (e) { result = { results: [] }; }
+  if (generation !== app.searchGeneration) return app.searchResults;
   list.replaceChildren();
-  if (!q) return [];
-  const result = await getJSON(`/search?q=${encodeURIComponent(q)}&limit=15`);
+  app.searchResults = result.results;
+  app.searchIndex = -1;
   if (!result.results.length) list.append(el('li', { class: 'none' }, '未找到'));
-  for (const r of result.results) {
-    list.append(el('li', { onclick: () => goTo(r) }, r.value, el('div', { class: 'where' }, `${r.layer.title} · ${r.fieldTitle}`)));
-  }
+  result.results.forEach((r, i) => {
+    const pieces = r.ids.length > 1 ? `${r.ids.length} ${/LineString/.test(r.layer.geometryType || '') ? '段' : '处'}` : null;
+    const where = [r.layer.title, r.place, pieces, r.fieldTitle].filter(Boolean).join(' · ');
+    list.append(el('li', { 'data-index': String(i), onclick: () => goTo(r), onmouseenter: () => markSearchResult(i) }, r.value, el('div', { class: 'where' }, where)));
+  });
   return result.results;
 }
 
-function goTo(r) {
+function markSearchResult(i) {
+  app.searchIndex = i;
+  for (const li of document.querySelectorAll('#search-results li')) li.classList.toggle('active', Number(li.dataset.index) === i);
+  const li = document.querySelector(`#search-results li[data-index="${i}"]`);
+  if (li) li.scrollIntoView({ block: 'nearest' });
+}
+
+async function onSearchKey(e) {
+  const n = (app.searchResults || []).length;
+  if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+    e.preventDefault();
+    if (!n) return;
+    markSearchResult(((app.searchIndex ?? -1) + (e.key === 'ArrowDown' ? 1 : n - 1) + (app.searchIndex < 0 && e.key === 'ArrowUp' ? 1 : 0)) % n);
+  } else if (e.key === 'Escape') {
+    $('search-results').replaceChildren();
+  } else if (e.key === 'Enter') {
+    e.preventDefault();
+    clearTimeout(searchTimer);
+    const chosen = app.searchIndex >= 0 ? app.searchResults[app.searchIndex] : null;
+    const results = chosen ? [chosen] : await runSearch();
+    if (results.length) goTo(results[0]);
+  }
+}
+
+// Lands on a result: its layer on, the map on it, its geometry highlighted, its attributes open.
+async function goTo(r) {
   $('search-results').replaceChildren();
+  const overlay = app.overlays.find(o => o.id === r.layer.id);
+  if (overlay && !overlay.on) setOverlay(overlay, true);
   const [w, s, e, n] = r.bbox;
-  if (e - w < 1e-4 && n - s < 1e-4) app.map.setView([r.center[1], r.center[0]], Math.max(app.map.getZoom(), app.crs === '4490' ? 16 : 17));
-  else app.map.fitBounds([[s, w], [n, e]], { maxZoom: app.crs === '4490' ? 16 : 17, padding: [30, 30] });
-  L.popup().setLatLng([r.center[1], r.center[0]]).setContent(`<b>${escapeHTML(r.value)}</b><br>${escapeHTML(r.layer.title)}`).openOn(app.map);
+  const maxZoom = app.crs === '4490' ? 16 : 17;
+  if (e - w < 1e-4 && n - s < 1e-4) app.map.setView([r.center[1], r.center[0]], Math.max(app.map.getZoom(), maxZoom));
+  else app.map.fitBounds([[s, w], [n, e]], { maxZoom, padding: [30, 30] });
+  const generation = ++app.searchGeneration;
+  const [features, q] = await Promise.all([
+    Promise.all(r.ids.slice(0, 30).map(id => getJSON(`/ogc/collections/${r.layer.id}/items/${id}`).catch(() => null))),
+    (app.queryables[r.layer.id] ??= getJSON(`/ogc/collections/${r.layer.id}/queryables`).catch(() => ({}))),
+  ]);
+  if (generation !== app.searchGeneration) return;
+  const found = features.filter(Boolean);
+  if (app.highlight) { app.highlight.remove(); app.highlight = null; }
+  if (found.length) {
+    app.highlight = L.geoJSON({ type: 'FeatureCollection', features: found }, {
+      style: { color: '#ff3d00', weight: 4, fillOpacity: 0.12 }, interactive: false, className: 'search-highlight',
+      pointToLayer: (_, ll) => L.circleMarker(ll, { radius: 10, color: '#ff3d00', weight: 3, fillOpacity: 0.15, className: 'search-highlight' }),
+    }).addTo(app.map);
+  }
+  const first = found[0];
+  const display = first ? Object.entries(first.properties || {}).map(([name, value]) => {
+    const p = (q.properties || {})[name] || {};
+    const label = (p.oneOf || []).find(c => c.const === value);
+    return { title: p.title || name, value, label: label ? label.title : null };
+  }) : [];
+  const box = identifyHTML([{ layer: r.layer, display, geometry: first ? first.geometry : null }]);
+  if (r.place) box.prepend(el('p', { class: 'place' }, r.place));
+  L.popup({ maxWidth: 420 }).setLatLng([r.center[1], r.center[0]]).setContent(box).openOn(app.map);
 }
 
 function escapeHTML(s) { return String(s).replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c])); }
@@ -298,15 +417,15 @@ function addMeasurePoint(ll) {
   const latlngs = m.points.map(p => [p[1], p[0]]);
   m.shape = (m.mode === 'area' && latlngs.length > 2 ? L.polygon(latlngs) : L.polyline(latlngs)).addTo(app.map);
   $('measure-result').textContent = measureText(m);
+  // The figure on the map, at the shape: the last point of a path, the middle of an area.
+  const at = m.mode === 'area' && latlngs.length > 2 ? m.shape.getBounds().getCenter() : latlngs[latlngs.length - 1];
+  m.shape.bindTooltip(measureText(m), { permanent: true, direction: m.mode === 'area' ? 'center' : 'right', offset: m.mode === 'area' ? [0, 0] : [10, 0], className: 'measure-label' })
+    .openTooltip(at);
 }
 
 function measureText(m) {
-  if (m.mode === 'distance') {
-    const d = Geodesy.length(m.points);
-    return `距离 ${d >= 1000 ? (d / 1000).toFixed(3) + ' 千米' : d.toFixed(1) + ' 米'}`;
-  }
-  const a = Geodesy.area(m.points);
-  return `面积 ${a >= 1e6 ? (a / 1e6).toFixed(4) + ' 平方千米' : a.toFixed(1) + ' 平方米'}（${(a / 666.6667).toFixed(2)} 亩）`;
+  if (m.mode === 'distance') return `距离 ${lengthWords(Geodesy.length(m.points))}`;
+  return `面积 ${areaWords(Geodesy.area(m.points))}`;
 }
 
 function finishMeasure() {
@@ -393,12 +512,7 @@ function buildPanel(initialLayers) {
   app.pendingLayers = Object.assign({}, initialLayers || {});
   buildOverlays();
   $('search-input').addEventListener('input', onSearchInput);
-  $('search-input').addEventListener('keydown', async e => {
-    if (e.key !== 'Enter') return;
-    clearTimeout(searchTimer);
-    const results = await runSearch();
-    if (results.length) goTo(results[0]);
-  });
+  $('search-input').addEventListener('keydown', onSearchKey);
   $('measure-distance').addEventListener('click', () => startMeasure('distance'));
   $('measure-area').addEventListener('click', () => startMeasure('area'));
   $('measure-clear').addEventListener('click', clearMeasure);

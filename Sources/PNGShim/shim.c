@@ -204,3 +204,40 @@ int PNGShim_inflate(const uint8_t *source, size_t length, uint8_t *destination, 
     int rc = uncompress(destination, &produced, source, length);
     return (rc == Z_OK && produced == destinationLength) ? 0 : -1;
 }
+
+struct PNGShim_Gzip {
+    z_stream z;
+};
+
+PNGShim_Gzip *PNGShim_gzipOpen(int level) {
+    PNGShim_Gzip *stream = calloc(1, sizeof(PNGShim_Gzip));
+    if (!stream) return NULL;
+    // windowBits 15 + 16: a gzip header and trailer instead of zlib's; memLevel 8 is zlib's default.
+    if (deflateInit2(&stream->z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+        free(stream);
+        return NULL;
+    }
+    return stream;
+}
+
+int PNGShim_gzipWrite(PNGShim_Gzip *stream, const uint8_t *source, size_t length, int finish, PNGShim_Buffer *out) {
+    uint8_t chunk[16384];
+    stream->z.next_in = (Bytef *)source;
+    stream->z.avail_in = (uInt)length;
+    int flush = finish ? Z_FINISH : Z_NO_FLUSH;
+    for (;;) {
+        stream->z.next_out = chunk;
+        stream->z.avail_out = sizeof chunk;
+        int rc = deflate(&stream->z, flush);
+        if (rc == Z_STREAM_ERROR) return -1;
+        size_t produced = sizeof chunk - stream->z.avail_out;
+        if (produced && buffer_append(out, chunk, produced) != 0) return -1;
+        if (finish ? rc == Z_STREAM_END : (stream->z.avail_in == 0 && stream->z.avail_out != 0)) return 0;
+    }
+}
+
+void PNGShim_gzipClose(PNGShim_Gzip *stream) {
+    if (!stream) return;
+    deflateEnd(&stream->z);
+    free(stream);
+}

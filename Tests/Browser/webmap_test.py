@@ -263,6 +263,10 @@ def main():
               'the page loads, in Simplified Chinese')
         browser.wait(f'return (function(){{ {DRAWN_TILES} }})() >= 4', 'base tiles to be drawn')
         check(True, 'base map tiles appear with non-blank pixels')
+        # Text comes compressed (Chromium offers br and gzip); tiles do not.
+        sizes = browser.js('const e = performance.getEntriesByType("resource").find(r => r.name.endsWith("/web/app.js"));'
+                           'return e ? [e.encodedBodySize, e.decodedBodySize] : null')
+        check(sizes and sizes[0] * 2 < sizes[1], f'app.js arrives compressed ({sizes[0] if sizes else "?"} of {sizes[1] if sizes else "?"} bytes)')
 
         # Overlay toggle: land use on, its tiles load and the legend lists its classes; off again.
         browser.js('document.querySelector(\'input[data-overlay="landuse"]\').click()')
@@ -283,7 +287,9 @@ def main():
                            'return [p.x + r.left, p.y + r.top];', lat, lon)
         time.sleep(0.5)
         browser.click_at(*point)
-        browser.wait('const p = document.querySelector(".leaflet-popup-content"); return p && p.innerText.includes("地类名称")', 'the identify popup')
+        browser.wait('return document.querySelector(\'.leaflet-popup-content details[data-layer="landuse"]\')', 'the identify popup')
+        # Points and lines under the click come first; the parcel is in the list, opened by a click.
+        browser.js('const d = document.querySelector(\'.leaflet-popup-content details[data-layer="landuse"]\'); if (!d.open) d.querySelector("summary").click()')
         popup = browser.js('return document.querySelector(".leaflet-popup-content").innerText')
         check('地类编码' in popup and '土地利用现状' in popup, f'a click on a parcel shows its attributes ({popup.splitlines()[:4]})')
         browser.settle()
@@ -297,6 +303,39 @@ def main():
         after = browser.js('const c = window.onemap.map.getCenter(); return [c.lat, c.lng]')
         check(abs(after[0] - before[0]) > 0.01, f'a search finds a road and moves the map ({before} -> {after})')
 
+        # A unit-grid code and Enter: the grid itself (not a component in it), its layer on, its
+        # outline highlighted, its attributes open; arrow keys move in the list.
+        with urllib.request.urlopen(url + '/ogc/collections/components/items?limit=1&skipGeometry=true') as r:
+            grid_code = json.load(r)['features'][0]['properties']['bgcode']
+        browser.js('window.onemap.map.closePopup(); const i = document.getElementById("search-input"); i.value = ""; i.focus()')
+        browser.type_into('#search-input', grid_code)
+        browser.wait('return document.querySelectorAll("#search-results li[data-index]").length >= 2', 'the search list')
+        browser.type_into('#search-input', '\ue015')   # ArrowDown
+        marked = browser.js('const li = document.querySelector("#search-results li.active"); return li ? li.dataset.index : null')
+        check(marked == '0', 'the arrow keys mark a result in the list')
+        browser.type_into('#search-input', '\ue007')   # Enter
+        browser.wait('const p = document.querySelector(".leaflet-popup-content"); return p && p.innerText.includes(arguments[0])'.replace('arguments[0]', json.dumps(grid_code)),
+                     'the grid\'s attributes')
+        landed = browser.js('return [document.querySelector(".leaflet-popup-content details[open]").dataset.layer,'
+                            'document.querySelectorAll("path.search-highlight").length,'
+                            'window.onemap.overlays.some(o => o.id === "unit_grids" && o.on), document.querySelector(".leaflet-popup-content").innerText]')
+        check(landed[0] == 'unit_grids' and landed[1] >= 1 and landed[2] and '公顷' in landed[3],
+              f'a grid code and Enter land on the grid: highlighted, its layer on, its attributes and area open ({grid_code})')
+
+        # Identify over a component inside a grid: the component comes first, highlighted.
+        with urllib.request.urlopen(url + f'/ogc/collections/components/items?limit=1&bgcode={grid_code}') as r:
+            lamp = json.load(r)['features'][0]
+        clon, clat = lamp['geometry']['coordinates']
+        browser.js('window.onemap.map.closePopup(); window.onemap.map.setView([arguments[0], arguments[1]], 18, {animate: false});'
+                   'const o = window.onemap.overlays.find(o => o.id === "components"); if (!o.on) document.querySelector(\'input[data-overlay="components"]\').click()', clat, clon)
+        time.sleep(0.8)
+        browser.click_at(*browser.js('const m = window.onemap.map; const p = m.latLngToContainerPoint([arguments[0], arguments[1]]);'
+                                     'const r = m.getContainer().getBoundingClientRect(); return [p.x + r.left, p.y + r.top];', clat, clon))
+        browser.wait('const d = document.querySelector(".leaflet-popup-content details"); return d && d.dataset.layer', 'the identify popup over the component')
+        order = browser.js('return [...document.querySelectorAll(".leaflet-popup-content details")].map(d => d.dataset.layer)')
+        check(order[0] == 'components' and 'unit_grids' in order, f'a click on a component lists the component first, then the grid under it ({order[:4]})')
+        browser.js('window.onemap.map.closePopup(); document.querySelector(\'input[data-overlay="components"]\').click(); document.querySelector(\'input[data-overlay="unit_grids"]\').click()')
+
         # Measure a distance along a known east-west line: 0.01° of longitude at 38.3°N.
         browser.js('window.onemap.map.setView([38.30, 116.85], 15, {animate: false}); document.getElementById("measure-distance").click()')
         for lon in (116.845, 116.855):
@@ -307,6 +346,8 @@ def main():
         measured = browser.js('return window.onemap.measure ? require_len() : 0'.replace('require_len()', 'Geodesy.length(window.onemap.measure.points)'))
         expected = browser.js('return Geodesy.distance(116.845, 38.30, 116.855, 38.30)')
         check(abs(expected - 874.3) < 1 and abs(measured - expected) < 15, f'distance measured {measured:.1f} m (geodesic for the clicked points; 0.01° at 38.3°N = {expected:.1f} m)')
+        label = browser.js('const t = document.querySelector(".leaflet-tooltip.measure-label"); return t ? t.innerText : null')
+        check(label is not None and '米' in label, f'the distance is written on the map at the line ({label})')
         browser.js('document.getElementById("measure-clear").click()')
 
         # Planning review (规划审查): open the panel; bad input is an error in the panel and changes nothing.

@@ -18,6 +18,7 @@ public final class AppServices: Sendable {
     public let features: FeatureService
     public let edits: FeatureEditService
     public let identify: IdentifyService
+    public let search: SearchService
     public let authenticator: any Authenticator
     public let limits: RateLimits
     /// The analyses (OGC API – Processes) and their jobs.
@@ -46,6 +47,7 @@ public final class AppServices: Sendable {
                             failuresPerMinute: configuration.failedTokensPerMinute)
         planningRules = try Self.planningRules(configuration, logger: logger)
         cases = try Self.caseService(configuration, store: store, logger: logger)
+        search = SearchService(store: store, places: cases?.geocoder)
         processes = try ProcessService(store: store, processes: Self.processes(store: store, planning: planningRules)) { work in
             try await Blocking.run(work)
         }

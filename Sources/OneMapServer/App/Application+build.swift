@@ -15,6 +15,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     router.add(middleware: CORSMiddleware(allowOrigin: .all, allowHeaders: [.accept, .authorization, .contentType, .origin, .ifNoneMatch],
                                           allowMethods: [.get, .head, .post, .put, .patch, .delete, .options],
                                           exposedHeaders: ["ETag", "X-OneMap-Cache"], maxAge: .seconds(3600)))
+    router.add(middleware: CompressionMiddleware())
     router.add(middleware: MetricsMiddleware(metrics: services.metrics))
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: AuthMiddleware(authenticator: services.authenticator, limits: services.limits))

@@ -60,6 +60,8 @@ struct IdentifyRoutes {
                     ("type", .string("Feature")), ("id", .number(Double(hit.feature.id))),
                     ("layer", .object([("id", .string(layer.id)), ("title", .string(layer.title)), ("group", .string(layer.group))])),
                     ("distance_m", .number((hit.distance * 10).rounded() / 10)),
+                    // Also without the geometry: clients order points, lines and areas by it.
+                    ("geometryType", hit.feature.geometry.map { .string($0.type.name) } ?? .null),
                     ("geometry", geometryValue), ("properties", .object(properties)), ("display", .array(display)),
                 ])
             })),

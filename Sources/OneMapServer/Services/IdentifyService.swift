@@ -14,8 +14,10 @@ public struct IdentifiedFeature: Sendable {
 
 /// "What is here?" across a map's visible layers: polygons containing the point, lines and
 /// points within a few pixels at the given zoom, only features the map actually draws there
-/// (style filters and zoom ranges apply), top-most layer first. The web map's click popup and
-/// WMS GetFeatureInfo answer from it.
+/// (style filters and zoom ranges apply). Points first, then lines, then the polygons under them
+/// (a click on a street lamp means the lamp, not the grid it stands in); within each, the
+/// top-most layer first and the nearest feature first. The web map's click popup and WMS
+/// GetFeatureInfo answer from it.
 public struct IdentifyService: Sendable {
     let store: Store
     let tiles: TileService
@@ -45,9 +47,9 @@ public struct IdentifyService: Sendable {
             if drawers[id] == nil { order.append(id) }
             drawers[id, default: []].append(styleLayer)
         }
-        var found: [IdentifiedFeature] = []
-        for id in order {
-            guard found.count < limit, let layer = try? store.layer(id, for: principal), layer.kind == .vector else { continue }
+        var found: [(rank: Int, hit: IdentifiedFeature)] = []
+        for (rank, id) in order.enumerated() {
+            guard let layer = try? store.layer(id, for: principal), layer.kind == .vector else { continue }
             let local = try LocalMetric(layer.storageCRS, around: point)
             let box = local.box(radius: tolerance)
             let names = layer.attributes.map(\.name)
@@ -63,10 +65,12 @@ public struct IdentifyService: Sendable {
                     hits.append(IdentifiedFeature(layer: layer, feature: Feature(id: row.id, geometry: g, values: row.values), distance: d))
                 }
             }
-            // Nearest first within a layer.
-            found += hits.sorted { ($0.distance, $0.feature.id) < ($1.distance, $1.feature.id) }.prefix(limit - found.count)
+            found += hits.map { (rank, $0) }
         }
-        return found
+        func dimension(_ f: IdentifiedFeature) -> Int { f.feature.geometry?.type.dimension ?? 3 }
+        return found.sorted {
+            (dimension($0.hit), $0.rank, $0.hit.distance, $0.hit.feature.id) < (dimension($1.hit), $1.rank, $1.hit.distance, $1.hit.feature.id)
+        }.prefix(limit).map(\.hit)
     }
 }
 

@@ -203,7 +203,9 @@ public final class Store: Sendable {
     }
 
     /// Features of the layers `principal` may see whose searchable fields contain `text`: exact
-    /// matches first, then prefixes, then the shortest values.
+    /// matches of a layer's first searchable field (its name or code) first, then exact matches
+    /// of the others (references such as the grid a component stands in), then prefixes, then
+    /// the shortest values.
     /// - Throws: `.invalidArgument` for empty or over-long text.
     public func search(_ text: String, limit: Int = 20, for principal: Principal) throws -> [SearchHit] {
         let q = text.trimmingCharacters(in: .whitespaces)
@@ -212,7 +214,11 @@ public final class Store: Sendable {
         let layers = try layers(for: principal).filter { $0.kind == .vector && $0.attributes.contains(where: \.searchable) }
         for layer in layers { noteRead(of: layer, by: principal) }
         let hits = try backend.search(q, in: layers, limit: limit)
-        return hits.sorted { ($1.rank, $0.value.count) < ($0.rank, $1.value.count) }.prefix(limit).map { $0 }
+        func rank(_ h: SearchHit) -> Int {
+            let named = h.layer.attributes.first(where: \.searchable)?.name == h.field.name
+            return h.rank == 2 ? (named ? 4 : 3) : h.rank
+        }
+        return hits.sorted { (rank($1), $0.value.count) < (rank($0), $1.value.count) }.prefix(limit).map { $0 }
     }
 
     // MARK: catalog writes

@@ -41,4 +41,16 @@ int PNGShim_deflate(const uint8_t *source, size_t length, int level, PNGShim_Buf
 /// zlib inflate into a buffer of known size. Returns 0 when exactly `destinationLength` bytes came out.
 int PNGShim_inflate(const uint8_t *source, size_t length, uint8_t *destination, size_t destinationLength);
 
+/// A gzip stream (RFC 1952) for HTTP responses: deflate in pieces as they are written.
+typedef struct PNGShim_Gzip PNGShim_Gzip;
+
+/// A new stream at zlib `level` (1–9), or NULL when out of memory.
+PNGShim_Gzip *PNGShim_gzipOpen(int level);
+
+/// Compresses `length` bytes, appending what comes out to `out` (which grows); `finish` ends the
+/// stream with the gzip trailer. Returns 0 on success.
+int PNGShim_gzipWrite(PNGShim_Gzip *stream, const uint8_t *source, size_t length, int finish, PNGShim_Buffer *out);
+
+void PNGShim_gzipClose(PNGShim_Gzip *stream);
+
 #endif
