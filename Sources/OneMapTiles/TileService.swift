@@ -73,6 +73,34 @@ public final class TileService: Sendable {
         maps.entries.compactMap(\.style).filter { isVisible($0, to: principal) }
     }
 
+    /// Every store layer `principal` may see that some map draws, each with the first map drawing
+    /// it reduced to that layer alone (no background): what WMS and WMTS offer layer by layer.
+    /// Thematic maps come before the base maps that also draw a layer.
+    public func layerStyles(for principal: Principal) -> [(layer: Layer, style: Style)] {
+        var out: [(layer: Layer, style: Style)] = []
+        var seen: Set<String> = []
+        for style in stylesThematicFirst(for: principal) {
+            for layer in visibleLayers(style, for: principal) where !seen.contains(layer.id) {
+                seen.insert(layer.id)
+                out.append((layer, Self.overlay(style, layers: [layer.id])))
+            }
+        }
+        return out
+    }
+
+    /// One of `layerStyles`, found without building the others (a WMTS tile asks for one).
+    public func layerStyle(_ id: String, for principal: Principal) -> (layer: Layer, style: Style)? {
+        for style in stylesThematicFirst(for: principal) {
+            if let layer = visibleLayers(style, for: principal).first(where: { $0.id == id }) { return (layer, Self.overlay(style, layers: [id])) }
+        }
+        return nil
+    }
+
+    private func stylesThematicFirst(for principal: Principal) -> [Style] {
+        let styles = styles(for: principal)
+        return styles.filter { !$0.layers.contains { $0.type == .background } } + styles.filter { $0.layers.contains { $0.type == .background } }
+    }
+
     /// The style document as `principal` may see it: layers drawing hidden store layers, and
     /// sources of hidden rasters, are left out, so their names are not disclosed either.
     public func styleJSON(_ style: Style, for principal: Principal) -> JSONValue {

@@ -81,3 +81,34 @@ import Testing
         #expect(try full.encode(column: 0, row: 0, format: .rgba).data != anonymous.encode(column: 0, row: 0, format: .rgba).data)
     }
 }
+
+/// Legends read from the shipped styles: classes by filter, by `match`, rings and icons.
+@Suite(.serialized) struct DemoLegendTests {
+    @Test func threeLinesForTheThreeControlLinesAndRingsForComponentStates() async throws {
+        let store = try await DemoFixture.store()
+        let catalog = try MapCatalog(directory: DemoMapsTests.styles, store: store)
+        let layers = try store.layers(for: .system)
+        let planning = Legend(style: try catalog.style("planning"), layers: layers)
+        let lines = try #require(planning.sections.first { $0.layerID == "control_lines" })
+        #expect(Set(lines.entries.map(\.label)) == ["城镇开发边界", "生态保护红线", "永久基本农田"], "\(lines.entries.map(\.label))")
+        let colours = lines.entries.compactMap { e -> Color? in if case .line(let c, _, _) = e.symbol { return c } else { return nil } }
+        #expect(Set(colours).count == 3, "three different lines")
+        let uses = try #require(planning.sections.first { $0.layerID == "planning" })
+        #expect(uses.entries.contains { $0.label == "0701 城镇住宅用地" }, "code labels from the schema")
+        let components = Legend(style: try catalog.style("components"), layers: layers, only: ["components"])
+        #expect(components.sections.map(\.layerID) == ["components"])
+        let entries = components.sections.first?.entries ?? []
+        for state in ["破损", "丢失"] {
+            let ring = entries.first { $0.label == state }
+            guard case .circle(let fill, let stroke)? = ring?.symbol else { Issue.record("no ring for \(state)"); continue }
+            #expect(fill.a == 0 && stroke != nil)
+        }
+        #expect(entries.contains { if case .icon = $0.symbol { return true } else { return false } }, "the icons of the close-up zooms")
+        // Drawn: a PNG as tall as its entries.
+        let image = try ImageCodec.decodePNG(try components.png(icons: catalog.sprites))
+        #expect(image.width > 200 && image.height > Int(Double(entries.count) * 15))
+        // Hidden layers have no legend.
+        let anonymous = Legend(style: try catalog.style("emergency"), layers: try store.layers(for: .anonymous))
+        #expect(!anonymous.sections.contains { $0.layerID == "hazmat_sites" || $0.layerID == "population" })
+    }
+}

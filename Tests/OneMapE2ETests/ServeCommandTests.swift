@@ -88,6 +88,13 @@ import Testing
         b = wms.getmap(layers=["helsinki"], styles=[""], srs="EPSG:4326", bbox=box, size=(300, 256), format="image/png").read()
         out["wms_same"] = a == b
         out["wms_png"] = a[:8] == b"\x89PNG\r\n\x1a\n"
+        # One layer alone, as QGIS adds it, with its legend from the capabilities' LegendURL.
+        lines = wms.getmap(layers=["helsinki_lines"], styles=[""], srs="CRS:84", bbox=box, size=(300, 256), format="image/png", transparent=True).read()
+        out["wms_single"] = lines[:8] == b"\x89PNG\r\n\x1a\n" and lines != a
+        legend_url = wms.contents["helsinki_lines"].styles["default"]["legend"]
+        legend = urllib.request.urlopen(legend_url).read()
+        out["wms_legend"] = [legend[:8] == b"\x89PNG\r\n\x1a\n", len(legend)]
+        out["wmts_single"] = len(wmts.gettile(layer="helsinki_points", tilematrixset="WebMercatorQuad", tilematrix="15", row=9484, column=18654, format="image/png").read())
         from owslib.ogcapi.features import Features
         api = Features(base + "ogc")
         out["ogc_collections"] = sorted(api.feature_collections())
@@ -107,7 +114,7 @@ import Testing
         let py = try CLI.run(executable: "/usr/bin/python3", [work.path + "/client.py", server.url], in: work.path)
         #expect(py.status == 0, "\(py.stderr)")
         let json = try JSONSerialization.jsonObject(with: Data(py.stdout.utf8)) as? [String: Any] ?? [:]
-        #expect(json["wmts_layers"] as? [String] == ["helsinki"])
+        #expect(json["wmts_layers"] as? [String] == ["helsinki", "helsinki_lines", "helsinki_points", "helsinki_polygons"], "each layer alone too")
         #expect(json["wmts_sets"] as? [String] == ["CGCS2000Quad", "WebMercatorQuad"])
         let level1 = json["cgcs_level1"] as? [Any] ?? []
         #expect(level1.count == 4 && level1[0] as? Int == 2 && level1[1] as? Int == 1)
@@ -116,7 +123,12 @@ import Testing
         // The WMTS tile is the XYZ tile, byte for byte.
         #expect(json["wmts_is_xyz"] as? Bool == true)
         #expect((json["cgcs_tile_len"] as? Int ?? 0) > 1000)
-        #expect(json["wms_layers"] as? [String] == ["helsinki"])
+        #expect(Set(json["wms_layers"] as? [String] ?? []).isSuperset(of: ["helsinki", "helsinki_lines", "helsinki_points", "helsinki_polygons"]),
+                "\(json["wms_layers"] ?? "")")
+        #expect(json["wms_single"] as? Bool == true, "a layer alone draws on its own")
+        let legend = json["wms_legend"] as? [Any] ?? []
+        #expect(legend.first as? Bool == true && (legend.last as? Int ?? 0) > 500, "the LegendURL answers a PNG: \(legend)")
+        #expect((json["wmts_single"] as? Int ?? 0) > 100)
         #expect(Set(json["wms_crs"] as? [String] ?? []).isSuperset(of: ["EPSG:4490", "EPSG:4326", "EPSG:3857", "EPSG:4527", "EPSG:4548"]))
         #expect(json["wms_same"] as? Bool == true && json["wms_png"] as? Bool == true)
         // OWSLib's OGC API – Features client: collections, a bbox page, a CQL2 filter, queryables.

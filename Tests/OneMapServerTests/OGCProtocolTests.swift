@@ -25,8 +25,10 @@ import Testing
                 let caps = try XMLNode.parse(response.text)
                 #expect(caps.name == "Capabilities" && caps.attributes["version"] == "1.0.0")
                 let contents = try #require(caps.first("Contents"))
-                // Only maps that can be drawn are layers (the demo maps have no data in this store).
-                #expect(contents.all("Layer").compactMap { $0.value("ows:Identifier") } == ["helsinki"])
+                // Only maps that can be drawn are layers (the demo maps have no data in this store),
+                // then each store layer alone, drawn by its map.
+                #expect(contents.all("Layer").compactMap { $0.value("ows:Identifier") } == ["helsinki", "helsinki_lines", "helsinki_points", "helsinki_polygons"])
+                #expect(contents.all("Layer").allSatisfy { $0.first("Style")?.first("LegendURL")?.attributes["xlink:href"]?.contains("REQUEST=GetLegendGraphic") == true })
                 let layer = try #require(contents.first("Layer"))
                 #expect(layer.all("TileMatrixSetLink").compactMap { $0.value("TileMatrixSet") } == ["WebMercatorQuad", "CGCS2000Quad"])
                 #expect(layer.first("ResourceURL")?.attributes["template"]?.hasSuffix("/wmts/helsinki/{Style}/{TileMatrixSet}/{TileMatrix}/{TileRow}/{TileCol}.png") == true)
@@ -122,8 +124,14 @@ import Testing
             #expect(caps.value("Service/MaxWidth") == "4096")
             let root = try #require(caps.first("Capability")?.first("Layer"))
             #expect(root.all("CRS").map(\.text) == ["EPSG:4490", "EPSG:4326", "EPSG:3857", "EPSG:4527", "EPSG:4548", "CRS:84"])
-            let layers = root.all("Layer")
+            // The maps in one group, each store layer alone under its department's.
+            let groups = root.all("Layer")
+            #expect(groups.count == 2 && groups.first?.value("Title") == "地图" && groups.allSatisfy { $0.value("Name") == nil }, "\(groups.map { $0.value("Title") ?? "" })")
+            let layers = groups[0].all("Layer")
             #expect(layers.compactMap { $0.value("Name") } == ["helsinki"])
+            #expect(Set(groups.last?.all("Layer").compactMap { $0.value("Name") } ?? []) == ["helsinki_points", "helsinki_lines", "helsinki_polygons"])
+            let legend = try #require(layers.first?.first("Style")?.first("LegendURL"))
+            #expect(legend.value("Format") == "image/png" && Int(legend.attributes["height"] ?? "") ?? 0 > 20)
             let box = try #require(layers.first?.all("BoundingBox").first { $0.attributes["CRS"] == "EPSG:4326" })
             // 1.3.0: EPSG:4326 bounding boxes are latitude first.
             #expect(abs((Double(box.attributes["minx"] ?? "") ?? 0) - 60.16) < 0.05 && abs((Double(box.attributes["miny"] ?? "") ?? 0) - 24.93) < 0.05)
@@ -197,7 +205,12 @@ import Testing
         let good = "LAYERS=helsinki&CRS=CRS:84&BBOX=24.94,60.16,24.95,60.17&WIDTH=256&HEIGHT=256"
         let cases: [(String, HTTPResponse.Status, String)] = [
             ("/wms?SERVICE=WMS", .badRequest, "MissingParameterValue"),
-            ("/wms?SERVICE=WMS&REQUEST=GetLegendGraphic", .notImplemented, "OperationNotSupported"),
+            ("/wms?SERVICE=WMS&REQUEST=GetStyles", .notImplemented, "OperationNotSupported"),
+            ("/wms?SERVICE=WMS&REQUEST=GetLegendGraphic", .badRequest, "MissingParameterValue"),
+            ("/wms?SERVICE=WMS&REQUEST=GetLegendGraphic&LAYER=nowhere", .badRequest, "LayerNotDefined"),
+            ("/wms?SERVICE=WMS&REQUEST=GetLegendGraphic&LAYER=helsinki&FORMAT=image/gif", .badRequest, "InvalidFormat"),
+            ("/wms?SERVICE=WMS&REQUEST=GetLegendGraphic&LAYER=helsinki&STYLE=fancy", .badRequest, "StyleNotDefined"),
+            ("/wms?SERVICE=WMS&REQUEST=GetLegendGraphic&LAYER=helsinki&WIDTH=5", .badRequest, "InvalidParameterValue"),
             ("/wms?SERVICE=WFS&REQUEST=GetCapabilities", .badRequest, "InvalidParameterValue"),
             ("\(map)&LAYERS=nope&CRS=CRS:84&BBOX=0,0,1,1&WIDTH=256&HEIGHT=256", .badRequest, "LayerNotDefined"),
             ("\(map)&LAYERS=&CRS=CRS:84&BBOX=0,0,1,1&WIDTH=256&HEIGHT=256", .badRequest, "MissingParameterValue"),

@@ -5,7 +5,8 @@ import OneMapRender
 import OneMapStore
 import OneMapTiles
 
-/// WMS 1.3.0 (and 1.1.1 for older clients): GetCapabilities and GetMap over the maps, in the CRSs
+/// WMS 1.3.0 (and 1.1.1 for older clients): GetCapabilities, GetMap, GetFeatureInfo and
+/// GetLegendGraphic over the maps and each store layer alone (`ServiceLayer`), in the CRSs
 /// Chinese clients use. BBOX follows each version's axis rules; errors are
 /// ServiceExceptionReports with the right 4xx status.
 struct WMSRoutes {
@@ -23,27 +24,30 @@ struct WMSRoutes {
             case "getcapabilities": return capabilities(request, context)
             case "getmap": return try await getMap(kvp, context)
             case "getfeatureinfo": return try await getFeatureInfo(kvp, context)
+            case "getlegendgraphic": return try await getLegendGraphic(kvp, context)
             default:
-                throw ProtocolError(code: "OperationNotSupported", locator: "REQUEST", message: "REQUEST must be GetCapabilities, GetMap or GetFeatureInfo", status: .notImplemented)
+                throw ProtocolError(code: "OperationNotSupported", locator: "REQUEST",
+                                    message: "REQUEST must be GetCapabilities, GetMap, GetFeatureInfo or GetLegendGraphic", status: .notImplemented)
             }
         }
     }
 
-    /// The maps named in LAYERS that the caller may use (others answer as if they did not exist).
-    func styles(_ names: String, _ principal: Principal) throws -> [Style] {
-        let available = Dictionary(uniqueKeysWithValues: WMTSRoutes.layers(services, principal).map { ($0.id, $0) })
+    /// The maps and layers named in LAYERS that the caller may use (others answer as if they did not exist).
+    func layers(_ names: String, _ principal: Principal, parameter: String = "LAYERS") throws -> [ServiceLayer] {
         let list = names.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
-        guard !list.isEmpty else { throw ProtocolError(code: "MissingParameterValue", locator: "LAYERS", message: "LAYERS is empty") }
+        guard !list.isEmpty else { throw ProtocolError(code: "MissingParameterValue", locator: parameter, message: "\(parameter) is empty") }
         return try list.map { name in
-            guard let style = available[name] else { throw ProtocolError(code: "LayerNotDefined", locator: "LAYERS", message: "unknown layer '\(name)'") }
-            return style
+            guard let layer = ServiceLayer.named(name, services, principal) else {
+                throw ProtocolError(code: "LayerNotDefined", locator: parameter, message: "unknown layer '\(name)'")
+            }
+            return layer
         }
     }
 
     /// The parts GetMap and GetFeatureInfo share: version, maps, CRS, BBOX (axis order applied) and size.
     struct MapRequest {
         var version: String
-        var styles: [Style]
+        var layers: [ServiceLayer]
         var crs: CRS
         var box: BoundingBox
         var width: Int
@@ -55,7 +59,7 @@ struct WMSRoutes {
         guard version == "1.3.0" || version == "1.1.1" else {
             throw ProtocolError(code: "InvalidParameterValue", locator: "VERSION", message: "VERSION must be 1.3.0 (or 1.1.1)")
         }
-        let styles = try styles(try kvp.require(layersParameter), context.principal)
+        let layers = try layers(try kvp.require(layersParameter), context.principal, parameter: layersParameter)
         let styleNames = (kvp["STYLES"] ?? "").split(separator: ",", omittingEmptySubsequences: false)
         for s in styleNames where !s.isEmpty && s != "default" {
             throw ProtocolError(code: "StyleNotDefined", locator: "STYLES", message: "unknown style '\(s)' (each map has its default style)")
@@ -79,12 +83,12 @@ struct WMSRoutes {
             throw ProtocolError(code: "InvalidParameterValue", locator: width > cap || width < 1 ? "WIDTH" : "HEIGHT",
                                 message: "WIDTH and HEIGHT must be 1–\(cap)")
         }
-        return MapRequest(version: version, styles: styles, crs: crs, box: BoundingBox(minX: a, minY: b, maxX: c, maxY: d), width: width, height: height)
+        return MapRequest(version: version, layers: layers, crs: crs, box: BoundingBox(minX: a, minY: b, maxX: c, maxY: d), width: width, height: height)
     }
 
     func getMap(_ kvp: KVP, _ context: AppRequestContext) async throws -> Response {
         let map = try mapRequest(kvp, context)
-        let (styles, crs, box, width, height) = (map.styles, map.crs, map.box, map.width, map.height)
+        let (styles, crs, box, width, height) = (map.layers.map(\.style), map.crs, map.box, map.width, map.height)
         let format = try kvp.require("FORMAT").lowercased().replacingOccurrences(of: " ", with: "")
         let tileFormat: TileFormat
         switch format {
@@ -130,10 +134,12 @@ struct WMSRoutes {
         let point = Coordinate(box.minX + (Double(i) + 0.5) * box.width / Double(map.width), box.maxY - (Double(j) + 0.5) * box.height / Double(map.height))
         let lonLat = try CoordinateTransform(from: map.crs, to: .crs84).apply(point)
         let zoom = max(0, min(24, RenderView.zoom(crs: map.crs, bbox: box, width: map.width)))
-        let identify = services.identify, principal = context.principal, styles = map.styles
+        let identify = services.identify, principal = context.principal, layers = map.layers
         let found = try await Blocking.run {
             var all: [IdentifiedFeature] = []
-            for style in styles { all += try identify.identify(map: style.id, at: lonLat, zoom: zoom, limit: count, for: principal) }
+            for layer in layers {
+                all += try identify.identify(map: layer.style.id, at: lonLat, zoom: zoom, limit: count, only: layer.only.map(Set.init), for: principal)
+            }
             return Array(all.prefix(count))
         }
         switch format {
@@ -154,10 +160,31 @@ struct WMSRoutes {
         }
     }
 
+    /// GetLegendGraphic (SLD 1.1 / QGIS style): the legend of one map or layer as PNG.
+    func getLegendGraphic(_ kvp: KVP, _ context: AppRequestContext) async throws -> Response {
+        let layer = try layers(try kvp.require("LAYER"), context.principal, parameter: "LAYER")
+        guard layer.count == 1 else { throw ProtocolError(code: "InvalidParameterValue", locator: "LAYER", message: "LAYER names one layer") }
+        if let style = kvp["STYLE"], !style.isEmpty, style != "default" {
+            throw ProtocolError(code: "StyleNotDefined", locator: "STYLE", message: "unknown style '\(style)' (each layer has its default style)")
+        }
+        let format = (kvp["FORMAT"] ?? "image/png").lowercased()
+        guard format == "image/png" else { throw ProtocolError(code: "InvalidFormat", locator: "FORMAT", message: "FORMAT must be image/png") }
+        var width = 220.0
+        if kvp["WIDTH"] != nil {
+            let w = try kvp.integer("WIDTH")
+            guard (80...1000).contains(w) else { throw ProtocolError(code: "InvalidParameterValue", locator: "WIDTH", message: "WIDTH must be 80–1000") }
+            width = Double(w) * 72 / 96
+        }
+        let legend = layer[0].legend(services, context.principal), sprites = services.tiles.maps.sprites, w = width
+        let png = try await Blocking.run { try legend.png(width: w, icons: sprites) }
+        return Responses.bytes(png, contentType: "image/png", headers: [.cacheControl: context.principal == .anonymous ? "public, max-age=300" : "private, max-age=300"])
+    }
+
     func capabilities(_ request: Request, _ context: AppRequestContext) -> Response {
         let base = request.baseURL
         var x = XMLWriter()
-        x.open("WMS_Capabilities", ["version": "1.3.0", "xmlns": "http://www.opengis.net/wms", "xmlns:xlink": "http://www.w3.org/1999/xlink"])
+        x.open("WMS_Capabilities", ["version": "1.3.0", "xmlns": "http://www.opengis.net/wms", "xmlns:xlink": "http://www.w3.org/1999/xlink",
+                                    "xmlns:sld": "http://www.opengis.net/sld"])
         x.open("Service")
         x.element("Name", "WMS")
         x.element("Title", "OneMap 一张图")
@@ -168,7 +195,7 @@ struct WMSRoutes {
         x.open("Capability")
         x.open("Request")
         for (op, formats) in [("GetCapabilities", ["text/xml"]), ("GetMap", ["image/png", "image/png; mode=8bit"]),
-                              ("GetFeatureInfo", ["application/json", "text/html", "text/plain"])] {
+                              ("GetFeatureInfo", ["application/json", "text/html", "text/plain"]), ("sld:GetLegendGraphic", ["image/png"])] {
             x.open(op)
             for f in formats { x.element("Format", f) }
             x.open("DCPType")
@@ -187,11 +214,12 @@ struct WMSRoutes {
         x.open("Layer")
         x.element("Title", "OneMap 一张图")
         for crs in Self.crsList { x.element("CRS", crs) }
-        for style in WMTSRoutes.layers(services, context.principal) {
+        let principal = context.principal
+        func layer(_ l: ServiceLayer) {
             x.open("Layer", ["queryable": "1", "opaque": "0"])
-            x.element("Name", style.id)
-            x.element("Title", style.name)
-            if let b = services.tiles.extent(style, for: context.principal) {
+            x.element("Name", l.name)
+            x.element("Title", l.title)
+            if let b = services.tiles.extent(l.style, for: principal) {
                 x.open("EX_GeographicBoundingBox")
                 x.element("westBoundLongitude", String(b.minX))
                 x.element("eastBoundLongitude", String(b.maxX))
@@ -204,6 +232,29 @@ struct WMSRoutes {
                 let m0 = WebMercator.project(Coordinate(b.minX, b.minY)), m1 = WebMercator.project(Coordinate(b.maxX, b.maxY))
                 x.empty("BoundingBox", ["CRS": "EPSG:3857", "minx": String(m0.x), "miny": String(m0.y), "maxx": String(m1.x), "maxy": String(m1.y)])
             }
+            x.open("Style")
+            x.element("Name", "default")
+            x.element("Title", "默认")
+            x.open("LegendURL", ["width": "293", "height": String(ServiceLayer.legendHeight(l.legend(services, principal)))])
+            x.element("Format", "image/png")
+            x.empty("OnlineResource", ["xlink:type": "simple",
+                                       "xlink:href": "\(base)/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetLegendGraphic&FORMAT=image/png&LAYER=\(l.name)"])
+            x.close()
+            x.close()
+            x.close()
+        }
+        // The maps, then each layer alone under its department.
+        x.open("Layer")
+        x.element("Title", "地图")
+        for l in ServiceLayer.maps(services, principal) { layer(l) }
+        x.close()
+        let single = ServiceLayer.storeLayers(services, principal)
+        for group in ServiceLayer.groups + Set(single.compactMap(\.group)).subtracting(ServiceLayer.groups.map(\.id)).sorted().map({ ($0, $0) }) {
+            let members = single.filter { $0.group == group.id }
+            guard !members.isEmpty else { continue }
+            x.open("Layer")
+            x.element("Title", group.title)
+            for l in members { layer(l) }
             x.close()
         }
         x.close()

@@ -59,8 +59,12 @@ struct WMTSRoutes {
             throw ProtocolError(code: "TileOutOfRange", locator: row < 0 || row >= set.matrixHeight(z) ? "TILEROW" : "TILECOL",
                                 message: "TileRow must be 0–\(set.matrixHeight(z) - 1) and TileCol 0–\(set.matrixWidth(z) - 1) at TileMatrix \(z)")
         }
+        // A map, or a store layer alone drawn by its map (`ServiceLayer`).
+        guard let layer = ServiceLayer.named(map, services, context.principal) else {
+            throw ProtocolError(code: "InvalidParameterValue", locator: "LAYER", message: "unknown layer '\(map)'")
+        }
         do {
-            let result = try await services.tiles.tile(map: map, tms: set.id, tile: id, scale: 1, principal: context.principal)
+            let result = try await services.tiles.tile(map: layer.style.id, tms: set.id, tile: id, scale: 1, principal: context.principal, only: layer.only)
             return TileRoutes.response(result, request: request, principal: context.principal)
         } catch RenderError.unknownMap {
             throw ProtocolError(code: "InvalidParameterValue", locator: "LAYER", message: "unknown layer '\(map)'")
@@ -100,10 +104,13 @@ struct WMTSRoutes {
         }
         x.close()
         x.open("Contents")
-        for style in Self.layers(services, context.principal) {
+        // Every map, then every layer the caller may see on its own (its department in the abstract).
+        for layer in ServiceLayer.all(services, context.principal) {
+            let style = layer.style
             x.open("Layer")
-            x.element("ows:Title", style.name)
-            x.element("ows:Identifier", style.id)
+            x.element("ows:Title", layer.title)
+            if let group = layer.group, let title = ServiceLayer.groups.first(where: { $0.id == group })?.title { x.element("ows:Abstract", title) }
+            x.element("ows:Identifier", layer.name)
             if let b = services.tiles.extent(style, for: context.principal) {
                 x.open("ows:WGS84BoundingBox")
                 x.element("ows:LowerCorner", "\(b.minX) \(b.minY)")
@@ -112,6 +119,8 @@ struct WMTSRoutes {
             }
             x.open("Style", ["isDefault": "true"])
             x.element("ows:Identifier", "default")
+            x.empty("LegendURL", ["format": "image/png",
+                                  "xlink:href": "\(base)/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetLegendGraphic&FORMAT=image/png&LAYER=\(layer.name)"])
             x.close()
             x.element("Format", "image/png")
             for set in TileMatrixSet.builtIn {
@@ -120,7 +129,7 @@ struct WMTSRoutes {
                 x.close()
             }
             x.empty("ResourceURL", ["format": "image/png", "resourceType": "tile",
-                                    "template": "\(base)/wmts/\(style.id)/{Style}/{TileMatrixSet}/{TileMatrix}/{TileRow}/{TileCol}.png"])
+                                    "template": "\(base)/wmts/\(layer.name)/{Style}/{TileMatrixSet}/{TileMatrix}/{TileRow}/{TileCol}.png"])
             x.close()
         }
         for set in TileMatrixSet.builtIn { Self.write(set, into: &x) }
