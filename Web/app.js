@@ -28,6 +28,7 @@ const app = {
   overlays: [],          // {id, title, group, map, layer (Leaflet), on, opacity}
   styles: {},            // map id -> style.json
   queryables: {},        // layer id -> queryables
+  legends: {},           // "map/layer" -> the server's legend of that overlay
   measure: null,         // {mode, points, shape}
   highlight: null,
   maps: [],
@@ -464,41 +465,53 @@ function colourOf(paint, key) {
 
 let legendGeneration = 0;
 
+// The legend floats on the map: the server's legend of each visible overlay (the same one WMS
+// GetLegendGraphic and printed maps draw: classes by filter and value, rings, icons), cases by
+// state in words (cases.js).
 async function renderLegend() {
   const box = $('legend');
   const on = app.overlays.filter(o => o.on);
   // Only the latest call draws: an earlier one still waiting must not bring back a legend.
   const generation = ++legendGeneration;
-  if (!on.length) { box.replaceChildren(el('p', { class: 'hint' }, '勾选专题图层后显示图例')); return; }
+  $('legend-box').hidden = !on.length;
+  if (!on.length) { box.replaceChildren(); return; }
   const parts = [];
-  for (const o of on) {
-    // The requests, not their results, are kept: calls made together share one request.
-    const style = await (app.styles[o.map] ??= getJSON(`/maps/${o.map}/style.json`).catch(() => ({ layers: [] })));
-    const q = await (app.queryables[o.id] ??= getJSON(`/ogc/collections/${o.id}/queryables`).catch(() => ({})));
+  for (const o of [...on].reverse()) {
+    let sections;
+    if (o.id === 'cases') {
+      const style = await (app.styles[o.map] ??= getJSON(`/maps/${o.map}/style.json`).catch(() => ({ layers: [] })));
+      sections = [{ title: o.title, entries: caseLegendItems(style).map(i => ({ label: i.label, symbol: { type: i.kind, color: i.colour } })) }];
+    } else {
+      // The requests, not their results, are kept: calls made together share one request.
+      const key = `${o.map}/${o.id}`;
+      const legend = await (app.legends[key] ??= getJSON(`/maps/${o.map}/legend?layers=${o.id}`).catch(() => ({ sections: [] })));
+      sections = legend.sections;
+    }
     if (generation !== legendGeneration) return;
-    const labels = {};
-    for (const prop of Object.values(q.properties || {})) for (const c of prop.oneOf || []) labels[c.const] = c.title;
-    // Cases: by state, in words, with the overdue and closed colours (cases.js).
-    let items = o.id === 'cases' ? caseLegendItems(style) : [];
-    for (const l of items.length ? [] : style.layers || []) {
-      if (l['source-layer'] !== o.id) continue;
-      const kind = l.type === 'fill' ? 'fill' : l.type === 'line' ? 'line' : l.type === 'circle' ? 'circle' : null;
-      if (!kind) continue;
-      for (const entry of colourOf(l.paint, `${l.type}-color`)) {
-        const label = entry.value === undefined ? o.title : (labels[entry.value] ? `${entry.value} ${labels[entry.value]}` : entry.value);
-        if (!items.some(i => i.label === label)) items.push({ kind, colour: entry.colour, label });
-      }
-      if (items.length) break;
+    for (const section of sections) {
+      const block = el('div', { class: 'legend-layer', 'data-layer': o.id }, el('div', { class: 'legend-title' }, section.title));
+      for (const entry of section.entries.slice(0, 30)) block.append(el('div', { class: 'item' }, legendSwatch(entry.symbol), entry.label));
+      parts.push(block);
     }
-    const block = el('div', { class: 'legend-layer' }, el('div', { class: 'legend-title' }, o.title));
-    for (const i of items.slice(0, 24)) {
-      const swatch = el('span', { class: `swatch ${i.kind}` });
-      if (i.kind === 'line') swatch.style.borderTopColor = i.colour; else swatch.style.background = i.colour;
-      block.append(el('div', { class: 'item' }, swatch, i.label));
-    }
-    parts.push(block);
   }
   box.replaceChildren(...parts);
+}
+
+function legendSwatch(symbol) {
+  if (symbol.type === 'icon') return el('img', { class: 'swatch icon', src: symbol.icon, alt: '' });
+  const swatch = el('span', { class: `swatch ${symbol.type}` });
+  if (symbol.type === 'line') {
+    swatch.style.borderTopColor = symbol.color;
+    swatch.style.borderTopWidth = `${Math.max(2, Math.min(5, symbol.width || 3))}px`;
+    if (symbol.dashed) swatch.style.borderTopStyle = 'dashed';
+    if (symbol.casing) swatch.style.boxShadow = `0 -1px 0 1px ${symbol.casing}`;
+  } else if (symbol.type === 'ring') {
+    swatch.style.borderColor = symbol.color;
+  } else {
+    swatch.style.background = symbol.color;
+    if (symbol.stroke) swatch.style.borderColor = symbol.stroke;
+  }
+  return swatch;
 }
 
 // ---- panel
@@ -518,6 +531,10 @@ function buildPanel(initialLayers) {
   $('measure-clear').addEventListener('click', clearMeasure);
   buildReviewPanel();
   buildAccount();
+  $('legend-toggle').addEventListener('click', () => {
+    const collapsed = $('legend-box').classList.toggle('collapsed');
+    $('legend-toggle').textContent = collapsed ? '+' : '−';
+  });
   buildCasesPanel();
 }
 
@@ -1107,6 +1124,7 @@ async function reloadCatalog() {
   app.maps = maps.maps.filter(m => m.status === 'ok');
   app.styles = {};
   app.queryables = {};
+  app.legends = {};
   buildOverlays();
   setBase(app.maps.some(m => m.id === app.base) ? app.base : (app.maps[0] || { id: app.base }).id);
   renderLegend();

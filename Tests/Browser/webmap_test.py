@@ -273,6 +273,15 @@ def main():
         browser.wait('return document.querySelectorAll(\'img.leaflet-tile-loaded[src*="layers=landuse"]\').length >= 4', 'land-use overlay tiles')
         browser.wait('return document.getElementById("legend").innerText.includes("城镇住宅用地")', 'the land-use legend')
         check('layers=landuse' in browser.js('return location.hash'), 'an overlay toggles on, with its legend, and the URL records it')
+        # 三区三线: three lines, three legend entries, in a legend floating on the map.
+        browser.js('document.querySelector(\'input[data-overlay="control_lines"]\').click()')
+        browser.wait('return document.querySelectorAll(\'#legend .legend-layer[data-layer="control_lines"] .item\').length >= 3', 'the 三区三线 legend')
+        entries = browser.js('return [...document.querySelectorAll(\'#legend .legend-layer[data-layer="control_lines"] .item\')].map(i => [i.innerText.trim(), getComputedStyle(i.querySelector(".swatch")).borderTopColor])')
+        floating = browser.js('const l = document.getElementById("legend-box").getBoundingClientRect(), m = document.getElementById("map").getBoundingClientRect();'
+                              'return l.left >= m.left && l.right <= m.right && l.top >= m.top && l.bottom <= m.bottom && l.width > 50')
+        check(sorted(e[0] for e in entries) == ['城镇开发边界', '永久基本农田', '生态保护红线'] and len({e[1] for e in entries}) == 3 and floating,
+              f'三区三线 has three legend entries in three colours, in a legend floating on the map ({entries})')
+        browser.js('document.querySelector(\'input[data-overlay="control_lines"]\').click()')
         browser.js('document.querySelector(\'input[data-overlay="landuse"]\').click()')
         browser.wait('return !document.querySelector(\'img[src*="layers=landuse"]\')', 'the overlay to go')
         check(True, 'the overlay toggles off')

@@ -1,11 +1,13 @@
 import Foundation
 import Hummingbird
 import OneMapGeometry
+import OneMapImage
 import OneMapRender
 import OneMapStore
 import OneMapTiles
 
-/// `/maps`, `/maps/{map}/style.json`, `/maps/{map}/{tms}/tilejson.json` (TileJSON 3.0.0).
+/// `/maps`, `/maps/{map}/style.json`, `/maps/{map}/{tms}/tilejson.json` (TileJSON 3.0.0),
+/// `/maps/{map}/legend[?layers=][&f=png]` and the legend's icons (`/legend/icons/{name}.png`).
 struct MapRoutes {
     let services: AppServices
 
@@ -36,6 +38,35 @@ struct MapRoutes {
             return Responses.json(services.tiles.styleJSON(style, for: context.principal))
         }
 
+        router.get("/maps/:map/legend") { request, context -> Response in
+            let kvp = try QueryParameters.checked(request)
+            let style = try services.tiles.style(context.parameters.get("map") ?? "", for: context.principal)
+            let visible = services.tiles.visibleLayers(style, for: context.principal)
+            var only: Set<String>?
+            if let list = kvp["layers"] {
+                let ids = Set(list.split(separator: ",").map(String.init))
+                let known = Set(visible.map(\.id))
+                if let unknown = ids.subtracting(known).sorted().first { throw APIError.badRequest("the map draws no layer '\(unknown)'") }
+                only = ids
+            }
+            let legend = Legend(style: style, layers: visible, only: only)
+            switch kvp["f"] ?? "json" {
+            case "json": return Responses.json(Self.json(legend, base: request.baseURL))
+            case "png":
+                let sprites = services.maps.sprites
+                let png = try await Blocking.run { try legend.png(icons: sprites) }
+                return Responses.bytes(png, contentType: "image/png", headers: [.cacheControl: "private, max-age=60"])
+            default: throw APIError.badRequest("f must be json or png")
+            }
+        }
+
+        router.get("/legend/icons/:name") { _, context -> Response in
+            let file = context.parameters.get("name") ?? ""
+            guard file.hasSuffix(".png"), let icon = services.maps.sprites.icon(String(file.dropLast(4)), scale: 2) else { throw APIError.notFound("no such icon") }
+            let png = try ImageCodec.encodePNG(icon.image, level: 6)
+            return Responses.bytes(png, contentType: "image/png", headers: [.cacheControl: "public, max-age=3600"])
+        }
+
         router.get("/maps/:map/:tms/tilejson.json") { request, context -> Response in
             let style = try services.tiles.style(context.parameters.get("map") ?? "", for: context.principal)
             guard let tms = TileMatrixSet.named(context.parameters.get("tms") ?? "") else {
@@ -43,6 +74,26 @@ struct MapRoutes {
             }
             return Responses.json(tileJSON(style, tms: tms, base: request.baseURL, principal: context.principal))
         }
+    }
+
+    /// The legend as the web map draws it: sections of entries, each symbol with CSS colours.
+    static func json(_ legend: Legend, base: String) -> JSONValue {
+        .object([("sections", .array(legend.sections.map { section in
+            .object([("layer", .string(section.layerID)), ("title", .string(section.title)), ("entries", .array(section.entries.map { entry in
+                var symbol: [(String, JSONValue)]
+                switch entry.symbol {
+                case .fill(let c, let outline): symbol = [("type", .string("fill")), ("color", .string(c.description))] + (outline.map { [("stroke", .string($0.description))] } ?? [])
+                case .line(let c, let w, let dashed): symbol = [("type", .string("line")), ("color", .string(c.description)), ("width", .number(w)), ("dashed", .bool(dashed))]
+                case .casedLine(let c, let casing, let w):
+                    symbol = [("type", .string("line")), ("color", .string(c.description)), ("casing", .string(casing.description)), ("width", .number(w))]
+                case .circle(let c, let stroke):
+                    symbol = [("type", .string(c.a == 0 ? "ring" : "circle")), ("color", .string((c.a == 0 ? stroke ?? c : c).description))]
+                    if c.a > 0, let stroke { symbol.append(("stroke", .string(stroke.description))) }
+                case .icon(let name): symbol = [("type", .string("icon")), ("icon", .string("\(base)/legend/icons/\(name).png"))]
+                }
+                return .object([("label", .string(entry.label)), ("symbol", .object(symbol))])
+            }))])
+        }))])
     }
 
     func tileJSON(_ style: Style, tms: TileMatrixSet, base: String, principal: Principal) -> JSONValue {
