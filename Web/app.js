@@ -398,6 +398,20 @@ async function goTo(r) {
 
 function escapeHTML(s) { return String(s).replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c])); }
 
+// ---- print: the current view, base map and overlays on a page (GET /maps/{base}/print)
+
+function printURL(format) {
+  const b = app.map.getBounds();
+  const [width, height] = $('print-page').value.split('x');
+  const q = new URLSearchParams({ bbox: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(v => v.toFixed(6)).join(','),
+    width, height, format, dpi: format === 'png' ? '150' : '200' });
+  const title = $('print-title').value.trim();
+  if (title) q.set('title', title);
+  const layers = app.overlays.filter(o => o.on).map(o => o.id);
+  if (layers.length) q.set('layers', layers.join(','));
+  return `/maps/${app.base}/print?${q}`;
+}
+
 // ---- measurement
 
 function startMeasure(mode) {
@@ -531,6 +545,7 @@ function buildPanel(initialLayers) {
   $('measure-clear').addEventListener('click', clearMeasure);
   buildReviewPanel();
   buildAccount();
+  for (const format of ['pdf', 'png']) $(`print-${format}`).addEventListener('click', e => { e.currentTarget.href = printURL(format); });
   $('legend-toggle').addEventListener('click', () => {
     const collapsed = $('legend-box').classList.toggle('collapsed');
     $('legend-toggle').textContent = collapsed ? '+' : '−';

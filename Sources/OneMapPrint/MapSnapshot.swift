@@ -24,11 +24,16 @@ public struct MapSnapshot {
     /// - Throws: `RenderError.unknownMap` and render errors.
     public static func render(maps ids: [String], catalog: MapCatalog, store: Store, area: BoundingBox, padding: Double = 0.25, width: Int, height: Int,
                               scale: Int = 2, principal: Principal) throws -> MapSnapshot {
-        let styles = try ids.map { try catalog.style($0) }
+        try render(styles: try ids.map { try catalog.style($0) }, sprites: catalog.sprites, store: store, area: area, padding: padding,
+                   width: width, height: height, scale: scale, principal: principal)
+    }
+
+    /// The same for styles already chosen (a base map and overlays reduced to their layers).
+    public static func render(styles: [Style], sprites: SpriteSheet, store: Store, area: BoundingBox, padding: Double = 0.25, width: Int, height: Int,
+                              scale: Int = 2, principal: Principal) throws -> MapSnapshot {
         let a = WebMercator.project(Coordinate(area.minX, area.minY)), b = WebMercator.project(Coordinate(area.maxX, area.maxY))
         var box = BoundingBox(minX: a.x, minY: a.y, maxX: b.x, maxY: b.y)
-        let pad = max(box.width, box.height) * padding + 50
-        box = box.expanded(by: pad)
+        if padding > 0 { box = box.expanded(by: max(box.width, box.height) * padding + 50) }
         // Widen the box to the frame's proportions so nothing is stretched.
         let aspect = Double(width) / Double(height)
         if box.width / box.height < aspect {
@@ -38,7 +43,7 @@ public struct MapSnapshot {
         }
         let zoom = RenderView.zoom(crs: .webMercator, bbox: box, width: width)
         let view = RenderView(crs: .webMercator, bbox: box, width: width * scale, height: height * scale, zoom: zoom, scale: Double(scale))
-        let renderer = TileRenderer(store: store, sprites: catalog.sprites)
+        let renderer = TileRenderer(store: store, sprites: sprites)
         let rendered = try renderer.render(view: view, styles: styles, principal: principal)
         return MapSnapshot(image: try rendered.rgbaImage(), box: box, zoom: zoom)
     }

@@ -75,7 +75,7 @@ public final class TileService: Sendable {
 
     /// Every store layer `principal` may see that some map draws, each with the first map drawing
     /// it reduced to that layer alone (no background): what WMS and WMTS offer layer by layer.
-    /// Thematic maps come before the base maps that also draw a layer.
+    /// Thematic maps come before the base maps (`Style.isBaseMap`) that also draw a layer.
     public func layerStyles(for principal: Principal) -> [(layer: Layer, style: Style)] {
         var out: [(layer: Layer, style: Style)] = []
         var seen: Set<String> = []
@@ -98,7 +98,7 @@ public final class TileService: Sendable {
 
     private func stylesThematicFirst(for principal: Principal) -> [Style] {
         let styles = styles(for: principal)
-        return styles.filter { !$0.layers.contains { $0.type == .background } } + styles.filter { $0.layers.contains { $0.type == .background } }
+        return styles.filter { !$0.isBaseMap } + styles.filter(\.isBaseMap)
     }
 
     /// The style document as `principal` may see it: layers drawing hidden store layers, and

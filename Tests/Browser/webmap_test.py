@@ -281,6 +281,19 @@ def main():
                               'return l.left >= m.left && l.right <= m.right && l.top >= m.top && l.bottom <= m.bottom && l.width > 50')
         check(sorted(e[0] for e in entries) == ['城镇开发边界', '永久基本农田', '生态保护红线'] and len({e[1] for e in entries}) == 3 and floating,
               f'三区三线 has three legend entries in three colours, in a legend floating on the map ({entries})')
+        # 打印: the view with its overlays on an A4 page; the PDF read back with pdftotext.
+        browser.js('document.getElementById("print-title").value = "运河区三区三线示意图"')
+        link = browser.js('const a = document.getElementById("print-pdf"); a.dispatchEvent(new MouseEvent("click", {cancelable: true})); return a.href')
+        check('/print?' in link and 'layers=' in link and 'control_lines' in link, f'the 打印 button prints the current view and overlays ({link[:90]}…)')
+        with urllib.request.urlopen(link) as r:
+            pdf = r.read()
+        pdf_path = os.path.join(ARTIFACTS, 'print.pdf')
+        with open(pdf_path, 'wb') as f:
+            f.write(pdf)
+        text = subprocess.run(['pdftotext', '-layout', pdf_path, '-'], capture_output=True, text=True).stdout
+        check(pdf.startswith(b'%PDF') and all(w in text for w in ('运河区三区三线示意图', '图例', '生态保护红线', '比例尺 1:', '坐标系')),
+              f'the printed PDF has the title, the legend, the scale and the CRS ({len(pdf)} bytes)')
+        subprocess.run(['pdftoppm', '-png', '-r', '50', '-singlefile', pdf_path, os.path.join(ARTIFACTS, 'print')], check=False)
         browser.js('document.querySelector(\'input[data-overlay="control_lines"]\').click()')
         browser.js('document.querySelector(\'input[data-overlay="landuse"]\').click()')
         browser.wait('return !document.querySelector(\'img[src*="layers=landuse"]\')', 'the overlay to go')

@@ -34,6 +34,8 @@ public struct Legend: Sendable {
     /// The zoom the colours are read at (styles change widths with zoom; colours rarely do).
     public static let zoom = 15.0
 
+    public init(sections: [Section]) { self.sections = sections }
+
     /// - Parameters:
     ///   - layers: the store layers the caller may see (others are left out), for titles and code labels.
     ///   - only: just these store layers (a WMS layer, the web map's visible overlays).

@@ -101,6 +101,10 @@ public struct Style: Sendable {
     /// The style document as loaded (served to clients).
     public let json: JSONValue
 
+    /// A base map (`metadata."onemap:role": "base"`): shown one at a time under the others; a
+    /// layer it shares with a thematic map is offered from the thematic one.
+    public var isBaseMap: Bool { json["metadata"]?["onemap:role"]?.string == "base" }
+
     /// The store layers the style draws (vector source-layers and raster sources), sorted; kept
     /// rather than computed, since every tile request asks for them.
     public let storeLayers: [String]

@@ -22,6 +22,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     router.add(middleware: ReadAuditMiddleware(store: services.store))
     HealthRoutes(services: services).register(on: router)
     MapRoutes(services: services).register(on: router)
+    PrintRoutes(services: services).register(on: router)
     IdentifyRoutes(services: services).register(on: router)
     SearchRoutes(services: services).register(on: router)
     TileRoutes(services: services).register(on: router)
