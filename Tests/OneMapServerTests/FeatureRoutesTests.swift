@@ -50,6 +50,23 @@ import Testing
             #expect(paths?["/collections/parcels/items/{featureId}"]?["put"] != nil && paths?["/collections/secret_sites/items"] == nil)
             let html = try await client.execute(uri: "/ogc/collections/parcels/items?f=html&limit=3", method: .get)
             #expect(html.headers[.contentType]?.hasPrefix("text/html") == true && html.text.contains("地块1号") && html.text.contains("宗地编号"))
+            #expect(html.text.contains("共 200 个要素") && html.text.contains("下一页"), "the pages speak Chinese")
+            // The landing page leads to the other services of the same data, in JSON and HTML.
+            let services = try await client.execute(uri: "/ogc", method: .get).json["links"]?.array ?? []
+            let hrefs = services.compactMap { $0["href"]?.string }
+            for part in ["/wmts?SERVICE=WMTS&REQUEST=GetCapabilities", "/wms?SERVICE=WMS&REQUEST=GetCapabilities", "/maps"] {
+                #expect(hrefs.contains { $0.hasSuffix(part) }, "\(part)")
+            }
+            #expect(hrefs.contains { $0.hasSuffix("/") }, "the web map")
+            let page = try await client.execute(uri: "/ogc?f=html", method: .get).text
+            #expect(page.contains("WMTS 1.0.0") && page.contains("WMS 1.3.0") && page.contains("一张图 Web 地图") && page.contains("要素集合"))
+            // A collection's page shows a small map of the layer (a WMS GetMap that answers a PNG).
+            let collection = try await client.execute(uri: "/ogc/collections/parcels?f=html", method: .get).text
+            let src = try #require(collection.range(of: #"<img src="[^"]+""#, options: .regularExpression).map { String(collection[$0].dropFirst(10).dropLast()) })
+            let preview = src.replacingOccurrences(of: "&amp;", with: "&").replacingOccurrences(of: "http://localhost", with: "")
+            let path = String(preview[preview.range(of: "/wms")!.lowerBound...])
+            let image = try await client.execute(uri: path, method: .get)
+            #expect(image.status == .ok && image.headers[.contentType] == "image/png" && path.contains("LAYERS="), "\(path)")
         }
     }
 

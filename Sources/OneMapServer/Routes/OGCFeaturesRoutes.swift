@@ -70,7 +70,7 @@ struct OGCFeaturesRoutes {
         router.get("/ogc/collections/:id") { request, context -> Response in
             let layer = try vectorLayer(context)
             let base = request.baseURL
-            if OGCFormat(request) == .html { return OGCPages.collection(layer, base: base) }
+            if OGCFormat(request) == .html { return OGCPages.collection(layer, base: base, preview: preview(layer.id, base: base, principal: context.principal)) }
             return Responses.json(collection(layer, base: base))
         }
         router.get("/ogc/collections/:id/queryables") { request, context -> Response in
@@ -92,6 +92,18 @@ struct OGCFeaturesRoutes {
 
     // MARK: landing and collections
 
+    /// A WMS GetMap of the layer alone over the first base map, its extent at 3:2 in Web Mercator
+    /// (the collection page's preview); nil when no map draws the layer.
+    func preview(_ id: String, base: String, principal: Principal) -> String? {
+        guard let layer = ServiceLayer.named(id, services, principal), let b = services.tiles.extent(layer.style, for: principal) else { return nil }
+        let lo = WebMercator.project(Coordinate(b.minX, b.minY)), hi = WebMercator.project(Coordinate(b.maxX, b.maxY))
+        var box = BoundingBox(minX: lo.x, minY: lo.y, maxX: hi.x, maxY: hi.y).expanded(by: max(hi.x - lo.x, hi.y - lo.y) * 0.05 + 100)
+        if box.width / box.height < 1.5 { box = box.expanded(by: (box.height * 1.5 - box.width) / 2, 0) } else { box = box.expanded(by: 0, (box.width / 1.5 - box.height) / 2) }
+        let under = services.tiles.styles(for: principal).first(where: \.isBaseMap).map { "\($0.id)," } ?? ""
+        return "\(base)/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&STYLES=&FORMAT=image/png&CRS=EPSG:3857&WIDTH=480&HEIGHT=320"
+            + "&LAYERS=\(under)\(id)&BBOX=\(box.minX),\(box.minY),\(box.maxX),\(box.maxY)"
+    }
+
     func landing(_ request: Request, _ context: AppRequestContext) throws -> Response {
         let base = request.baseURL
         if OGCFormat(request) == .html { return OGCPages.landing(base: base) }
@@ -107,6 +119,11 @@ struct OGCFeaturesRoutes {
                 link("http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes", "\(base)/ogc/tileMatrixSets", "application/json"),
                 link("http://www.opengis.net/def/rel/ogc/1.0/processes", "\(base)/ogc/processes", "application/json"),
                 link("http://www.opengis.net/def/rel/ogc/1.0/job-list", "\(base)/ogc/jobs", "application/json"),
+                // The other services of the same data, for clients and people that start here.
+                linkTitled("service", "\(base)/wmts?SERVICE=WMTS&REQUEST=GetCapabilities", "application/xml", "WMTS 1.0.0"),
+                linkTitled("service", "\(base)/wms?SERVICE=WMS&REQUEST=GetCapabilities", "text/xml", "WMS 1.3.0"),
+                linkTitled("service", "\(base)/maps", "application/json", "地图（MapLibre 样式、TileJSON）"),
+                linkTitled("alternate", "\(base)/", "text/html", "一张图 Web 地图"),
             ])),
         ]))
     }
@@ -300,6 +317,11 @@ final class RowCollector: @unchecked Sendable {
 /// `{"rel": …, "href": …, "type": …}`.
 func link(_ rel: String, _ href: String, _ type: String) -> JSONValue {
     .object([("rel", .string(rel)), ("href", .string(href)), ("type", .string(type))])
+}
+
+/// The same with a `title`.
+func linkTitled(_ rel: String, _ href: String, _ type: String, _ title: String) -> JSONValue {
+    .object([("rel", .string(rel)), ("href", .string(href)), ("type", .string(type)), ("title", .string(title))])
 }
 
 /// JSON or HTML, from `f` or else the Accept header (browsers ask for HTML).
