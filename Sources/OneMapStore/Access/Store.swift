@@ -73,14 +73,28 @@ public final class Store: Sendable {
         }
     }
 
+    /// Above this many changed layers the whole catalog is read again.
+    static let partialRefreshLimit = 16
+
     private func refreshSnapshot() throws {
         let sequence = try backend.latestChangeSequence()
         let known = current.withLock { $0 }
         if known.sequence == sequence { return }
-        let layers = try backend.allLayers()
         var changes = known.changes
         var transforms: [CRS: CoordinateTransform] = [:]
         let new = known.sequence < 0 ? try backend.changes(after: 0) : try backend.changes(after: changes.sequence)
+        // Every write to a layer's catalog entry records a change of that layer: after a few
+        // changes only the layers they name are read again (a case transition touches one).
+        let touched = Set(new.lazy.filter { $0.sequence <= sequence }.map(\.layerID))
+        let layers: [String: Layer]
+        if known.sequence >= 0, !new.isEmpty, touched.count <= Self.partialRefreshLimit {
+            var merged = known.layers
+            let fresh = try backend.layers(ids: touched)
+            for id in touched { merged[id] = fresh[id] }
+            layers = merged
+        } else {
+            layers = try backend.allLayers()
+        }
         for change in new where change.sequence <= sequence {
             var area: BoundingBox?
             if let a = change.area, let layer = layers[change.layerID] ?? known.layers[change.layerID] {

@@ -4,6 +4,10 @@ public protocol LayerCatalog: Sendable {
     /// Every layer, by id, with no access check (the `Store` above filters per caller).
     func allLayers() throws -> [String: Layer]
 
+    /// The layers with these ids that exist, by id (a catalog refresh after a few changes reads
+    /// only the layers they touched).
+    func layers(ids: Set<String>) throws -> [String: Layer]
+
     /// Updates the descriptive metadata (title, group, access, display names, description) of
     /// existing layers from their layer files, bumping the version of each that changed.
     /// - Returns: the ids whose metadata changed.

@@ -55,14 +55,18 @@ extension SpatiaLiteStore {
     /// Keeps the case layer's catalog entry in step (version, count, extent) and records the
     /// changed points, in the caller's transaction.
     static func touchCaseLayer(_ points: [Coordinate], countDelta: Int, in db: Database) throws {
-        guard var layer = try Row.fetchOne(db, sql: "SELECT * FROM layers WHERE id = 'cases'").map(decodeLayer) else { return }
         var area = BoundingBox.empty
         for p in points { area.extend(p) }
-        layer.version += 1
-        layer.featureCount += countDelta
-        if !area.isEmpty { layer.extent = layer.extent.map { $0.union(area) } ?? area }
-        try saveLayer(layer, in: db)
-        try recordChange(layerID: "cases", version: layer.version, area: area.isEmpty ? nil : area, in: db)
+        // One statement on the columns that move (a transition happens many times a minute; the
+        // layer row's schema JSON is left alone).
+        let a: BoundingBox? = area.isEmpty ? nil : area
+        guard let version = try Int.fetchOne(db, sql: """
+            UPDATE layers SET version = version + 1, feature_count = feature_count + :delta,
+                min_x = coalesce(min(min_x, :minX), min_x, :minX), min_y = coalesce(min(min_y, :minY), min_y, :minY),
+                max_x = coalesce(max(max_x, :maxX), max_x, :maxX), max_y = coalesce(max(max_y, :maxY), max_y, :maxY)
+            WHERE id = 'cases' RETURNING version
+            """, arguments: ["delta": countDelta, "minX": a?.minX, "minY": a?.minY, "maxX": a?.maxX, "maxY": a?.maxY]) else { return }
+        try recordChange(layerID: "cases", version: version, area: a, in: db)
     }
 
     static func insertStep(_ step: CaseStep, caseID: Int64, in db: Database) throws {
@@ -117,9 +121,10 @@ extension SpatiaLiteStore {
             guard current == expectedVersion else { throw StoreError.staleVersion(expected: String(expectedVersion), actual: String(current)) }
             var stored = record
             stored.version = expectedVersion + 1
-            let sets = Self.caseColumns.map { "\($0) = ?" } + ["geom = ?"]
+            // The place is fixed at the report: the geometry and its spatial index are left alone.
+            let sets = Self.caseColumns.map { "\($0) = ?" }
             var arguments = Self.caseArguments(stored)
-            arguments += [Self.pointBlob(stored.location), stored.id]
+            arguments += [stored.id]
             try db.execute(sql: "UPDATE cases SET \(sets.joined(separator: ", ")) WHERE fid = ?", arguments: arguments)
             if let step { try Self.insertStep(step, caseID: stored.id, in: db) }
             if let audit { try Self.appendAudit(audit, in: db) }

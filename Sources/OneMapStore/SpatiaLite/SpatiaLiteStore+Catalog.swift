@@ -9,6 +9,18 @@ extension SpatiaLiteStore {
         try read { db in try Self.fetchCatalog(db) }
     }
 
+    public func layers(ids: Set<String>) throws -> [String: Layer] {
+        guard !ids.isEmpty else { return [:] }
+        return try read { db in
+            var out: [String: Layer] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM layers WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ", ")))", arguments: StatementArguments(Array(ids))) {
+                let layer = try Self.decodeLayer(row)
+                out[layer.id] = layer
+            }
+            return out
+        }
+    }
+
     static func fetchCatalog(_ db: Database) throws -> [String: Layer] {
         var out: [String: Layer] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT * FROM layers") {
