@@ -48,4 +48,15 @@ import Testing
         let rows = try await DemoFixture.count("SELECT count(*) FROM pois WHERE name = '迎宾路站'")
         #expect(stops.reduce(0) { $0 + $1.ids.count } == rows, "every one of the \(rows) stops is found")
     }
+
+    @Test func namesAreFoundByTheirPinyinInFullOrByInitials() async throws {
+        #expect(PinyinIndex.pinyin("迎宾路")?.full == "yingbinlu" && PinyinIndex.pinyin("迎宾路")?.initials == "ybl")
+        #expect(PinyinIndex.pinyin("1309030010010001") == nil && !PinyinIndex.isQuery("y") && PinyinIndex.isQuery("YBL"))
+        let search = try await Self.service()
+        let full = try search.search("yingbinlu", limit: 10, for: .system)
+        #expect(full.first?.value == "迎宾路", "\(full.map(\.value))")
+        let initials = try search.search("ybl", limit: 20, for: .system)
+        #expect(initials.contains { $0.value == "迎宾路" && $0.layer.id == "roads" }, "\(initials.map(\.value))")
+        #expect(try search.search("zzzzqqq", limit: 5, for: .system).isEmpty)
+    }
 }
