@@ -127,7 +127,7 @@ function tileURL(mapID, layers) {
   if (layers) query.push(`layers=${layers.join(',')}`);
   if (app.session.user) query.push(`v=${encodeURIComponent(app.session.user)}`);
   if (app.tileStamps[mapID]) query.push(`t=${app.tileStamps[mapID]}`);
-  return `/tiles/${mapID}/${tms}/{z}/{x}/{y}{r}.png${query.length ? '?' + query.join('&') : ''}`;
+  return `/tiles/${mapID}/${tms}/{z}/{x}/{y}${SCREEN ? '@2x' : '{r}'}.png${query.length ? '?' + query.join('&') : ''}`;
 }
 
 // Redraws the tiles of the given maps (all when none given), e.g. after a case changed.
@@ -140,8 +140,30 @@ function refreshTiles(mapIDs) {
 
 function tileOptions(extra = {}) {
   // Leaflet's EPSG:4326 zoom 0 is TianDiTu level 1 (2 × 1 tiles of 180°).
-  return Object.assign(app.crs === '4490' ? { zoomOffset: 1, maxZoom: 19, maxNativeZoom: 19 } : { maxZoom: 20, maxNativeZoom: 20 },
+  const options = Object.assign(app.crs === '4490' ? { zoomOffset: 1, maxZoom: 19, maxNativeZoom: 19 } : { maxZoom: 20, maxNativeZoom: 20 },
     { detectRetina: false, crossOrigin: true }, extra);
+  // The command screen: @2x tiles shown at 512 pixels a level up, so the map keeps its scale and
+  // symbols and type are twice the size, readable across the room.
+  if (SCREEN) Object.assign(options, { tileSize: 512, zoomOffset: (options.zoomOffset || 0) - 1, minZoom: 1 });
+  return options;
+}
+
+// The command screen's overlays as one tile (GET /overlays): their labels are placed together
+// instead of overprinting each other from separate tiles.
+function drawScreenOverlays() {
+  if (!app.map) return;
+  const ids = app.overlays.filter(o => o.on).map(o => o.id);
+  if (!ids.length) {
+    if (app.screenOverlays) { app.screenOverlays.remove(); app.screenOverlays = null; }
+    return;
+  }
+  const tms = app.crs === '4490' ? 'CGCS2000Quad' : 'WebMercatorQuad';
+  const query = [`layers=${ids.join(',')}`];
+  if (app.session.user) query.push(`v=${encodeURIComponent(app.session.user)}`);
+  if (app.screenStamp) query.push(`t=${app.screenStamp}`);
+  const url = `/overlays/${tms}/{z}/{x}/{y}@2x.png?${query.join('&')}`;
+  if (app.screenOverlays) app.screenOverlays.setUrl(url);
+  else app.screenOverlays = L.tileLayer(url, tileOptions({ pane: 'overlayPane' })).addTo(app.map);
 }
 
 function setBase(id) {
@@ -155,7 +177,9 @@ function setBase(id) {
 
 function setOverlay(o, on) {
   o.on = on;
-  if (on && !o.layer) {
+  if (SCREEN) {
+    drawScreenOverlays();
+  } else if (on && !o.layer) {
     o.layer = L.tileLayer(tileURL(o.map, [o.id]), tileOptions({ opacity: o.opacity, pane: 'overlayPane' }));
     o.layer.addTo(app.map);
   } else if (!on && o.layer) {
@@ -177,7 +201,7 @@ function setOpacity(o, value) {
 // ---- the map (rebuilt when the display CRS changes: Leaflet fixes a map's CRS at creation)
 
 function buildMap(view) {
-  if (app.map) { app.map.remove(); app.baseLayer = null; for (const o of app.overlays) o.layer = null; }
+  if (app.map) { app.map.remove(); app.baseLayer = null; for (const o of app.overlays) o.layer = null; app.screenOverlays = null; }
   const crs = app.crs === '4490' ? L.CRS.EPSG4326 : L.CRS.EPSG3857;
   app.map = L.map('map', { crs, zoomControl: false, doubleClickZoom: false, attributionControl: true });
   L.control.zoom({ position: SCREEN ? 'topright' : 'topleft', zoomInTitle: '放大', zoomOutTitle: '缩小' }).addTo(app.map);
@@ -1155,7 +1179,7 @@ function startScreenMode() {
   tick();
   setInterval(tick, 1000);
   // Overlays refresh every minute (edits show up without reloading the wall).
-  setInterval(() => refreshTiles([...new Set(app.overlays.filter(o => o.layer).map(o => o.map))]), 60000);
+  setInterval(() => { app.screenStamp = Date.now(); drawScreenOverlays(); }, 60000);
   document.addEventListener('click', () => {
     if (!document.fullscreenElement && document.documentElement.requestFullscreen) document.documentElement.requestFullscreen().catch(() => {});
   }, { once: true });

@@ -179,7 +179,40 @@ public final class TileService: Sendable {
             // Its own key: never the key of the whole map for a caller who sees just these layers.
             visibility = "only:" + visible.joined(separator: ",")
         }
-        let key = TileCache.Key(map: map, tms: tms.id, z: tile.z, x: tile.x, y: tile.y, scale: scale, visibility: visibility)
+        return try await cachedTile(style: style, visible: visible, visibility: visibility, tms: tms, tile: tile, scale: scale,
+                                    principal: principal, snapshot: snapshot)
+    }
+
+    /// The key of composite overlay tiles in the caches (not a map file name: those have no `+`).
+    public static let overlaysKey = "+overlays"
+
+    /// Several store layers from whichever maps draw them (`layerStyle`), drawn as one tile: their
+    /// labels are placed together, one collision index over all of them, above every feature (the
+    /// command screen's overlays; separate tiles overprint each other's labels). Cached like map
+    /// tiles, under `overlaysKey` and the layer list.
+    /// - Throws: `StoreError.layerNotFound` for a layer the caller may not see or no map draws.
+    public func overlayTile(layers ids: [String], tms tmsID: String, tile: TileID, scale: Int, principal: Principal) async throws -> TileResult {
+        var styles: [Style] = []
+        for id in ids {
+            guard let found = layerStyle(id, for: principal) else { throw StoreError.layerNotFound(id) }
+            styles.append(found.style)
+        }
+        guard let tms = TileMatrixSet.named(tmsID) else { throw RenderError.unknownTileMatrixSet(tmsID) }
+        guard tms.contains(zoom: tile.z), tms.contains(tile) else { throw RenderError.tileOutOfRange("tile \(tile) is outside \(tms.id)") }
+        var sources: [String: StyleSource] = [:]
+        for style in styles { sources.merge(style.sources) { first, _ in first } }
+        let combined = Style(id: Self.overlaysKey, loadID: styles.map(\.loadID).joined(separator: "+"), name: "专题图层", layers: styles.flatMap(\.layers),
+                             sources: sources, format: .rgba, attribution: styles.first?.attribution, center: nil, zoom: nil, json: .object([]))
+        let snapshot = watcher.snapshot
+        defer { for id in ids { if let layer = snapshot.layers[id] { watcher.store.noteRead(of: layer, by: principal) } } }
+        return try await cachedTile(style: combined, visible: ids, visibility: "only:" + ids.joined(separator: ","), tms: tms, tile: tile, scale: scale,
+                                    principal: principal, snapshot: snapshot)
+    }
+
+    /// The caches, then a render of the tile's block: the one path every tile takes.
+    private func cachedTile(style: Style, visible: [String], visibility: String, tms: TileMatrixSet, tile: TileID, scale: Int, principal: Principal,
+                            snapshot: CatalogSnapshot) async throws -> TileResult {
+        let key = TileCache.Key(map: style.id, tms: tms.id, z: tile.z, x: tile.x, y: tile.y, scale: scale, visibility: visibility)
         let sequence = snapshot.sequence
         let memoryEntry = cache.memoryEntry(key)
         if let e = memoryEntry, e.sequence == sequence {

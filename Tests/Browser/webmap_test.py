@@ -518,9 +518,14 @@ def main():
         wall.go(url + '/?screen=1')
         wall.wait('return window.onemap && window.onemap.ready', 'the command screen to start')
         wall.wait(f'return (function(){{ {DRAWN_TILES} }})() >= 6', 'command-screen tiles')
-        wall.wait('return document.querySelectorAll(\'img.leaflet-tile-loaded[src*="layers=shelters"]\').length >= 1', 'emergency overlays')
+        wall.wait('return document.querySelectorAll(\'img.leaflet-tile-loaded[src^="/overlays/"][src*="shelters"]\').length >= 1', 'emergency overlays')
         size = wall.js('return parseFloat(getComputedStyle(document.body).fontSize)')
         check(wall.js('return document.body.classList.contains("screen")') and size >= 20, f'command-screen mode: large type ({size}px), emergency overlays on')
+        overlay = wall.js('const i = document.querySelector(\'img.leaflet-tile-loaded[src^="/overlays/"][src*="shelters"]\'); return i ? [i.getAttribute("src"), i.naturalWidth, i.width] : null')
+        check(overlay and overlay[0].startswith('/overlays/') and 'fire_stations' in overlay[0] and overlay[1] == 512 and overlay[2] == 512,
+              f'the command screen draws its overlays as one @2x tile shown at 512 px, labels placed together and type twice the size ({overlay})')
+        wall.wait('return !document.getElementById("legend-box").hidden && document.querySelectorAll("#legend .legend-layer").length >= 3', 'the command screen legend')
+        check(True, 'the legend floats on the command screen too')
         check(wall.js('return document.getElementById("review-open").offsetParent === null && document.getElementById("review").offsetParent === null'),
               'command-screen mode shows no planning-review controls')
         wall.settle()

@@ -28,6 +28,29 @@ import Testing
         }
     }
 
+    @Test func overlaysFromAnyMapsAreOneTileWithTheirLabelsTogether() async throws {
+        let fixture = try ServerFixture()
+        let cache = HTTPField.Name("X-OneMap-Cache")!
+        try await fixture.test { client in
+            let uri = "/overlays/WebMercatorQuad/\(Tiles.z15)@2x.png?layers=helsinki_polygons,helsinki_lines,helsinki_points"
+            let combined = try await client.execute(uri: uri, method: .get)
+            #expect(combined.status == .ok && combined.headers[.contentType] == "image/png" && combined.headers[cache] == "render")
+            #expect(try ImageCodec.decodePNG(combined.bytes).width == 512)
+            #expect(try await client.execute(uri: uri, method: .get).headers[cache] == "memory", "cached under its layer list")
+            let image = try ImageCodec.decodePNG(combined.bytes)
+            var colours = Set<UInt32>()
+            for i in stride(from: 0, to: image.pixels.count, by: 4 * 13) where image.pixels[i + 3] > 0 {
+                colours.insert(UInt32(image.pixels[i]) << 16 | UInt32(image.pixels[i + 1]) << 8 | UInt32(image.pixels[i + 2]))
+            }
+            #expect(colours.count > 5, "the three layers are drawn (\(colours.count) colours)")
+            // Fewer layers, another tile; bad lists are refused.
+            #expect(try await client.execute(uri: "/overlays/WebMercatorQuad/\(Tiles.z15).png?layers=helsinki_lines", method: .get).bytes != combined.bytes)
+            #expect(try await client.execute(uri: "/overlays/WebMercatorQuad/\(Tiles.z15).png", method: .get).status == .badRequest)
+            #expect(try await client.execute(uri: "/overlays/WebMercatorQuad/\(Tiles.z15).png?layers=nowhere", method: .get).status == .notFound)
+            #expect(try await client.execute(uri: "/overlays/Nowhere/\(Tiles.z15).png?layers=helsinki_lines", method: .get).status == .notFound)
+        }
+    }
+
     @Test func tilesAreServedAndCachedWithETags() async throws {
         let fixture = try ServerFixture()
         try await fixture.test { client in

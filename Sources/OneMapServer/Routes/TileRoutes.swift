@@ -5,7 +5,9 @@ import OneMapRender
 import OneMapStore
 import OneMapTiles
 
-/// `/tiles/{map}/{tms}/{z}/{x}/{y}.png` and `{y}@2x.png` (XYZ order, row from the top).
+/// `/tiles/{map}/{tms}/{z}/{x}/{y}.png` and `{y}@2x.png` (XYZ order, row from the top), and
+/// `/overlays/{tms}/{z}/{x}/{y}.png?layers=a,b`: store layers from any maps as one tile, their
+/// labels placed together (the command screen).
 struct TileRoutes {
     let services: AppServices
 
@@ -18,6 +20,15 @@ struct TileRoutes {
             if let only, only.isEmpty { throw APIError.badRequest("layers must name at least one layer of the map") }
             let result = try await services.tiles.tile(map: p.get("map") ?? "", tms: p.get("tms") ?? "", tile: tile, scale: scale,
                                                         principal: context.principal, only: only)
+            return Self.response(result, request: request, principal: context.principal)
+        }
+        router.get("/overlays/:tms/:z/:x/:y") { request, context -> Response in
+            let p = context.parameters
+            let (y, scale) = try Self.row(Substring(p.get("y") ?? ""))
+            let tile = TileID(z: try Parse.int(p.get("z").map { Substring($0) }, "z"), x: try Parse.int(p.get("x").map { Substring($0) }, "x"), y: y)
+            let ids = (try QueryParameters.checked(request)["layers"] ?? "").split(separator: ",").map(String.init).filter { !$0.isEmpty }
+            guard !ids.isEmpty, ids.count <= 32 else { throw APIError.badRequest("layers must name 1–32 layers") }
+            let result = try await services.tiles.overlayTile(layers: ids, tms: p.get("tms") ?? "", tile: tile, scale: scale, principal: context.principal)
             return Self.response(result, request: request, principal: context.principal)
         }
     }
