@@ -150,8 +150,15 @@ DEMO_PASSWORD = 'onemap-demo'
 
 def json_get(browser, url, method='GET', body=None):
     """A request from the page (with its session cookie and cross-site token): [status, JSON]."""
-    return browser.js_async('const done = arguments[arguments.length - 1];'
-                            'fetch(arguments[0]).then(r => r.json()).then(done, e => done({error: String(e)}))', url)
+    # A fetch can fail at the network level while the page is busy (Chromium reports "Failed to
+    # fetch"); that is the browser's, not the server's answer, so it is asked again.
+    for attempt in range(3):
+        answer = browser.js_async('const done = arguments[arguments.length - 1];'
+                                  'fetch(arguments[0]).then(r => r.json()).then(done, e => done({error: String(e)}))', url)
+        if not (isinstance(answer, dict) and str(answer.get('error', '')).startswith('TypeError')):
+            return answer
+        time.sleep(0.5)
+    return answer
 
 
 def sign_in(browser, user, password):
@@ -541,7 +548,9 @@ def main():
         sign_in(wall, 'lead.ma', DEMO_PASSWORD)
         wall.wait('return document.querySelector(\'#cs-kpis [data-kpi="monthReported"]\').dataset.value > 0', 'the month\'s figures')
         kpis = wall.js('return Object.fromEntries([...document.querySelectorAll("#cs-kpis .kpi")].map(k => [k.dataset.kpi, Number(k.dataset.value)]))')
-        expected = json_get(wall, url + '/cases?overdue=true&limit=1&state=' + ','.join(s['id'] for s in json_get(wall, url + '/cases/rules')['states'] if s['open']))
+        rules = json_get(wall, url + '/cases/rules')
+        check('states' in rules, f'the case rules as the signed-in wall sees them ({str(rules)[:200]})')
+        expected = json_get(wall, url + '/cases?overdue=true&limit=1&state=' + ','.join(s['id'] for s in rules['states'] if s['open']))
         check(kpis['overdue'] == expected['numberMatched'] and kpis['open'] >= kpis['overdue'],
               f'the big screen\'s figures are the server\'s ({kpis})')
         wall.wait('return document.querySelectorAll("#cs-streets tbody tr td.rate").length >= 5', 'the street table')

@@ -376,6 +376,15 @@ func beijing(_ text: String) -> Date { try! Date(text + "+08:00", strategy: .iso
         #expect(try counts() == before)
     }
 
+    @Test func aStreetWithOnlyFreshReportsIsCountedAsZeroFiled() throws {
+        // Reported in the period, not yet filed: every filing figure sums NULLs, which must be 0
+        // (a server once died on today's figures for such a street).
+        _ = try report("2026-11-02T09:00:00")
+        let metrics = try service.evaluate(by: .street, from: beijing("2026-11-02T00:00:00"), to: beijing("2026-11-03T00:00:00"), for: Self.leader)
+        let west = try #require(metrics.first { $0.row.key == "130903001" })
+        #expect(west.row.reported == 1 && west.row.filed == 0 && west.row.closed == 0 && west.row.closedOnTime == 0)
+    }
+
     @Test func evaluationRefusesBadPeriods() throws {
         #expect(throws: AnalysisError.self) {
             try service.evaluate(by: .street, from: beijing("2026-11-01T00:00:00"), to: beijing("2026-10-01T00:00:00"), for: Self.leader)

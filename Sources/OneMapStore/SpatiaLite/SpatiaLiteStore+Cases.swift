@@ -265,23 +265,25 @@ extension SpatiaLiteStore {
         let filed = "(filed_at >= :from AND filed_at < :to)"
         let sql = """
             SELECT \(key) AS k, max(\(name)) AS n,
-                sum(reported_at >= :from AND reported_at < :to) AS reported,
-                sum(\(filed)) AS filed,
-                sum(\(filed) AND state = 'voided') AS voided,
-                sum(\(filed) AND state = 'suspended') AS suspended,
-                sum(\(filed) AND dispatched_at IS NOT NULL) AS dispatched,
-                sum(\(filed) AND dispatch_on_time = 1) AS dispatched_on_time,
-                sum(\(filed) AND feedback_at IS NOT NULL) AS handled,
-                sum(\(filed) AND handle_on_time = 1) AS handled_on_time,
-                sum(\(filed) AND state = 'closed') AS closed,
-                sum(\(filed) AND state = 'closed' AND handle_on_time = 1) AS closed_on_time,
-                sum(\(filed) AND rework_count > 0) AS reworked,
-                sum(\(filed) AND extension_minutes > 0) AS extended,
-                sum(\(filed) AND return_count > 0) AS returned
+                coalesce(sum(reported_at >= :from AND reported_at < :to), 0) AS reported,
+                coalesce(sum(\(filed)), 0) AS filed,
+                coalesce(sum(\(filed) AND state = 'voided'), 0) AS voided,
+                coalesce(sum(\(filed) AND state = 'suspended'), 0) AS suspended,
+                coalesce(sum(\(filed) AND dispatched_at IS NOT NULL), 0) AS dispatched,
+                coalesce(sum(\(filed) AND dispatch_on_time = 1), 0) AS dispatched_on_time,
+                coalesce(sum(\(filed) AND feedback_at IS NOT NULL), 0) AS handled,
+                coalesce(sum(\(filed) AND handle_on_time = 1), 0) AS handled_on_time,
+                coalesce(sum(\(filed) AND state = 'closed'), 0) AS closed,
+                coalesce(sum(\(filed) AND state = 'closed' AND handle_on_time = 1), 0) AS closed_on_time,
+                coalesce(sum(\(filed) AND rework_count > 0), 0) AS reworked,
+                coalesce(sum(\(filed) AND extension_minutes > 0), 0) AS extended,
+                coalesce(sum(\(filed) AND return_count > 0), 0) AS returned
             FROM cases INDEXED BY cases_reported
             WHERE reported_at >= :early AND reported_at < :to\(only)
             GROUP BY k ORDER BY k
             """
+        // coalesce: a group whose cases have no filing time yet sums NULLs (a street with only
+        // fresh reports today), which is 0 here.
         // Cases filed in the period were reported at most a fortnight earlier: the reported_at
         // index bounds the scan (filing waits for acceptance, never weeks).
         let early = (try? Date(from, strategy: .iso8601)).map { $0.addingTimeInterval(-14 * 86_400).formatted(.iso8601) } ?? from
