@@ -69,7 +69,6 @@ let package = Package(
             name: "OneMapTiles",
             dependencies: [
                 "OneMapGeometry", "OneMapStore", "OneMapRender", "CMallocTuning",
-                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -115,7 +114,6 @@ let package = Package(
             dependencies: [
                 "OneMapGeometry", "OneMapStore", "OneMapDemo", "OneMapRender", "OneMapTiles", "OneMapServer", "OneMapAnalysis", "OneMapPrint",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

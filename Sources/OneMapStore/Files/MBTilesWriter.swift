@@ -2,14 +2,15 @@ import Foundation
 import GRDB
 import OneMapGeometry
 
-/// An MBTiles 1.3 file being written (an SQLite file of its own, not the store).
+/// An MBTiles 1.3 file being written (an SQLite file of its own, not the store). In the store
+/// module because SQLite and GRDB stay here; the tile pipeline's seeder writes through it.
 ///
 /// Ownership: owns the file's database queue; `close()` must be called. Thread rule: one
 /// writer at a time (the queue serializes).
-final class MBTilesWriter {
+public final class MBTilesWriter {
     private let db: DatabaseQueue
 
-    init(path: String) throws {
+    public init(path: String) throws {
         db = try DatabaseQueue(path: path)
         try db.write { db in
             try db.execute(sql: """
@@ -20,14 +21,14 @@ final class MBTilesWriter {
         }
     }
 
-    func writeMetadata(_ pairs: [(String, String)]) throws {
+    public func writeMetadata(_ pairs: [(String, String)]) throws {
         try db.write { db in
             for (k, v) in pairs { try db.execute(sql: "INSERT INTO metadata (name, value) VALUES (?, ?)", arguments: [k, v]) }
         }
     }
 
     /// Writes tiles in one transaction.
-    func write(_ tiles: [(TileID, [UInt8])]) throws {
+    public func write(_ tiles: [(TileID, [UInt8])]) throws {
         guard !tiles.isEmpty else { return }
         try db.write { db in
             for (tile, data) in tiles {
@@ -37,5 +38,5 @@ final class MBTilesWriter {
         }
     }
 
-    func close() throws { try db.close() }
+    public func close() throws { try db.close() }
 }
