@@ -73,10 +73,7 @@ public struct MapPrint {
         let metresPerPoint = map.box.width / frame.w * cos(r.area.center.y * .pi / 180)
         let denominator = metresPerPoint / (0.0254 / 72)
         let rounded = denominator > 1000 ? (denominator / 100).rounded() * 100 : denominator.rounded()
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Asia/Shanghai") ?? .current
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: now)
-        let date = String(format: "%d年%d月%d日 %02d:%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0)
+        let date = SiteReviewDocument.date(now)
         let fy = ph - margin - footer + 8
         doc.text("比例尺 1:\(Int(rounded).formatted(.number.grouping(.automatic)))　坐标系 \(r.crsName)，Web 墨卡托投影显示　打印于 \(date)",
                  x: margin, y: fy, size: 7.5, color: grey, maxWidth: pw - 2 * margin)

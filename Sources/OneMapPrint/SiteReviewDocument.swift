@@ -41,6 +41,11 @@ public struct SiteReviewDocument {
 
     static func date(_ iso: String) -> String {
         guard let d = try? Date(iso, strategy: .iso8601) else { return iso }
+        return date(d)
+    }
+
+    /// "2026年12月5日 04:51", in China's time.
+    static func date(_ d: Date) -> String {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "Asia/Shanghai") ?? .current
         let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: d)
