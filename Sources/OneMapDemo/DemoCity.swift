@@ -145,6 +145,12 @@ public enum DemoCity {
             let n = try CaseHistory(service: service, seed: options.seed).generate(count: options.caseCount, days: options.caseDays, end: options.caseEnd)
             log(String(format: "  replayed %d cases and added the centre's users (%.1f s)", n, Date().timeIntervalSince(started)))
         }
+        let emergencyRules = EmergencyRules.file(in: options.layersDirectory)
+        if FileManager.default.fileExists(atPath: emergencyRules) {
+            let service = try IncidentService(store: store, rules: try EmergencyRules.load(path: emergencyRules))
+            let made = try DemoIncidents.create(service)
+            log("  added \(made.count) incidents, the command centre's users and \(DemoIncidents.units.count) units")
+        }
         // The catalog takes the layer files' metadata (the case layer is made by its workflow, not imported).
         try store.syncMetadata(from: try LayerFile.loadAll(directory: options.layersDirectory))
         try store.checkpoint()

@@ -109,7 +109,7 @@ public final class RuleFile {
 
         /// Keys present but never read (misspellings, unsupported options).
         func unused() -> [String] {
-            (value.object ?? []).map(\.0).filter { !used.contains($0) && !$0.hasPrefix("//") && $0 != "$comment" }.map { "\(path).\($0) is not a known key" }
+            (value.object ?? []).map(\.0).filter { !used.contains($0) && !$0.hasPrefix("//") && !$0.hasPrefix("$comment") }.map { "\(path).\($0) is not a known key" }
         }
     }
 

@@ -27,6 +27,8 @@ public final class AppServices: Sendable {
     public let planningRules: PlanningRules?
     /// The 数字城管 centre (cases and geocoding), when `Layers/rules` has its rules.
     public let cases: CaseService?
+    /// 应急一张图 (incidents and the live situation), when `Layers/rules` has its rules.
+    public let incidents: IncidentService?
 
     public init(configuration: ServerConfiguration, authenticator: (any Authenticator)? = nil,
                 logger: Logger = Logger(label: "onemap")) throws {
@@ -48,7 +50,8 @@ public final class AppServices: Sendable {
         planningRules = try Self.planningRules(configuration, logger: logger)
         cases = try Self.caseService(configuration, store: store, logger: logger)
         search = SearchService(store: store, places: cases?.geocoder)
-        processes = try ProcessService(store: store, processes: Self.processes(store: store, planning: planningRules)) { work in
+        incidents = try Self.incidentService(configuration, store: store, logger: logger)
+        processes = try ProcessService(store: store, processes: Self.processes(store: store, planning: planningRules, emergency: incidents?.rules)) { work in
             try await Blocking.run(work)
         }
     }
@@ -75,12 +78,27 @@ public final class AppServices: Sendable {
         return service
     }
 
+    /// The incident service when the emergency rules are there; a broken file stops start-up.
+    static func incidentService(_ configuration: ServerConfiguration, store: Store, logger: Logger) throws -> IncidentService? {
+        guard let dir = configuration.layersDirectory else { return nil }
+        let path = EmergencyRules.file(in: dir)
+        guard FileManager.default.fileExists(atPath: path) else {
+            logger.notice("no emergency rules at \(path): incidents and emergency analyses are not offered")
+            return nil
+        }
+        return try IncidentService(store: store, rules: try EmergencyRules.load(path: path))
+    }
+
     /// Every analysis the configuration allows, in the order `/ogc/processes` lists them.
-    static func processes(store: Store, planning: PlanningRules?) -> [any AnalysisProcess] {
+    static func processes(store: Store, planning: PlanningRules?, emergency: EmergencyRules?) -> [any AnalysisProcess] {
         var list: [any AnalysisProcess] = []
         if let rules = planning {
             list += [SiteReviewProcess(store: store, rules: rules), ControlLineConflictsProcess(store: store, rules: rules),
                      PlanCompareProcess(store: store, rules: rules), AreaStatisticsProcess(store: store, rules: rules)] as [any AnalysisProcess]
+        }
+        if let rules = emergency {
+            list += [ImpactRingsProcess(store: store, rules: rules), FloodProcess(store: store, rules: rules),
+                     ElevationProfileProcess(store: store, rules: rules)] as [any AnalysisProcess]
         }
         return list
     }

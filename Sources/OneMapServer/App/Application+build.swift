@@ -32,6 +32,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     OGCFeaturesRoutes(services: services).register(on: router)
     OGCProcessesRoutes(services: services).register(on: router)
     CaseRoutes(services: services).register(on: router)
+    IncidentRoutes(services: services).register(on: router)
     AuthRoutes(services: services).register(on: router)
     WebRoutes(services: services).register(on: router)
     return router

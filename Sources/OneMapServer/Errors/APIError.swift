@@ -70,6 +70,12 @@ extension APIError {
             case .forbidden: return APIError(.forbidden, "Forbidden", e.description)
             case .noSuchCase: return .notFound(e.description)
             }
+        case let e as IncidentError:
+            switch e {
+            case .forbidden: return APIError(.forbidden, "Forbidden", e.description)
+            case .noSuchIncident: return .notFound(e.description)
+            case .staleVersion: return APIError(.conflict, "StaleVersion", e.description)
+            }
         case let e as AnalysisError:
             switch e {
             case .invalidInput: return .badRequest(e.description)

@@ -29,7 +29,7 @@ struct CaseRoutes {
             return Responses.json(.object([("query", .string(text)), ("candidates", .array(found.map(\.json)))]))
         }
         router.get("/geocode/reverse") { request, context -> Response in
-            let point = try Self.point(try QueryParameters.checked(request))
+            let point = try Parse.lonLat(try QueryParameters.checked(request))
             let geocoder = try cases().geocoder, principal = context.principal
             let (grid, address) = try await Blocking.run { () -> (GridLocation, (address: String, distance: Double, location: Coordinate)?) in
                 (try geocoder.grid(at: point, for: principal), try geocoder.nearestAddress(to: point, for: principal))
@@ -53,7 +53,7 @@ struct CaseRoutes {
         }
         router.post("/cases") { request, context -> Response in
             let service = try cases(), principal = context.principal
-            let body = try await Self.json(request)
+            let body = try await Parse.jsonObject(request, maxBytes: Self.maxBody)
             let input = try Self.caseInput(body)
             let record = try await Blocking.run { try service.report(input, by: principal) }
             return Responses.json(service.json(record, for: principal), status: .created, headers: [.location: "\(request.baseURL)/cases/\(record.id)"])
@@ -98,7 +98,7 @@ struct CaseRoutes {
         router.post("/cases/:id/actions") { request, context -> Response in
             let service = try cases(), principal = context.principal
             let id = try Self.caseID(context)
-            let body = try await Self.json(request)
+            let body = try await Parse.jsonObject(request, maxBytes: Self.maxBody)
             guard let action = body["action"]?.string else { throw APIError.badRequest("\"action\" is required") }
             var input = CaseActionInput(action: action, department: body["department"]?.string, note: body["note"]?.string)
             if let m = body["minutes"] {
@@ -143,29 +143,6 @@ struct CaseRoutes {
         let text = context.parameters.get("id") ?? ""
         guard let id = Int64(text) else { throw APIError.notFound("no case '\(text)' (case ids are integers)") }
         return id
-    }
-
-    static func json(_ request: Request) async throws -> JSONValue {
-        let body = try await request.body.collect(upTo: maxBody)
-        let json: JSONValue
-        do { json = try JSONValue.parse(Array(body.readableBytesView)) } catch { throw APIError.badRequest("the body is not JSON: \(error)") }
-        guard json.object != nil else { throw APIError.badRequest("the body must be a JSON object") }
-        return json
-    }
-
-    /// `lon`/`lat`, or `x`/`y` in `crs` (for instance EPSG:4547 metres), as lon/lat.
-    static func point(_ q: QueryParameters) throws -> Coordinate {
-        guard let x = (q["lon"] ?? q["x"]).flatMap(Double.init), let y = (q["lat"] ?? q["y"]).flatMap(Double.init), x.isFinite, y.isFinite else {
-            throw APIError.badRequest("lon and lat (or x and y with crs) must be numbers")
-        }
-        var point = Coordinate(x, y)
-        if let crs = q["crs"] {
-            let parsed: CRS
-            do { parsed = try CRS(parsing: crs) } catch { throw APIError.badRequest("unknown crs '\(crs)'") }
-            point = try CoordinateTransform(from: parsed, to: .crs84).apply(point)
-        }
-        guard abs(point.x) <= 180, abs(point.y) <= 90 else { throw APIError.badRequest("the point must be a longitude within ±180 and a latitude within ±90") }
-        return point
     }
 
     static func caseInput(_ body: JSONValue) throws -> CaseInput {

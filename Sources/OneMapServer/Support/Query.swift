@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import OneMapGeometry
 
 /// OGC key-value parameters (WMS, WMTS): the request's `QueryParameters` with names compared
 /// case-insensitively, as those protocols define them.
@@ -90,5 +91,31 @@ struct QueryParameters: Sendable {
     /// The first value of a name compared without case (OGC KVP names).
     func first(caseInsensitive name: String) -> String? {
         pairs.first { $0.0.caseInsensitiveCompare(name) == .orderedSame }?.1
+    }
+}
+
+extension Parse {
+    /// The request body as a JSON object.
+    static func jsonObject(_ request: Request, maxBytes: Int) async throws -> JSONValue {
+        let body = try await request.body.collect(upTo: maxBytes)
+        let json: JSONValue
+        do { json = try JSONValue.parse(Array(body.readableBytesView)) } catch { throw APIError.badRequest("the body is not JSON: \(error)") }
+        guard json.object != nil else { throw APIError.badRequest("the body must be a JSON object") }
+        return json
+    }
+
+    /// `lon`/`lat`, or `x`/`y` in `crs` (for instance EPSG:4547 metres), as lon/lat.
+    static func lonLat(_ q: QueryParameters) throws -> Coordinate {
+        guard let x = (q["lon"] ?? q["x"]).flatMap(Double.init), let y = (q["lat"] ?? q["y"]).flatMap(Double.init), x.isFinite, y.isFinite else {
+            throw APIError.badRequest("lon and lat (or x and y with crs) must be numbers")
+        }
+        var point = Coordinate(x, y)
+        if let crs = q["crs"] {
+            let parsed: CRS
+            do { parsed = try CRS(parsing: crs) } catch { throw APIError.badRequest("unknown crs '\(crs)'") }
+            point = try CoordinateTransform(from: parsed, to: .crs84).apply(point)
+        }
+        guard abs(point.x) <= 180, abs(point.y) <= 90 else { throw APIError.badRequest("the point must be a longitude within ±180 and a latitude within ±90") }
+        return point
     }
 }

@@ -129,3 +129,8 @@ extension Store {
     /// The store's 数字城管 cases; the case service keeps them (and refreshes the snapshot).
     public var cases: any CaseStore { backend }
 }
+
+extension Store {
+    /// The store's emergency incidents and unit positions; the emergency services keep them.
+    public var incidents: any IncidentStore { backend }
+}

@@ -202,6 +202,43 @@ enum Migrations {
                 ALTER TABLE tokens ADD COLUMN expires_at TEXT;
                 """)
         }
+        m.registerMigration("v8 incidents and unit positions") { db in
+            // Emergency incidents in a table of their own (a point or an area each), offered as the
+            // read-only layer `incidents` (managed_by = 'incidents'); the recent positions of units.
+            try db.execute(sql: """
+                CREATE TABLE incidents (
+                    fid INTEGER PRIMARY KEY,
+                    title TEXT NOT NULL,
+                    category TEXT NOT NULL,
+                    subtype TEXT NOT NULL,
+                    level TEXT NOT NULL CHECK (level IN ('I', 'II', 'III', 'IV')),
+                    status TEXT NOT NULL,
+                    occurred_at TEXT NOT NULL,
+                    updated_at TEXT NOT NULL,
+                    notes TEXT NOT NULL DEFAULT '',
+                    reporter TEXT NOT NULL,
+                    version INTEGER NOT NULL DEFAULT 1
+                );
+                CREATE INDEX incidents_status ON incidents (status, occurred_at);
+                CREATE TABLE unit_positions (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    unit TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    x REAL NOT NULL,
+                    y REAL NOT NULL,
+                    heading REAL,
+                    speed REAL,
+                    at TEXT NOT NULL,
+                    reporter TEXT NOT NULL
+                );
+                CREATE INDEX unit_positions_at ON unit_positions (at);
+                """)
+            guard try Int.fetchOne(db, sql: "SELECT AddGeometryColumn('incidents', 'geom', 4490, 'GEOMETRY', 'XY')") == 1,
+                  try Int.fetchOne(db, sql: "SELECT CreateSpatialIndex('incidents', 'geom')") == 1 else {
+                throw StoreError.database("cannot register the incidents geometry")
+            }
+        }
         return m
     }
 

@@ -1,0 +1,135 @@
+import OneMapGeometry
+import OneMapStore
+
+enum EmergencySchemas {
+    static let place: JSONValue = .object([
+        ("oneOf", .array([
+            .object([("$ref", .string("https://geojson.org/schema/Point.json"))]),
+            .object([("$ref", .string("https://geojson.org/schema/Polygon.json"))]),
+            .object([("$ref", .string("https://geojson.org/schema/MultiPolygon.json"))]),
+        ])),
+    ])
+    static let point: JSONValue = .object([("$ref", .string("https://geojson.org/schema/Point.json"))])
+    static let integer: JSONValue = .object([("type", .string("integer"))])
+    static let number: JSONValue = .object([("type", .string("number"))])
+    static let numbers: JSONValue = .object([("type", .string("array")), ("items", .object([("type", .string("number"))]))])
+    static let strings: JSONValue = .object([("type", .string("array")), ("items", .object([("type", .string("string"))]))])
+}
+
+/// `impact-rings` (影响范围分析).
+public struct ImpactRingsProcess: AnalysisProcess {
+    let analysis: ImpactRings
+
+    public init(store: Store, rules: EmergencyRules) { analysis = ImpactRings(store: store, rules: rules) }
+
+    public var description: ProcessDescription {
+        ProcessDescription(
+            id: "impact-rings", title: "影响范围分析",
+            description: "以事发点（或事发范围）为中心按给定半径（米，地面真实距离）生成环形影响区，列出各环内的学校、医院、危化品企业、避难场所等设施及距离，并按社区面积比例估算各环人口（人口为涉密数据，无权限者不返回人口）。",
+            keywords: ["应急", "缓冲区", "影响范围", "emergency"],
+            inputs: [
+                .init("incident", title: "事件编号", description: "已登记突发事件的编号；或用 geometry 给出位置", schema: EmergencySchemas.integer, required: false),
+                .init("geometry", title: "事发位置", description: "GeoJSON Point、Polygon 或 MultiPolygon", schema: EmergencySchemas.place, required: false),
+                .init("crs", title: "坐标系", description: "geometry 的坐标参照系（默认 CRS84）", schema: Schemas.crs, required: false),
+                .init("radii", title: "半径（米）", description: "如 [500, 1000, 3000]；缺省按规则文件", schema: EmergencySchemas.numbers, required: false),
+                .init("layers", title: "设施图层", description: "只统计这些设施图层；缺省为规则文件所列全部", schema: EmergencySchemas.strings, required: false),
+            ],
+            outputs: [.init("result", title: "影响范围", description: "环形区（GeoJSON）、各环设施与人口估算", schema: Schemas.object)])
+    }
+
+    public func prepare(_ inputs: ProcessInputs, for principal: Principal) throws -> PreparedRun {
+        try inputs.only(["incident", "geometry", "crs", "radii", "layers"])
+        let place = try EmergencyPlace.read(inputs, store: analysis.store, principal: principal)
+        let radii = try analysis.checkedRadii(try inputs.numbers("radii"))
+        var layers: [String]?
+        if let v = inputs.value("layers") {
+            guard let a = v.array, a.allSatisfy({ $0.string != nil }) else { throw AnalysisError.invalidInput(input: "layers", detail: "must be a list of layer ids") }
+            layers = a.compactMap(\.string)
+        }
+        let analysis = self.analysis, only = layers
+        return PreparedRun { progress in
+            .object([("result", try analysis.run(place: place.geometry, incident: place.incident, radii: radii, layers: only, for: principal, progress: progress))])
+        }
+    }
+}
+
+/// `elevation-profile` (高程剖面).
+public struct ElevationProfileProcess: AnalysisProcess {
+    let analysis: ElevationProfile
+
+    public init(store: Store, rules: EmergencyRules) { analysis = ElevationProfile(store: store, rules: rules) }
+
+    public var description: ProcessDescription {
+        ProcessDescription(
+            id: "elevation-profile", title: "高程剖面",
+            description: "沿折线按 DEM 原始分辨率取样，给出各点至起点的大地线距离与存储高程，以及最低、最高、累计爬升与下降。",
+            keywords: ["DEM", "剖面", "高程", "emergency"],
+            inputs: [
+                .init("line", title: "剖面线", description: "GeoJSON LineString", schema: .object([("$ref", .string("https://geojson.org/schema/LineString.json"))])),
+                .init("crs", title: "坐标系", description: "line 的坐标参照系（默认 CRS84）", schema: Schemas.crs, required: false),
+                .init("layer", title: "DEM 图层", description: "缺省按规则文件", schema: Schemas.string, required: false),
+                .init("samples", title: "取样点数", description: "缺省约每个格网一个", schema: EmergencySchemas.integer, required: false),
+            ],
+            outputs: [.init("result", title: "剖面", description: "距离与高程序列", schema: Schemas.object)])
+    }
+
+    public func prepare(_ inputs: ProcessInputs, for principal: Principal) throws -> PreparedRun {
+        try inputs.only(["line", "crs", "layer", "samples"])
+        guard var g = try inputs.geometry("line") else { throw AnalysisError.invalidInput(input: "line", detail: "is required") }
+        let crs = try inputs.crs("crs")
+        if !crs.isDisplayEquivalent(to: .cgcs2000) { g = try CoordinateTransform(from: crs, to: .cgcs2000).apply(g) }
+        guard case .lineString(let points) = g, points.count >= 2 else { throw AnalysisError.invalidInput(input: "line", detail: "must be a LineString of two or more points") }
+        var samples: Int?
+        if let n = try inputs.number("samples") {
+            guard n == n.rounded() else { throw AnalysisError.invalidInput(input: "samples", detail: "must be an integer") }
+            samples = Int(n)
+        }
+        let layer = try inputs.optionalString("layer")
+        _ = try analysis.run(line: Array(points.prefix(2)), layer: layer, samples: 2, for: principal)
+        let analysis = self.analysis, count = samples
+        return PreparedRun { _ in .object([("result", try analysis.run(line: points, layer: layer, samples: count, for: principal))]) }
+    }
+}
+
+/// `flood` (淹没分析).
+public struct FloodProcess: AnalysisProcess {
+    let analysis: Flood
+
+    public init(store: Store, rules: EmergencyRules) { analysis = Flood(store: store, rules: rules) }
+
+    public var description: ProcessDescription {
+        ProcessDescription(
+            id: "flood", title: "淹没分析",
+            description: "按给定水位从 DEM（原始分辨率）计算淹没范围：无源淹没取范围内所有不高于水位的格网；有源淹没只取与种子点经不高于水位的格网相连的部分。给出淹没面（GeoJSON）、面积、水深统计、受淹设施与人口估算。",
+            keywords: ["DEM", "淹没", "洪涝", "emergency"],
+            inputs: [
+                .init("level", title: "水位（米）", description: "与 DEM 同一高程基准", schema: EmergencySchemas.number),
+                .init("seed", title: "种子点", description: "GeoJSON Point；给出时为有源淹没，缺省为无源淹没", schema: EmergencySchemas.point, required: false),
+                .init("region", title: "计算范围", description: "GeoJSON 面，或 {\"layer\",\"featureId\"}；缺省为整个 DEM（受格网数上限约束）", schema: Schemas.region, required: false),
+                .init("crs", title: "坐标系", description: "seed 与 region 的坐标参照系（默认 CRS84）", schema: Schemas.crs, required: false),
+                .init("connectivity", title: "连通方式", description: "有源淹没的邻接：4 或 8（默认 8）", schema: EmergencySchemas.integer, required: false),
+                .init("layer", title: "DEM 图层", description: "缺省按规则文件", schema: Schemas.string, required: false),
+            ],
+            outputs: [.init("result", title: "淹没分析结果", description: "淹没面、面积、水深、受淹设施与人口", schema: Schemas.object)])
+    }
+
+    public func prepare(_ inputs: ProcessInputs, for principal: Principal) throws -> PreparedRun {
+        try inputs.only(["level", "seed", "region", "crs", "connectivity", "layer"])
+        guard let level = try inputs.number("level") else { throw AnalysisError.invalidInput(input: "level", detail: "is required (metres)") }
+        let crs = try inputs.crs("crs")
+        let reader = AnalysisReader(store: analysis.store, principal: principal)
+        var seed: Coordinate?
+        if let g = try inputs.geometry("seed") {
+            guard case .point(let p) = try reader.lonLat(g, from: crs) else { throw AnalysisError.invalidInput(input: "seed", detail: "must be a Point") }
+            seed = p
+        }
+        var region: Geometry?
+        if let r = try inputs.region("region", crs: crs) { region = try r.resolve(reader, overlay: Overlay(geos: GEOSContext(), gridSize: 1e-9), input: "region").0 }
+        var request = Flood.Request(level: level, seed: seed, region: region, layer: try inputs.optionalString("layer"))
+        if let n = try inputs.number("connectivity") { request.connectivity = Int(n) }
+        // Every input error (level, seed, region size) is found before a job exists.
+        let cells = try analysis.cells(request, for: principal)
+        let analysis = self.analysis, checked = request
+        return PreparedRun { progress in .object([("result", try analysis.run(checked, cells: cells, for: principal, progress: progress))]) }
+    }
+}

@@ -1,0 +1,271 @@
+import Foundation
+import OneMapGeometry
+import OneMapTestSupport
+import Testing
+
+@testable import OneMapAnalysis
+@testable import OneMapStore
+
+/// The emergency city per test, in a temporary directory.
+final class EmergencyFixture {
+    let directory = NSTemporaryDirectory() + "onemap-emergency-" + UUID().uuidString
+    let store: Store
+    let rules: EmergencyRules
+    let service: IncidentService
+    static let commander = Principal(name: "cmd", roles: ["emergency"], level: .confidential)
+    static let viewer = Principal(name: "viewer", roles: ["viewer"], level: .internal)
+
+    init() throws {
+        store = try EmergencyCity.build(in: directory)
+        rules = try EmergencyRules.load(path: EmergencyCity.rulesPath)
+        service = try IncidentService(store: store, rules: rules)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: directory) }
+
+    func run(_ process: any AnalysisProcess, _ inputs: [(String, JSONValue)], as principal: Principal = .system) throws -> JSONValue {
+        let prepared = try process.prepare(ProcessInputs(Dictionary(uniqueKeysWithValues: inputs)), for: principal)
+        return try prepared.run { _, _ in }["result"] ?? .null
+    }
+}
+
+/// GeographicLib's own geodesic distance (`GeodSolve -i`, Debian geographiclib-tools) on GRS 80.
+func geodSolveDistance(_ a: Coordinate, _ b: Coordinate) throws -> Double {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/GeodSolve")
+    process.arguments = ["-i", "-e", "6378137", String(1 / 298.257222101), "-p", "9"]
+    let input = Pipe(), output = Pipe()
+    process.standardInput = input
+    process.standardOutput = output
+    try process.run()
+    input.fileHandleForWriting.write(Data("\(a.y) \(a.x) \(b.y) \(b.x)\n".utf8))
+    try input.fileHandleForWriting.close()
+    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    let fields = text.split(separator: " ")
+    guard fields.count == 3, let s = Double(fields[2].trimmingCharacters(in: .whitespacesAndNewlines)) else { throw CocoaError(.fileReadCorruptFile) }
+    return s
+}
+
+@Suite struct IncidentTests {
+    func leak() -> IncidentInput {
+        var input = IncidentInput()
+        input.title = "化工厂泄漏"
+        input.category = "accident"; input.subtype = "危险化学品泄漏"; input.level = "II"
+        input.geometry = .point(EmergencyCity.centre)
+        return input
+    }
+
+    @Test func commandersCreateAndChangeIncidentsAuditedAndOnTheChangeFeed() throws {
+        let f = try EmergencyFixture()
+        let before = try f.store.layer("incidents", for: .system).version
+        let made = try f.service.create(leak(), by: EmergencyFixture.commander)
+        #expect(made.id > 0 && made.status == "reported" && made.reporter == "cmd")
+        #expect(try f.store.layer("incidents", for: .system).version == before + 1)
+        #expect(try f.store.layer("incidents", for: .system).featureCount == 1)
+        var change = IncidentInput()
+        change.status = "responding"; change.level = "I"; change.version = 1
+        let changed = try f.service.update(made.id, change, by: EmergencyFixture.commander)
+        #expect(changed.status == "responding" && changed.level == "I" && changed.version == 2)
+        // The layer serves it like any feature; the audit log has both writes.
+        let feature = try f.store.feature(made.id, in: "incidents", for: .system)
+        #expect(feature.geometry == .point(EmergencyCity.centre))
+        let audit = try f.store.backend.auditRecords(since: nil, layer: "incidents", limit: 10).map(\.action)
+        #expect(Set(audit) == ["incident.create", "incident.update"])
+        #expect(try f.service.list(openOnly: true, for: EmergencyFixture.viewer).map(\.id) == [made.id])
+    }
+
+    @Test func refusalsChangeNothing() throws {
+        let f = try EmergencyFixture()
+        #expect(throws: IncidentError.self) { try f.service.create(leak(), by: EmergencyFixture.viewer) }
+        var bad = leak(); bad.category = "weather"
+        #expect(throws: AnalysisError.self) { try f.service.create(bad, by: EmergencyFixture.commander) }
+        bad = leak(); bad.subtype = "洪涝灾害"
+        #expect(throws: AnalysisError.self) { try f.service.create(bad, by: EmergencyFixture.commander) }
+        bad = leak(); bad.level = "V"
+        #expect(throws: AnalysisError.self) { try f.service.create(bad, by: EmergencyFixture.commander) }
+        bad = leak(); bad.geometry = .lineString([Coordinate(116, 38), Coordinate(117, 38)])
+        #expect(throws: AnalysisError.self) { try f.service.create(bad, by: EmergencyFixture.commander) }
+        bad = leak(); bad.geometry = .point(Coordinate(200, 38))
+        #expect(throws: AnalysisError.self) { try f.service.create(bad, by: EmergencyFixture.commander) }
+        #expect(try f.store.incidents.incidents(statuses: nil).isEmpty)
+        let made = try f.service.create(leak(), by: EmergencyFixture.commander)
+        var stale = IncidentInput(); stale.status = "closed"; stale.version = 7
+        #expect(throws: IncidentError.staleVersion(expected: 7, actual: 1)) { try f.service.update(made.id, stale, by: EmergencyFixture.commander) }
+        var wrong = IncidentInput(); wrong.status = "finished"
+        #expect(throws: AnalysisError.self) { try f.service.update(made.id, wrong, by: EmergencyFixture.commander) }
+        #expect(throws: IncidentError.noSuchIncident(99)) { try f.service.update(99, IncidentInput(), by: EmergencyFixture.commander) }
+        #expect(try f.store.incidents.incident(made.id)?.status == "reported")
+        #expect(try f.store.incidents.incident(made.id)?.version == 1)
+    }
+}
+
+@Suite struct ImpactRingsTests {
+    @Test func ringsHoldExactlyTheFacilitiesWithinTheirGeodesicDistance() throws {
+        let f = try EmergencyFixture()
+        let process = ImpactRingsProcess(store: f.store, rules: f.rules)
+        let result = try f.run(process, [("geometry", GeoJSON.value(.point(EmergencyCity.centre))), ("radii", .numbers([1000, 500]))])
+        let schools = (result["facilities"]?.array ?? []).filter { $0["layer"]?.string == "schools" }
+        var inside: Set<String> = []
+        for s in schools {
+            let name = try #require(s["name"]?.string)
+            let loc = (s["location"]?.array ?? []).compactMap { $0.number }
+            try #require(loc.count == 2)
+            let d = try geodSolveDistance(EmergencyCity.centre, Coordinate(loc[0], loc[1]))
+            #expect(d <= 1000, "\(name) at \(d) m")
+            #expect(abs((s["distance"]?.number ?? 0) - d) < 0.1)
+            #expect((s["ring"]?.number ?? 0) == (d <= 500 ? 500 : 1000))
+            inside.insert(name)
+        }
+        // Every school GeographicLib puts within 1 km is listed (学校4 at 999.5 m), none beyond (学校5 at 1000.5 m).
+        let all = try f.store.features(in: "schools", .intersecting(PlanningCity.box(116, 38, 118, 39), crs: .cgcs2000), for: .system)
+        let layer = try f.store.layer("schools", for: .system)
+        for m in all {
+            guard case .point(let p)? = m.feature.geometry else { continue }
+            let d = try geodSolveDistance(EmergencyCity.centre, p)
+            #expect(inside.contains(m.feature.text("name", in: layer)) == (d <= 1000), "\(d)")
+        }
+        #expect(inside == ["学校1", "学校2", "学校3", "学校4"])
+        let rings = try #require(result["rings"]?["features"]?.array)
+        #expect(rings.count == 2 && rings[0]["properties"]?["outer"]?.number == 500 && rings[1]["properties"]?["inner"]?.number == 500)
+        #expect(rings[1]["properties"]?["facilities"]?["schools"]?.number == 3)
+        // The ring's area is the annulus' on the ground (the polygon's chords make it a little smaller).
+        let annulus = Double.pi * (1000 * 1000 - 500 * 500) / 1e6
+        #expect(abs((rings[1]["properties"]?["areaKm2"]?.number ?? 0) - annulus) / annulus < 0.001)
+    }
+
+    @Test func populationIsApportionedAndHiddenFromCallersWithoutAccess() throws {
+        let f = try EmergencyFixture()
+        let process = ImpactRingsProcess(store: f.store, rules: f.rules)
+        let wide = try f.run(process, [("geometry", GeoJSON.value(.point(EmergencyCity.centre))), ("radii", .numbers([300, 5000]))])
+        #expect(wide["population"]?["estimate"]?.number == 3000 && wide["population"]?["isEstimate"]?.bool == true)
+        // A 300 m disc at the corner the two communities share: a quarter disc in each, the
+        // people of each shared by the area it covers.
+        let inner = try #require(wide["rings"]?["features"]?.array?.first?["properties"]?["population"]?.number)
+        let quarter = Double.pi * 300 * 300 / 4
+        let areaWest = Geodesic.cgcs2000.area(EmergencyCity.communities[0].0), areaEast = Geodesic.cgcs2000.area(EmergencyCity.communities[1].0)
+        let expected = 1000 * quarter / areaWest + 2000 * quarter / areaEast
+        #expect(abs(inner - expected) <= 1, "\(inner) vs \(expected)")
+        // Hazardous sites and population are confidential: a viewer gets neither, and is told.
+        let limited = try f.run(process, [("geometry", GeoJSON.value(.point(EmergencyCity.centre)))], as: EmergencyFixture.viewer)
+        #expect(limited["population"]?["estimate"] == .null)
+        #expect((limited["facilities"]?.array ?? []).allSatisfy { $0["layer"]?.string != "hazmat_sites" })
+        let leftOut = (limited["layersLeftOut"]?.array ?? []).compactMap { $0["layer"]?.string }
+        #expect(Set(leftOut) == ["hazmat_sites", "population"])
+    }
+
+    @Test func badRadiiAndPlacesAreRefused() throws {
+        let f = try EmergencyFixture()
+        let process = ImpactRingsProcess(store: f.store, rules: f.rules)
+        let point = GeoJSON.value(.point(EmergencyCity.centre))
+        for radii in [[0.0], [-5], [1e9], Array(repeating: 100.0, count: 11).enumerated().map { Double($0.offset + 1) * 100 }] {
+            #expect(throws: AnalysisError.self) { try f.run(process, [("geometry", point), ("radii", .numbers(radii))]) }
+        }
+        #expect(throws: AnalysisError.self) { try f.run(process, [("incident", .number(42))]) }
+        #expect(throws: AnalysisError.self) { try f.run(process, [("radii", .numbers([100]))]) }
+        #expect(throws: AnalysisError.self) { try f.run(process, [("geometry", point), ("layers", .array([.string("roads")]))]) }
+    }
+
+    @Test func anIncidentAreaGetsRingsAroundItsEdge() throws {
+        let f = try EmergencyFixture()
+        var input = IncidentInput()
+        input.title = "运河漫溢"; input.category = "natural"; input.subtype = "洪涝灾害"; input.level = "III"
+        input.geometry = PlanningCity.box(116.849, 38.299, 116.851, 38.301)
+        let made = try f.service.create(input, by: EmergencyFixture.commander)
+        let result = try f.run(ImpactRingsProcess(store: f.store, rules: f.rules), [("incident", .number(Double(made.id))), ("radii", .numbers([100]))])
+        #expect(result["incident"]?.number == Double(made.id))
+        // The area itself lies inside the first ring: the shelter 200 m south of the centre is
+        // ~89 m beyond the area's south edge.
+        let names = (result["facilities"]?.array ?? []).compactMap { $0["name"]?.string }
+        #expect(names == ["中心广场"])
+    }
+}
+
+@Suite struct FloodTests {
+    func flood(_ f: EmergencyFixture, _ inputs: [(String, JSONValue)]) throws -> JSONValue {
+        try f.run(FloodProcess(store: f.store, rules: f.rules), inputs)
+    }
+
+    @Test func withoutASeedBothBasinsFloodWithASeedOnlyItsOwn() throws {
+        let f = try EmergencyFixture()
+        // Level 7: the west basin's cells within 10 of its bottom (21 × 21), the east's within 8 (17 × 17).
+        let all = try flood(f, [("level", .number(7))])
+        #expect(all["floodedCells"]?.number == 730.0)
+        let west = try flood(f, [("level", .number(7)), ("seed", GeoJSON.value(.point(EmergencyCity.demCellCentre(15, 20))))])
+        #expect(west["floodedCells"]?.number == 441)
+        let east = try flood(f, [("level", .number(7)), ("seed", GeoJSON.value(.point(EmergencyCity.demCellCentre(40, 25)))), ("connectivity", .number(4))])
+        #expect(east["floodedCells"]?.number == 289)
+        // Over the ridge (15 m) both basins join; the walls (20 m) stay dry.
+        let over = try flood(f, [("level", .number(16)), ("seed", GeoJSON.value(.point(EmergencyCity.demCellCentre(15, 20))))])
+        #expect(over["floodedCells"]?.number == 2203.0)
+        // The west flood is one square: its area is the square's on the ellipsoid (GeographicLib).
+        let a = EmergencyCity.demCellCentre(5, 10), b = EmergencyCity.demCellCentre(25, 30), h = EmergencyCity.demCell / 2
+        let square = [Coordinate(a.x - h, a.y + h), Coordinate(b.x + h, a.y + h), Coordinate(b.x + h, b.y - h), Coordinate(a.x - h, b.y - h), Coordinate(a.x - h, a.y + h)]
+        let expected = try planimeter(square)
+        #expect(abs((west["area"]?["m2"]?.number ?? 0) - expected) < 1)
+        let polygon = try GeoJSON.geometry(try #require(west["extent"]?["geometry"]))
+        #expect(abs(Geodesic.cgcs2000.area(polygon) - expected) < 1)
+        #expect(west["depth"]?["max"]?.number == 5)
+    }
+
+    @Test func facilitiesAndPeopleInTheFloodAreListed() throws {
+        let f = try EmergencyFixture()
+        // The shelter 200 m south of the centre lies in the east basin (5.5 m): flood everything below 16 m.
+        let result = try flood(f, [("level", .number(16))])
+        let names = (result["facilities"]?.array ?? []).compactMap { $0["name"]?.string }
+        #expect(names.contains("中心广场"))
+        #expect((result["population"]?["estimate"]?.number ?? 0) > 0)
+    }
+
+    @Test func badLevelsSeedsAndRegionsAreRefused() throws {
+        let f = try EmergencyFixture()
+        #expect(throws: AnalysisError.self) { try flood(f, [("level", .number(1))]) }
+        #expect(throws: AnalysisError.self) { try flood(f, [("level", .number(500))]) }
+        #expect(throws: AnalysisError.self) { try flood(f, [("level", .number(7)), ("seed", GeoJSON.value(.point(EmergencyCity.demCellCentre(2, 2))))]) }
+        #expect(throws: AnalysisError.self) { try flood(f, [("level", .number(7)), ("seed", GeoJSON.value(.point(Coordinate(100, 30))))]) }
+        #expect(throws: AnalysisError.self) { try flood(f, [("level", .number(7)), ("seed", GeoJSON.value(.point(EmergencyCity.demCellCentre(29, 20))))]) }
+        #expect(throws: AnalysisError.self) { try flood(f, [("level", .number(7)), ("connectivity", .number(6))]) }
+        #expect(throws: AnalysisError.self) { try flood(f, [("level", .number(7)), ("region", GeoJSON.value(PlanningCity.box(100, 30, 100.1, 30.1)))]) }
+    }
+
+    @Test func aRegionBoundsTheWork() throws {
+        let f = try EmergencyFixture()
+        // Only the west half of the west basin's flood (cells 5…14 of columns, centres west of 116.815).
+        let region = PlanningCity.box(116.70, 38.0, EmergencyCity.demOrigin.x + 15 * EmergencyCity.demCell, 38.5)
+        let result = try flood(f, [("level", .number(7)), ("region", GeoJSON.value(region))])
+        #expect(result["floodedCells"]?.number == 210.0)
+    }
+}
+
+@Suite struct ElevationTests {
+    @Test func theProfileReadsTheStoredCells() throws {
+        let f = try EmergencyFixture()
+        let line = Geometry.lineString([EmergencyCity.demCellCentre(1, 20), EmergencyCity.demCellCentre(58, 20)])
+        let result = try f.run(ElevationProfileProcess(store: f.store, rules: f.rules), [("line", GeoJSON.value(line)), ("samples", .number(58))])
+        let profile = try #require(result["profile"]?.array)
+        #expect(profile.count == 58)
+        // Along row 20 sample k falls in cell 1 + k: each height is that cell's stored value.
+        for (k, p) in profile.enumerated() {
+            #expect(p["height"]?.number == Double(EmergencyCity.demValue(1 + k, 20)), "sample \(k)")
+        }
+        #expect(result["max"]?.number == 15 && result["min"]?.number == 2)
+        let length = try geodSolveDistance(EmergencyCity.demCellCentre(1, 20), EmergencyCity.demCellCentre(58, 20))
+        #expect(abs((result["length"]?.number ?? 0) - length) < 0.01)
+        #expect(try f.store.elevation(layer: "dem", at: EmergencyCity.demCellCentre(15, 20), crs: .cgcs2000, for: .system) == 2)
+    }
+
+    @Test func badLinesAreRefused() throws {
+        let f = try EmergencyFixture()
+        let process = ElevationProfileProcess(store: f.store, rules: f.rules)
+        #expect(throws: AnalysisError.self) { try f.run(process, [("line", GeoJSON.value(.point(EmergencyCity.centre)))]) }
+        #expect(throws: AnalysisError.self) {
+            try f.run(process, [("line", GeoJSON.value(.lineString([EmergencyCity.centre, EmergencyCity.centre])))])
+        }
+        #expect(throws: AnalysisError.self) {
+            try f.run(process, [("line", GeoJSON.value(.lineString([EmergencyCity.demCellCentre(1, 1), EmergencyCity.demCellCentre(5, 5)]))), ("samples", .number(1))])
+        }
+        #expect(throws: AnalysisError.self) {
+            try f.run(process, [("line", GeoJSON.value(.lineString([EmergencyCity.demCellCentre(1, 1), EmergencyCity.demCellCentre(5, 5)]))), ("layer", .string("schools"))])
+        }
+    }
+}
