@@ -45,12 +45,12 @@ extension CityGenerator {
             case .branch: return stem + (offset == 1 ? "一" : "三") + (northSouth ? "街" : "道")
             }
         }
-        func add(_ nameText: String, _ kind: RoadKind, _ geometry: Geometry, _ direction: String) {
+        func add(_ nameText: String, _ kind: RoadKind, _ geometry: Geometry, _ direction: String, oneway: Int = 0) {
             let parts = geometry.parts.compactMap { p -> [Coordinate]? in
                 if case .lineString(let cs) = p, cs.count >= 2 { return cs }
                 return nil
             }.filter { ((try? geos.length(.lineString($0))) ?? 0) > 60 }
-            if !parts.isEmpty { roads.append(Road(name: nameText, kind: kind, parts: parts, direction: direction)) }
+            if !parts.isEmpty { roads.append(Road(name: nameText, kind: kind, parts: parts, direction: direction, oneway: oneway)) }
         }
         let v0 = Double(vRange.lowerBound) * b, v1 = Double(vRange.upperBound) * b
         let u0 = Double(uRange.lowerBound) * b, u1 = Double(uRange.upperBound) * b
@@ -69,7 +69,9 @@ extension CityGenerator {
                 }
                 let direction = northSouth ? "南北" : "东西"
                 streetNames["\(northSouth ? "u" : "v")\(k)"] = name(k, northSouth: northSouth, kind: kind.urban)
-                add(name(k, northSouth: northSouth, kind: kind.urban), kind.urban, try geos.intersection(inside, urban), direction)
+                // Branch streets (支路) are one-way, alternately with and against the line's direction.
+                let oneway = kind.urban == .branch ? (k % 2 == 0 ? 1 : -1) : 0
+                add(name(k, northSouth: northSouth, kind: kind.urban), kind.urban, try geos.intersection(inside, urban), direction, oneway: oneway)
                 if let rural = kind.rural {
                     add(name(k, northSouth: northSouth, kind: rural), rural, try geos.difference(inside, urban), direction)
                 }
@@ -93,6 +95,7 @@ extension CityGenerator {
                 w.write(.lineString(part), [
                     ("name", .text(road.name)), ("class", .text(road.kind.rawValue)), ("class_zh", .text(road.kind.title)),
                     ("lanes", .integer(Int64(road.kind.lanes))), ("width_m", .real(road.kind.width)), ("direction", .text(road.direction)),
+                    ("oneway", .integer(Int64(road.oneway))),
                 ])
             }
         }

@@ -35,6 +35,8 @@ struct Road {
     let kind: RoadKind
     var parts: [[Coordinate]]
     let direction: String
+    /// 1: one way in the direction the line is drawn; -1: against it; 0: both ways.
+    var oneway: Int = 0
 }
 
 enum RoadKind: String {

@@ -269,3 +269,91 @@ func geodSolveDistance(_ a: Coordinate, _ b: Coordinate) throws -> Double {
         }
     }
 }
+
+@Suite struct RoutingTests {
+    /// Seconds to drive between two nodes on a road of `kmh` (GeographicLib's length).
+    func seconds(_ a: Coordinate, _ b: Coordinate, _ kmh: Double) throws -> Double { try geodSolveDistance(a, b) / (kmh / 3.6) }
+    let n = EmergencyCity.node
+
+    @Test func oneWayStreetsMakeRoutesAsymmetricAndTimesAreKnown() throws {
+        let f = try EmergencyFixture()
+        let process = RouteProcess(network: RoadNetwork(store: f.store, rules: f.rules))
+        // D → F along 北路 (branch, 25 km/h, one way eastwards).
+        let east = try f.run(process, [("from", GeoJSON.value(.point(n("D")))), ("to", GeoJSON.value(.point(n("F"))))])
+        let eastExpected = try seconds(n("D"), n("E"), 25) + seconds(n("E"), n("F"), 25)
+        #expect(abs((east["properties"]?["seconds"]?.number ?? 0) - eastExpected) < 0.1)
+        // F → D may not use 北路: down 东街 (35), along 南路 (45), up 西街 (35).
+        let west = try f.run(process, [("from", GeoJSON.value(.point(n("F")))), ("to", GeoJSON.value(.point(n("D"))))])
+        let westExpected = try seconds(n("F"), n("C"), 35) + seconds(n("C"), n("A"), 45) + seconds(n("A"), n("D"), 35)
+        #expect(abs((west["properties"]?["seconds"]?.number ?? 0) - westExpected) < 0.1)
+        let metres = try geodSolveDistance(n("F"), n("C")) + geodSolveDistance(n("C"), n("A")) + geodSolveDistance(n("A"), n("D"))
+        #expect(abs((west["properties"]?["distance"]?.number ?? 0) - metres) < 0.1)
+        let line = try GeoJSON.geometry(try #require(west["geometry"]))
+        guard case .lineString(let cs) = line else { Issue.record("not a line"); return }
+        #expect(cs.contains(n("A")) && cs.contains(n("C")) && !cs.contains(n("E")))
+    }
+
+    @Test func pointsSnapToTheNearestPlaceOnTheNearestRoad() throws {
+        let f = try EmergencyFixture()
+        let network = RoadNetwork(store: f.store, rules: f.rules)
+        // 50 m north of the middle of A–B: onto 南路 at the middle, not onto a node.
+        let middle = Coordinate(116.845, 38.30)
+        let off = Geodesic.cgcs2000.direct(from: middle, azimuth: 0, distance: 50)
+        let snap = try network.snap(off, input: "p")
+        #expect(snap.edge.name == "南路" && abs(snap.distance - 50) < 0.1, "\(snap.distance) \(snap.along) \(snap.edge.length)")
+        // (The network's 南路 is straight in the plane, the stored one in lon/lat: they part by centimetres.)
+        #expect(try geodSolveDistance(snap.point, middle) < 0.1)
+        // From the station at D to that point: down 西街, then half of A–B.
+        let result = try f.run(RouteProcess(network: network), [("from", GeoJSON.value(.point(n("D")))), ("to", GeoJSON.value(.point(off)))])
+        let expected = try seconds(n("D"), n("A"), 35) + seconds(n("A"), middle, 45)
+        #expect(abs((result["properties"]?["seconds"]?.number ?? 0) - expected) < 0.1, "\(result)")
+        #expect(throws: AnalysisError.self) { try network.snap(Coordinate(116.70, 38.30), input: "p") }
+    }
+
+    @Test func nearestResourcesRankByTravelTimeNotStraightLine() throws {
+        let f = try EmergencyFixture()
+        let process = NearestResourcesProcess(network: RoadNetwork(store: f.store, rules: f.rules))
+        let result = try f.run(process, [("geometry", GeoJSON.value(.point(n("F")))), ("kind", .string("fire")), ("count", .number(5))])
+        let list = try #require(result["resources"]?.array)
+        #expect(list.compactMap { $0["name"]?.string } == ["东南站", "西北站"])
+        #expect(abs((list[0]["seconds"]?.number ?? 0) - (try seconds(n("C"), n("F"), 35))) < 0.1)
+        #expect(abs((list[1]["seconds"]?.number ?? 0) - (try seconds(n("D"), n("E"), 25) + seconds(n("E"), n("F"), 25))) < 0.1)
+        #expect(abs((list[1]["straightLine"]?.number ?? 0) - (try geodSolveDistance(n("D"), n("F")))) < 0.1)
+        #expect(result["offNetwork"]?.array?.compactMap(\.string) == ["西站"])
+        #expect(throws: AnalysisError.self) { try f.run(process, [("geometry", GeoJSON.value(.point(n("F")))), ("kind", .string("police"))]) }
+        #expect(throws: AnalysisError.self) { try f.run(process, [("geometry", GeoJSON.value(.point(Coordinate(116.0, 38.3)))), ("kind", .string("fire"))]) }
+        #expect(throws: AnalysisError.self) { try f.run(process, [("geometry", GeoJSON.value(.point(n("F")))), ("kind", .string("fire")), ("count", .number(0))]) }
+    }
+
+    @Test func serviceAreasFollowTheRoadsIncludingPartOfAnEdge() throws {
+        let f = try EmergencyFixture()
+        let process = ServiceAreaProcess(network: RoadNetwork(store: f.store, rules: f.rules))
+        // One minute from B: 750 m each way along 南路 (45 km/h), 1000 m up 中街 (60 km/h): 2.5 km of road.
+        let result = try f.run(process, [("geometry", GeoJSON.value(.point(n("B")))), ("minutes", .numbers([1]))])
+        let feature = try #require(result["features"]?.array?.first)
+        #expect(abs((feature["properties"]?["roadKm"]?.number ?? 0) - 2.5) < 0.002)
+        let area = try GeoJSON.geometry(try #require(feature["geometry"]))
+        // Not a hull: about 2.5 km × 120 m of buffered road, against a ~0.75 km² triangle.
+        let km2 = Geodesic.cgcs2000.area(area) / 1e6
+        #expect(km2 > 0.25 && km2 < 0.35, "\(km2)")
+        #expect(throws: AnalysisError.self) { try f.run(process, [("geometry", GeoJSON.value(.point(n("B")))), ("minutes", .numbers([0]))]) }
+        #expect(throws: AnalysisError.self) { try f.run(process, [("geometry", GeoJSON.value(.point(n("B")))), ("minutes", .numbers([600]))]) }
+    }
+
+    @Test func theNetworkIsRebuiltWhenRoadsChange() throws {
+        let f = try EmergencyFixture()
+        let n = EmergencyCity.node
+        let network = RoadNetwork(store: f.store, rules: f.rules)
+        let first = try network.current()
+        #expect(first.edges.count == 7)
+        #expect(try network.current().version == first.version)
+        // Close 北路 (delete it): D → F must go round.
+        let id = try #require(try f.store.features(in: "roads", .intersecting(.point(Coordinate(116.845, 38.31)), crs: .cgcs2000), for: .system).first?.feature.id)
+        try f.store.deleteFeature(id, in: "roads", ifMatch: nil, for: .system)
+        let second = try network.current()
+        #expect(second.version != first.version && !second.edges.values.contains { $0.name == "北路" }, "\(second.edges.values.map { ($0.name, $0.line) })")
+        let round = try f.run(RouteProcess(network: network), [("from", GeoJSON.value(.point(n("D")))), ("to", GeoJSON.value(.point(n("F"))))])
+        let expected = try seconds(n("D"), n("A"), 35) + seconds(n("A"), n("C"), 45) + seconds(n("C"), n("F"), 35)
+        #expect(abs((round["properties"]?["seconds"]?.number ?? 0) - expected) < 0.1)
+    }
+}

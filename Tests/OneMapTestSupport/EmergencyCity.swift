@@ -34,6 +34,19 @@ public enum EmergencyCity {
         Coordinate(demOrigin.x + (Double(x) + 0.5) * demCell, demOrigin.y - (Double(y) + 0.5) * demCell)
     }
 
+    /// The road network: two east–west roads and three north–south streets between six nodes
+    /// 0.01° apart. 北路 is one way eastwards; 南路 is one line A→C crossing 中街 at B (so the
+    /// network must split it there).
+    public static let nodes: [String: Coordinate] = [
+        "A": Coordinate(116.84, 38.30), "B": Coordinate(116.85, 38.30), "C": Coordinate(116.86, 38.30),
+        "D": Coordinate(116.84, 38.31), "E": Coordinate(116.85, 38.31), "F": Coordinate(116.86, 38.31),
+    ]
+    public static func node(_ name: String) -> Coordinate { nodes[name]! }
+    public static let roads: [(name: String, roadClass: String, oneway: Int, nodes: [String])] = [
+        ("南路", "primary", 0, ["A", "C"]), ("北路", "branch", 1, ["D", "F"]),
+        ("西街", "secondary", 0, ["A", "D"]), ("中街", "expressway", 0, ["B", "E"]), ("东街", "secondary", 0, ["C", "F"]),
+    ]
+
     public static func build(in directory: String) throws -> Store {
         let fm = FileManager.default
         try fm.createDirectory(atPath: directory + "/Layers/rules", withIntermediateDirectories: true)
@@ -54,7 +67,11 @@ public enum EmergencyCity {
         try layer("hospitals", [(.point(Geodesic.cgcs2000.direct(from: centre, azimuth: 0, distance: 1500)), ["name": "北区医院"])])
         try layer("hazmat_sites", access: .confidential, [(.point(Geodesic.cgcs2000.direct(from: centre, azimuth: 90, distance: 400)), ["name": "某化工厂"])])
         try layer("shelters", [(.point(Geodesic.cgcs2000.direct(from: centre, azimuth: 180, distance: 200)), ["name": "中心广场", "capacity": 500])])
-        try layer("fire_stations", [(.point(Geodesic.cgcs2000.direct(from: centre, azimuth: 270, distance: 5000)), ["name": "西站"])])
+        try layer("fire_stations", [
+            (.point(Geodesic.cgcs2000.direct(from: centre, azimuth: 270, distance: 5000)), ["name": "西站"]),
+            (.point(node("C")), ["name": "东南站"]), (.point(node("D")), ["name": "西北站"]),
+        ])
+        try layer("roads", roads.map { r in (.lineString(r.nodes.map(node)), ["name": r.name, "class": r.roadClass, "oneway": r.oneway]) })
         try layer("population", access: .confidential, communities.enumerated().map { i, c in (c.0.asMulti, ["name": "社区\(i + 1)", "population": c.1]) })
         // The DEM as a GeoTIFF, imported like any DEM.
         let tif = directory + "/dem.tif"

@@ -133,3 +133,112 @@ public struct FloodProcess: AnalysisProcess {
         return PreparedRun { progress in .object([("result", try analysis.run(checked, cells: cells, for: principal, progress: progress))]) }
     }
 }
+
+/// `nearest-resources` (最近救援力量).
+public struct NearestResourcesProcess: AnalysisProcess {
+    let analyses: RoutingAnalyses
+
+    public init(network: RoadNetwork) { analyses = RoutingAnalyses(network: network) }
+
+    public var description: ProcessDescription {
+        let kinds = analyses.rules.resources.map { "\($0.kind) \($0.layer.title)" }.joined(separator: "、")
+        return ProcessDescription(
+            id: "nearest-resources", title: "最近救援力量",
+            description: "按路网通行时间（道路等级车速、单行道）找出到达事发点最快的 N 个消防站、医院或避难场所，给出路线、距离、分钟数及直线距离。类别：\(kinds)。",
+            keywords: ["应急", "路径分析", "最近设施", "emergency"],
+            inputs: [
+                .init("incident", title: "事件编号", description: "已登记突发事件；或用 geometry 给出位置", schema: EmergencySchemas.integer, required: false),
+                .init("geometry", title: "事发位置", description: "GeoJSON Point（面取其内一点）", schema: EmergencySchemas.place, required: false),
+                .init("crs", title: "坐标系", description: "geometry 的坐标参照系（默认 CRS84）", schema: Schemas.crs, required: false),
+                .init("kind", title: "力量类别", description: analyses.rules.resources.map(\.kind).joined(separator: ", "), schema: Schemas.string),
+                .init("count", title: "数量", description: "1–50，默认 5", schema: EmergencySchemas.integer, required: false),
+            ],
+            outputs: [.init("result", title: "最近救援力量", description: "按到达时间排序的力量及路线", schema: Schemas.object)])
+    }
+
+    public func prepare(_ inputs: ProcessInputs, for principal: Principal) throws -> PreparedRun {
+        try inputs.only(["incident", "geometry", "crs", "kind", "count"])
+        let place = try EmergencyPlace.read(inputs, store: analyses.store, principal: principal, pointOnly: true)
+        let kind = try inputs.string("kind")
+        guard analyses.rules.resources.contains(where: { $0.kind == kind }) else {
+            throw AnalysisError.invalidInput(input: "kind", detail: "must be one of \(analyses.rules.resources.map(\.kind).joined(separator: ", "))")
+        }
+        let count = try inputs.number("count") ?? 5
+        guard count == count.rounded(), (1...50).contains(count) else { throw AnalysisError.invalidInput(input: "count", detail: "must be an integer 1–50") }
+        _ = try analyses.network.snap(place.point, input: "geometry")
+        let analyses = self.analyses
+        return PreparedRun { _ in .object([("result", try analyses.nearestResources(to: place.point, kind: kind, count: Int(count), for: principal))]) }
+    }
+}
+
+/// `route` (路径规划).
+public struct RouteProcess: AnalysisProcess {
+    let analyses: RoutingAnalyses
+
+    public init(network: RoadNetwork) { analyses = RoutingAnalyses(network: network) }
+
+    public var description: ProcessDescription {
+        ProcessDescription(
+            id: "route", title: "路径规划",
+            description: "两点之间按路网通行时间最短的路线（道路等级车速、单行道），起讫点吸附到最近道路上的最近位置。",
+            keywords: ["路径分析", "导航", "emergency"],
+            inputs: [
+                .init("from", title: "起点", description: "GeoJSON Point", schema: EmergencySchemas.point),
+                .init("to", title: "终点", description: "GeoJSON Point", schema: EmergencySchemas.point),
+                .init("crs", title: "坐标系", description: "from、to 的坐标参照系（默认 CRS84）", schema: Schemas.crs, required: false),
+            ],
+            outputs: [.init("result", title: "路线", description: "GeoJSON Feature：路线、分钟数、距离", schema: Schemas.object)])
+    }
+
+    public func prepare(_ inputs: ProcessInputs, for principal: Principal) throws -> PreparedRun {
+        try inputs.only(["from", "to", "crs"])
+        let crs = try inputs.crs("crs")
+        let reader = AnalysisReader(store: analyses.store, principal: principal)
+        func point(_ id: String) throws -> Coordinate {
+            guard let g = try inputs.geometry(id) else { throw AnalysisError.invalidInput(input: id, detail: "is required") }
+            guard case .point(let p) = try reader.lonLat(g, from: crs), abs(p.x) <= 180, abs(p.y) <= 90 else {
+                throw AnalysisError.invalidInput(input: id, detail: "must be a Point")
+            }
+            return p
+        }
+        let from = try point("from"), to = try point("to")
+        _ = try analyses.network.snap(from, input: "from")
+        _ = try analyses.network.snap(to, input: "to")
+        let analyses = self.analyses
+        return PreparedRun { _ in .object([("result", try analyses.route(from: from, to: to))]) }
+    }
+}
+
+/// `service-area` (服务范围).
+public struct ServiceAreaProcess: AnalysisProcess {
+    let analyses: RoutingAnalyses
+
+    public init(network: RoadNetwork) { analyses = RoutingAnalyses(network: network) }
+
+    public var description: ProcessDescription {
+        ProcessDescription(
+            id: "service-area", title: "服务范围（等时圈）",
+            description: "从一点出发在给定分钟数内沿路网可达的范围：由可达路段（含部分路段）缓冲构成的面，不是凸包。",
+            keywords: ["等时圈", "服务范围", "emergency"],
+            inputs: [
+                .init("incident", title: "事件编号", description: "或用 geometry 给出起点", schema: EmergencySchemas.integer, required: false),
+                .init("geometry", title: "起点", description: "GeoJSON Point", schema: EmergencySchemas.place, required: false),
+                .init("crs", title: "坐标系", description: "geometry 的坐标参照系（默认 CRS84）", schema: Schemas.crs, required: false),
+                .init("minutes", title: "分钟数", description: "如 [5, 10, 15]；缺省按规则文件", schema: EmergencySchemas.numbers, required: false),
+            ],
+            outputs: [.init("result", title: "服务范围", description: "每个分钟数一个面（GeoJSON）", schema: Schemas.object)])
+    }
+
+    public func prepare(_ inputs: ProcessInputs, for principal: Principal) throws -> PreparedRun {
+        try inputs.only(["incident", "geometry", "crs", "minutes"])
+        let place = try EmergencyPlace.read(inputs, store: analyses.store, principal: principal, pointOnly: true)
+        let minutes = try inputs.numbers("minutes") ?? analyses.rules.serviceAreaMinutes
+        let most = analyses.rules.maxServiceMinutes
+        guard !minutes.isEmpty, minutes.count <= 10, minutes.allSatisfy({ $0 > 0 && $0 <= most }) else {
+            throw AnalysisError.invalidInput(input: "minutes", detail: "must list 1–10 times in (0, \(Int(analyses.rules.maxServiceMinutes))] minutes")
+        }
+        _ = try analyses.network.snap(place.point, input: "geometry")
+        let analyses = self.analyses
+        return PreparedRun { _ in .object([("result", try analyses.serviceArea(from: place.point, minutes: Array(Set(minutes))))]) }
+    }
+}

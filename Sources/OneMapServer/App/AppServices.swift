@@ -97,7 +97,9 @@ public final class AppServices: Sendable {
                      PlanCompareProcess(store: store, rules: rules), AreaStatisticsProcess(store: store, rules: rules)] as [any AnalysisProcess]
         }
         if let rules = emergency {
-            list += [ImpactRingsProcess(store: store, rules: rules), FloodProcess(store: store, rules: rules),
+            let network = RoadNetwork(store: store, rules: rules)
+            list += [ImpactRingsProcess(store: store, rules: rules), NearestResourcesProcess(network: network), ServiceAreaProcess(network: network),
+                     RouteProcess(network: network), FloodProcess(store: store, rules: rules),
                      ElevationProfileProcess(store: store, rules: rules)] as [any AnalysisProcess]
         }
         return list

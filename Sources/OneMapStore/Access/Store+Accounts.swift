@@ -134,3 +134,8 @@ extension Store {
     /// The store's emergency incidents and unit positions; the emergency services keep them.
     public var incidents: any IncidentStore { backend }
 }
+
+extension Store {
+    /// The store's routable road network; the emergency analyses build and query it.
+    public var network: any NetworkStore { backend }
+}
