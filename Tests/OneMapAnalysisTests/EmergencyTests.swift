@@ -357,3 +357,27 @@ func geodSolveDistance(_ a: Coordinate, _ b: Coordinate) throws -> Double {
         #expect(abs((round["properties"]?["seconds"]?.number ?? 0) - expected) < 0.1)
     }
 }
+
+@Suite struct ShelterAllocationTests {
+    @Test func peopleGoToTheNearestShelterWithRoomAndTheRestAreCounted() throws {
+        let f = try EmergencyFixture()
+        let process = ShelterAllocationProcess(store: f.store, rules: f.rules)
+        // A 300 m disc at the centre: a quarter disc of each community (≈ 55 + 109 people); the
+        // one shelter (capacity 500, 200 m south) takes them all.
+        let small = try f.run(process, [("geometry", GeoJSON.value(.point(EmergencyCity.centre))), ("radius", .number(300))])
+        let affected = try #require(small["affected"]?["estimate"]?.number)
+        let quarter = Double.pi * 300 * 300 / 4
+        let expected = 1000 * quarter / Geodesic.cgcs2000.area(EmergencyCity.communities[0].0) + 2000 * quarter / Geodesic.cgcs2000.area(EmergencyCity.communities[1].0)
+        #expect(abs(affected - expected) / expected < 0.02, "\(affected) vs \(expected)")
+        #expect(small["unhoused"]?.number == 0 && small["housed"]?.number == affected)
+        // Both whole communities (3000 people): the shelter fills (500); people beyond 500 m of it
+        // have no shelter in reach either way; the rest are unhoused.
+        let all = try f.run(process, [("geometry", GeoJSON.value(PlanningCity.box(116.84, 38.29, 116.86, 38.30))), ("walkMetres", .number(5000))])
+        #expect(abs((all["affected"]?["estimate"]?.number ?? 0) - 3000) < 2)
+        #expect(all["housed"]?.number == 500 && abs((all["unhoused"]?.number ?? 0) - 2500) < 2)
+        #expect(all["shelters"]?.array?.first?["utilisation"]?.number == 1)
+        // Population is confidential: a viewer is refused, and told why.
+        #expect(throws: AnalysisError.self) { try f.run(process, [("geometry", GeoJSON.value(.point(EmergencyCity.centre)))], as: EmergencyFixture.viewer) }
+        #expect(throws: AnalysisError.self) { try f.run(process, [("geometry", GeoJSON.value(.point(EmergencyCity.centre))), ("radius", .number(-1))]) }
+    }
+}

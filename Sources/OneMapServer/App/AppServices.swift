@@ -99,7 +99,7 @@ public final class AppServices: Sendable {
         if let rules = emergency {
             let network = RoadNetwork(store: store, rules: rules)
             list += [ImpactRingsProcess(store: store, rules: rules), NearestResourcesProcess(network: network), ServiceAreaProcess(network: network),
-                     RouteProcess(network: network), FloodProcess(store: store, rules: rules),
+                     RouteProcess(network: network), FloodProcess(store: store, rules: rules), ShelterAllocationProcess(store: store, rules: rules),
                      ElevationProfileProcess(store: store, rules: rules)] as [any AnalysisProcess]
         }
         return list
