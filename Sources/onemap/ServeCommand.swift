@@ -66,6 +66,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Requests a client may make at once above the rate limit.")
     var rateBurst: Double = 1000
 
+    @Flag(help: "Drive the emergency units along the roads to the open incidents (a live demo for the command screen).")
+    var simulate = false
+
     func run() async throws {
         var logger = Logger(label: "onemap")
         logger.logLevel = ProcessInfo.processInfo.environment["ONEMAP_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .info
@@ -77,6 +80,7 @@ struct ServeCommand: AsyncParsableCommand {
             guard rateLimit >= 0, rateBurst >= 1 else { throw CLIError(description: "--rate-limit must be 0 or more and --rate-burst at least 1") }
             configuration.requestsPerSecond = rateLimit
             configuration.requestBurst = rateBurst
+            configuration.simulateUnits = simulate
             services = try AppServices(configuration: configuration, logger: logger)
         } catch {
             throw CLIError.from(error)

@@ -29,6 +29,10 @@ public final class AppServices: Sendable {
     public let cases: CaseService?
     /// 应急一张图 (incidents and the live situation), when `Layers/rules` has its rules.
     public let incidents: IncidentService?
+    /// The live situation (unit positions and incident changes for command screens).
+    public let live: LiveSituation?
+    /// The road network the emergency analyses (and the unit simulator) route over.
+    public let network: RoadNetwork?
 
     public init(configuration: ServerConfiguration, authenticator: (any Authenticator)? = nil,
                 logger: Logger = Logger(label: "onemap")) throws {
@@ -50,8 +54,13 @@ public final class AppServices: Sendable {
         planningRules = try Self.planningRules(configuration, logger: logger)
         cases = try Self.caseService(configuration, store: store, logger: logger)
         search = SearchService(store: store, places: cases?.geocoder)
-        incidents = try Self.incidentService(configuration, store: store, logger: logger)
-        processes = try ProcessService(store: store, processes: Self.processes(store: store, planning: planningRules, emergency: incidents?.rules)) { work in
+        let store = self.store
+        let incidents = try Self.incidentService(configuration, store: store, logger: logger)
+        let network = incidents.map { RoadNetwork(store: store, rules: $0.rules) }
+        self.incidents = incidents
+        self.network = network
+        live = try incidents.map { try LiveSituation(store: store, rules: $0.rules, incidents: $0) }
+        processes = try ProcessService(store: store, processes: Self.processes(store: store, planning: planningRules, network: network)) { work in
             try await Blocking.run(work)
         }
     }
@@ -90,14 +99,14 @@ public final class AppServices: Sendable {
     }
 
     /// Every analysis the configuration allows, in the order `/ogc/processes` lists them.
-    static func processes(store: Store, planning: PlanningRules?, emergency: EmergencyRules?) -> [any AnalysisProcess] {
+    static func processes(store: Store, planning: PlanningRules?, network: RoadNetwork?) -> [any AnalysisProcess] {
         var list: [any AnalysisProcess] = []
         if let rules = planning {
             list += [SiteReviewProcess(store: store, rules: rules), ControlLineConflictsProcess(store: store, rules: rules),
                      PlanCompareProcess(store: store, rules: rules), AreaStatisticsProcess(store: store, rules: rules)] as [any AnalysisProcess]
         }
-        if let rules = emergency {
-            let network = RoadNetwork(store: store, rules: rules)
+        if let network {
+            let rules = network.rules
             list += [ImpactRingsProcess(store: store, rules: rules), NearestResourcesProcess(network: network), ServiceAreaProcess(network: network),
                      RouteProcess(network: network), FloodProcess(store: store, rules: rules), ShelterAllocationProcess(store: store, rules: rules),
                      ElevationProfileProcess(store: store, rules: rules)] as [any AnalysisProcess]

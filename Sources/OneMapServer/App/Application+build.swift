@@ -33,6 +33,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     OGCProcessesRoutes(services: services).register(on: router)
     CaseRoutes(services: services).register(on: router)
     IncidentRoutes(services: services).register(on: router)
+    LiveRoutes(services: services).register(on: router)
     AuthRoutes(services: services).register(on: router)
     WebRoutes(services: services).register(on: router)
     return router
@@ -48,7 +49,8 @@ public func buildApplication(_ services: AppServices, onRunning: @escaping @Send
         server: HTTPServerBuilder { responder in TileHTTP1Channel(responder: responder, fastPath: fastPath) },
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "OneMap"),
         // A service that returns ends the whole group: the case clock runs only where there are cases.
-        services: [StoreWatcherService(watcher: services.watcher) as any Service] + (services.cases.map { [CaseClockService(cases: $0, logger: services.logger)] } ?? []),
+        services: [StoreWatcherService(watcher: services.watcher) as any Service] + (services.cases.map { [CaseClockService(cases: $0, logger: services.logger)] } ?? [])
+            + (services.live.map { [LiveClockService(services: services, live: $0)] } ?? []),
         onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? configuration.port) },
         logger: services.logger)
 }
@@ -76,5 +78,34 @@ struct CaseClockService: Service {
                 try? await Task.sleep(for: .seconds(60))
             }
         }
+    }
+}
+
+/// Keeps the live feed's connections alive (a ping every 15 s shows which screens went away) and,
+/// with `serve --simulate`, drives the demo's units every second.
+struct LiveClockService: Service {
+    let services: AppServices
+    let live: LiveSituation
+
+    func run() async throws {
+        let live = self.live, logger = services.logger
+        var simulator: UnitSimulator?
+        if services.configuration.simulateUnits, let network = services.network, let incidents = services.incidents {
+            simulator = UnitSimulator(live: live, network: network, incidents: incidents)
+        }
+        let driver = simulator
+        await cancelWhenGracefulShutdown {
+            var tick = 0
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                tick += 1
+                if tick % 15 == 0 { live.ping() }
+                if let driver {
+                    do { try await Blocking.run { try driver.step(seconds: 1) } } catch { logger.warning("unit simulation: \(error)") }
+                }
+            }
+        }
+        // Shutting down: open event streams end, so the server does not wait on them.
+        live.close()
     }
 }

@@ -34,6 +34,8 @@ public struct ServerConfiguration: Sendable {
     public var failedTokensPerMinute = 10.0
     /// How long a web map session lasts after sign-in (seconds).
     public var sessionLifetime: TimeInterval = 8 * 3600
+    /// Drive the demo's emergency units along the roads (`serve --simulate`).
+    public var simulateUnits = false
 
     public init(storePath: String, stylesDirectory: String, webDirectory: String) {
         self.storePath = storePath

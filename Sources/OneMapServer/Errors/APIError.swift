@@ -76,6 +76,11 @@ extension APIError {
             case .noSuchIncident: return .notFound(e.description)
             case .staleVersion: return APIError(.conflict, "StaleVersion", e.description)
             }
+        case let e as LiveError:
+            switch e {
+            case .forbidden: return APIError(.forbidden, "Forbidden", e.description)
+            case .rateLimited(let seconds): return APIError(.tooManyRequests, "TooManyRequests", e.description, headers: [.retryAfter: String(seconds)])
+            }
         case let e as AnalysisError:
             switch e {
             case .invalidInput: return .badRequest(e.description)

@@ -35,6 +35,8 @@ struct CompressionMiddleware: RouterMiddleware {
     /// Text types; images, archives and octet streams are left alone.
     static func compressible(_ contentType: String?) -> Bool {
         guard let type = contentType?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() else { return false }
+        // Event streams are left alone: a compressor holds back bytes an event needs sent now.
+        if type == "text/event-stream" { return false }
         if type.hasPrefix("text/") { return true }
         if type.hasSuffix("+json") || type.hasSuffix("+xml") { return true }
         return ["application/json", "application/xml", "application/javascript", "application/x-javascript", "application/ecmascript"].contains(type)
