@@ -70,7 +70,7 @@ extension CityGenerator {
                 let direction = northSouth ? "南北" : "东西"
                 streetNames["\(northSouth ? "u" : "v")\(k)"] = name(k, northSouth: northSouth, kind: kind.urban)
                 // Branch streets (支路) are one-way, alternately with and against the line's direction.
-                let oneway = kind.urban == .branch ? (k % 2 == 0 ? 1 : -1) : 0
+                let oneway = kind.urban == .branch ? (((k % 4) + 4) % 4 < 2 ? 1 : -1) : 0
                 add(name(k, northSouth: northSouth, kind: kind.urban), kind.urban, try geos.intersection(inside, urban), direction, oneway: oneway)
                 if let rural = kind.rural {
                     add(name(k, northSouth: northSouth, kind: rural), rural, try geos.difference(inside, urban), direction)

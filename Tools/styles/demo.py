@@ -166,6 +166,29 @@ def imagery():
         'sources': {**SOURCES, 'dom': {'type': 'raster', 'url': 'onemap:dom', 'tileSize': 256}}}
 
 
+NIGHT_ROADS = {'rural': '#2c3a47', 'branch': '#2a3946', 'secondary': '#3a4c5c', 'primary': '#4d6275', 'expressway': '#6a5a3a'}
+
+
+def night():
+    """A dark base for command screens on a wall: drawn dark, not a light map under a CSS filter."""
+    roads = []
+    for cls, _, _, stops, minz in ROADS:
+        roads.append({'id': f'night-road-{cls}', 'type': 'line', 'source': 'store', 'source-layer': 'roads', 'minzoom': minz,
+                      'filter': ['==', ['get', 'class'], cls], 'layout': {'line-cap': 'round', 'line-join': 'round'},
+                      'paint': {'line-color': NIGHT_ROADS[cls], 'line-width': width(stops)}})
+    return base('夜间底图（指挥大屏）', [
+        {'id': 'night-water', 'type': 'fill', 'source': 'store', 'source-layer': 'water', 'paint': {'fill-color': '#12324a'}},
+        {'id': 'night-waterway', 'type': 'line', 'source': 'store', 'source-layer': 'waterways',
+         'filter': ['in', ['get', 'kind'], ['literal', ['运河', '河流']]], 'paint': {'line-color': '#1b4a6b', 'line-width': width([(9, 1.2), (12, 3)])}},
+        {'id': 'night-building', 'type': 'fill', 'source': 'store', 'source-layer': 'buildings', 'minzoom': 14,
+         'paint': {'fill-color': '#16232e', 'fill-outline-color': '#22323f'}},
+    ] + roads + [
+        {'id': 'night-district-boundary', 'type': 'line', 'source': 'store', 'source-layer': 'admin', 'minzoom': 8,
+         'filter': ['==', ['get', 'level'], 'county'], 'layout': {'line-join': 'round'},
+         'paint': {'line-color': '#5a7fa0', 'line-width': width([(8, 0.8), (14, 2.5), (18, 4)]), 'line-dasharray': [3, 1.5], 'line-opacity': 0.8}},
+    ] + label_layers('night-', dark=True), background='#0b1622', attribution=SYNTHETIC)
+
+
 def terrain():
     relief_local = ['interpolate', ['linear'], ['elevation'], 0, '#4f8f5f', 6, '#8ebf6e', 10, '#c9d98f', 13, '#efe2a4', 16, '#e3b979', 22, '#c98a57', 35, '#a0603a']
     relief_china = ['interpolate', ['linear'], ['elevation'], -160, '#5b8f62', 0, '#74a66d', 200, '#a9c98a', 600, '#dbd69a', 1200, '#d8b37a',
@@ -366,16 +389,41 @@ def emergency():
          'layout': {'icon-image': 'fire-station', 'icon-allow-overlap': True, 'text-field': ['step', ['zoom'], '', 13, ['get', 'name']], 'text-font': BOLD,
                     'text-size': 12, 'text-anchor': 'top', 'text-offset': [0, 0.9], 'text-optional': True, 'text-max-width': 9},
          'paint': {'text-color': '#b0101a', 'text-halo-color': '#ffffff', 'text-halo-width': 1.5}},
-    ] + boundary_layers() + label_layers(), background='#f3f2ef', attribution=SYNTHETIC)
+    ] + incident_layers() + boundary_layers() + label_layers(), background='#f3f2ef', attribution=SYNTHETIC)
+
+
+# GB/T 35561 levels: I red, II orange, III yellow, IV blue (预警/响应颜色).
+LEVEL_COLOUR = ['match', ['get', 'level'], 'I', '#d7191c', 'II', '#f07c12', 'III', '#e8c000', '#2b7bd6']
+
+
+def incident_layers():
+    """Open incidents: areas tinted and outlined, points as rings, by level; closed ones not drawn."""
+    open_ = ['!=', ['get', 'status'], 'closed']
+    return [
+        {'id': 'incident-area', 'type': 'fill', 'source': 'store', 'source-layer': 'incidents',
+         'filter': ['all', open_, ['==', ['geometry-type'], 'Polygon']],
+         'paint': {'fill-color': LEVEL_COLOUR, 'fill-opacity': 0.28, 'fill-outline-color': LEVEL_COLOUR}},
+        {'id': 'incident-area-outline', 'type': 'line', 'source': 'store', 'source-layer': 'incidents',
+         'filter': ['all', open_, ['==', ['geometry-type'], 'Polygon']],
+         'paint': {'line-color': LEVEL_COLOUR, 'line-width': 2.5, 'line-dasharray': [4, 2]}},
+        {'id': 'incident-point', 'type': 'circle', 'source': 'store', 'source-layer': 'incidents',
+         'filter': ['all', open_, ['==', ['geometry-type'], 'Point']],
+         'paint': {'circle-radius': ['interpolate', ['linear'], ['zoom'], 10, 9, 16, 20], 'circle-color': LEVEL_COLOUR, 'circle-opacity': 0.35,
+                   'circle-stroke-width': 4, 'circle-stroke-color': LEVEL_COLOUR}},
+        {'id': 'incident-label', 'type': 'symbol', 'source': 'store', 'source-layer': 'incidents', 'filter': open_,
+         'layout': {'text-field': ['concat', ['get', 'title'], '（', ['get', 'level'], '级）'], 'text-font': BOLD, 'text-size': 14,
+                    'text-anchor': 'bottom', 'text-offset': [0, -1.6], 'text-max-width': 12, 'text-allow-overlap': True},
+         'paint': {'text-color': '#8e0b0b', 'text-halo-color': '#ffffff', 'text-halo-width': 2}},
+    ]
 
 
 def main():
-    maps = {'basemap': basemap(), 'imagery': imagery(), 'terrain': terrain(), 'planning': planning(), 'landuse': landuse(),
+    maps = {'basemap': basemap(), 'imagery': imagery(), 'terrain': terrain(), 'night': night(), 'planning': planning(), 'landuse': landuse(),
             'grid': grid(), 'cases': cases(), 'components': components(), 'environment': environment(), 'emergency': emergency()}
     for name, style in maps.items():
         # Base maps are chosen one at a time; the others' layers are overlays (the web map's
         # layer list, WMS/WMTS single layers and prints take each layer from a thematic map).
-        if name in ('basemap', 'imagery', 'terrain'):
+        if name in ('basemap', 'imagery', 'terrain', 'night'):
             style['metadata']['onemap:role'] = 'base'
         style['metadata']['onemap:comment'] = 'Generated by Tools/styles/demo.py; edit that script, not this file.'
         path = os.path.join(ROOT, 'Styles', f'{name}.json')
