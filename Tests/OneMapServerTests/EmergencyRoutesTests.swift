@@ -28,7 +28,14 @@ final class EmergencyServerFixture: RouterFixture, @unchecked Sendable {
 
     init() throws {
         _ = try EmergencyCity.build(in: directory)
-        var configuration = ServerConfiguration(storePath: directory + "/city.sqlite", stylesDirectory: Repo.path("Styles"), webDirectory: Repo.path("Web"))
+        // One map drawing the DEM (the repository's maps need the whole demo city).
+        try FileManager.default.createDirectory(atPath: directory + "/Styles", withIntermediateDirectories: true)
+        try #"""
+        {"version": 8, "name": "relief", "sources": {"dem": {"type": "raster-dem", "url": "onemap:dem"}},
+         "layers": [{"id": "relief", "type": "color-relief", "source": "dem",
+                     "paint": {"color-relief-color": ["interpolate", ["linear"], ["elevation"], 0, "#2b83ba", 20, "#d7191c"]}}]}
+        """#.write(toFile: directory + "/Styles/relief.json", atomically: true, encoding: .utf8)
+        var configuration = ServerConfiguration(storePath: directory + "/city.sqlite", stylesDirectory: directory + "/Styles", webDirectory: Repo.path("Web"))
         configuration.layersDirectory = directory + "/Layers"
         configuration.cacheDirectory = nil
         services = try AppServices(configuration: configuration, authenticator: Tokens())
@@ -90,6 +97,10 @@ final class EmergencyServerFixture: RouterFixture, @unchecked Sendable {
             let e = try await client.execute(uri: "/elevation?lon=\(c.x)&lat=\(c.y)", method: .get)
             #expect(e.status == .ok && e.json["elevation"]?.number == 2, "\(e.text)")
             #expect(try await client.execute(uri: "/elevation?lon=100&lat=30", method: .get).status == .notFound)
+            // Identify on a map that draws the DEM answers the stored elevation too.
+            let identified = try await client.execute(uri: "/maps/relief/identify?lon=\(c.x)&lat=\(c.y)&zoom=14", method: .get)
+            let dem = identified.json["features"]?.array?.first { $0["layer"]?["id"]?.string == "dem" }
+            #expect(dem?["properties"]?["elevation"]?.number == 2, "\(identified.text)")
             #expect(try await client.execute(uri: "/elevation?lon=abc&lat=30", method: .get).status == .badRequest)
             #expect(try await client.execute(uri: "/elevation?lon=116.85&lat=38.3&layer=schools", method: .get).status == .badRequest)
             let list = try await client.execute(uri: "/ogc/processes?f=json", method: .get).json

@@ -67,7 +67,21 @@ public struct IdentifyService: Sendable {
             }
             found += hits.map { (rank, $0) }
         }
-        func dimension(_ f: IdentifiedFeature) -> Int { f.feature.geometry?.type.dimension ?? 3 }
+        // DEM layers the map draws here answer with their stored elevation at the point (the
+        // level-0 cell's own value), after every vector feature.
+        var dems: [String] = []
+        for styleLayer in style.layers.reversed() where styleLayer.isVisible(atZoom: zoom) {
+            guard let source = styleLayer.source.flatMap({ style.sources[$0] }), source.type == "raster-dem", let id = source.layer,
+                  !dems.contains(id), only?.contains(id) ?? true else { continue }
+            dems.append(id)
+        }
+        for (i, id) in dems.enumerated() {
+            guard var layer = try? store.layer(id, for: principal), layer.kind == .dem,
+                  let height = try store.elevation(layer: id, at: point, crs: .crs84, for: principal) else { continue }
+            layer.attributes = [AttributeField(name: "elevation", type: .real, title: "高程（米）")]
+            found.append((order.count + i, IdentifiedFeature(layer: layer, feature: Feature(id: 0, geometry: .point(point), values: [.real(height)]), distance: 0)))
+        }
+        func dimension(_ f: IdentifiedFeature) -> Int { f.layer.kind == .dem ? 4 : f.feature.geometry?.type.dimension ?? 3 }
         return found.sorted {
             (dimension($0.hit), $0.rank, $0.hit.distance, $0.hit.feature.id) < (dimension($1.hit), $1.rank, $1.hit.distance, $1.hit.feature.id)
         }.prefix(limit).map(\.hit)
