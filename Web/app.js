@@ -8,6 +8,7 @@ const BASES = [
   { id: 'basemap', title: '矢量底图（DLG）' },
   { id: 'imagery', title: '影像底图（DOM）' },
   { id: 'terrain', title: '地形晕渲（DEM）' },
+  { id: 'night', title: '夜间底图（指挥大屏）' },
 ];
 const DEPARTMENTS = {
   planning: '规划', land: '自然资源（土地）', environment: '生态环境', grid: '网格化管理',
@@ -1155,6 +1156,7 @@ async function applySession(me) {
   if (app.ready) await reloadCatalog();
   await casesSessionChanged();
   if (CASE_SCREEN) caseScreenSessionChanged();
+  await emergencySessionChanged();
 }
 
 // The maps and layers the new user may see; their tiles again, under the user's name.
@@ -1194,11 +1196,13 @@ async function start() {
   const maps = await getJSON('/maps');
   app.maps = maps.maps.filter(m => m.status === 'ok');
   const basemap = app.maps.find(m => m.id === 'basemap') || app.maps[0];
-  app.base = state.base && app.maps.some(m => m.id === state.base) ? state.base : (basemap ? basemap.id : 'basemap');
+  // The command screen's base is the dark map drawn for walls.
+  const preferred = SCREEN && app.maps.some(m => m.id === 'night') ? 'night' : (basemap ? basemap.id : 'basemap');
+  app.base = state.base && app.maps.some(m => m.id === state.base) ? state.base : preferred;
   app.crs = state.crs || '3857';
   const centre = (basemap && basemap.center) || [116.852, 38.307, 13];
   const view = state.view || { lon: centre[0], lat: centre[1], zoom: app.crs === '4490' ? centre[2] - 1 : centre[2] };
-  const defaults = CASE_SCREEN ? { cases: 1 } : SCREEN && !state.layers ? { shelters: 1, fire_stations: 1, hospitals: 1 } : state.layers;
+  const defaults = CASE_SCREEN ? { cases: 1 } : SCREEN && !state.layers ? { shelters: 1, fire_stations: 1, hospitals: 1, incidents: 1 } : state.layers;
   buildPanel(defaults);
   if (CASE_SCREEN) prepareCaseScreen();
   buildMap(view);
@@ -1207,6 +1211,7 @@ async function start() {
   app.ready = true;
   await casesSessionChanged();
   if (CASE_SCREEN) caseScreenSessionChanged();
+  await emergencySessionChanged();
 }
 
 // After every script (cases.js, casescreen.js) has run.

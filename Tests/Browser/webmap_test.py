@@ -535,8 +535,33 @@ def main():
         check(True, 'the legend floats on the command screen too')
         check(wall.js('return document.getElementById("review-open").offsetParent === null && document.getElementById("review").offsetParent === null'),
               'command-screen mode shows no planning-review controls')
+        check(wall.js('return window.onemap.baseLayer._url.startsWith("/tiles/night/")'), 'the command screen\'s base is the dark night map (a style, not a CSS filter)')
         wall.settle()
         wall.screenshot(os.path.join(ARTIFACTS, 'command-screen.png'))
+        # 应急一张图: a commander signs in; the incident's rings, resources by road and live units appear.
+        sign_in(wall, 'cmd.zhao', DEMO_PASSWORD)
+        wall.wait('return document.querySelector("#em-rings table") !== null', 'the impact rings of the first incident', 120)
+        wall.wait('return document.querySelector("#em-resources table") !== null', 'the nearest resources', 120)
+        rows = wall.js('return [...document.querySelectorAll("#em-resources tr")].map(r => r.innerText.replace(/\\s+/g, " "))')
+        check(len(rows) >= 4 and '分' in rows[0], f'the nearest fire stations and hospitals by road, with minutes ({rows[:2]})')
+        check(wall.js('return window.onemap.emergency.layers.routes.getLayers().length') >= 4, 'their routes are drawn')
+        check('人' in wall.js('return document.getElementById("em-rings").innerText'), 'the rings list facilities and people')
+        wall.wait('return Object.keys(window.onemap.emergency.units).length >= 8', 'the live units')
+        # A unit moves: its marker moves in place (the same marker, a new position), nothing redrawn.
+        moved = wall.js_async('const done = arguments[arguments.length - 1]; const m = window.onemap.emergency.units["fire-01"];'
+                              'api("/live/positions", {method: "POST", body: {unit: "fire-01", kind: "fire", name: "消防一中队 水罐车", location: [116.8601, 38.3101]}})'
+                              '.then(() => setTimeout(() => { const n = window.onemap.emergency.units["fire-01"]; const ll = n.getLatLng();'
+                              'done([n === m, ll.lat, ll.lng]); }, 1500)).catch(e => done(String(e)));')
+        check(isinstance(moved, list) and moved[0] and abs(moved[1] - 38.3101) < 1e-6 and abs(moved[2] - 116.8601) < 1e-6,
+              f'a position posted reaches the screen over the live feed and moves the marker in place ({moved})')
+        # The canal flood: the slider floods from the incident.
+        flood_id = wall.js('const f = window.onemap.emergency.incidents.find(x => x.properties.subtype === "洪涝灾害"); return f ? f.id : null')
+        check(flood_id is not None, 'the demo has a flood on the canal')
+        wall.js('const s = document.getElementById("em-incident"); s.value = arguments[0]; s.dispatchEvent(new Event("change"))', flood_id)
+        wall.wait('return /淹没 [0-9.]+ 平方千米/.test(document.getElementById("em-flood-result").innerText)', 'the flood extent for the slider level', 120)
+        check(True, 'the flood extent for the level on the slider: ' + wall.js('return document.getElementById("em-flood-result").innerText'))
+        wall.settle()
+        wall.screenshot(os.path.join(ARTIFACTS, 'emergency-screen.png'))
     finally:
         wall.quit()
     # The 数字城管 big screen: signed in on the wall, the figures, the street table and the charts.
