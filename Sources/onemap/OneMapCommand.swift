@@ -11,7 +11,7 @@ struct OneMapCommand: AsyncParsableCommand {
         commandName: "onemap",
         abstract: "OneMap (一张图): a city's layers in one SpatiaLite store, served as maps and features.",
         subcommands: [ServeCommand.self, ImportCommand.self, LayersCommand.self, DemoCommand.self, RenderCommand.self, SeedCommand.self,
-                      ExportCommand.self, SpritesCommand.self, BenchRenderCommand.self, BenchCasesCommand.self, UserCommand.self, TokenCommand.self,
+                      ExportCommand.self, SpritesCommand.self, BenchRenderCommand.self, BenchCasesCommand.self, BenchEmergencyCommand.self, UserCommand.self, TokenCommand.self,
                       RoleCommand.self, AuditCommand.self, ReviewCommand.self, CasesCommand.self])
 
     /// Swift concurrency's global executor runs on NIO's event loop threads: a request's handler

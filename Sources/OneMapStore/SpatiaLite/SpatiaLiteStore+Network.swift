@@ -18,6 +18,8 @@ extension SpatiaLiteStore {
                 try db.execute(sql: "DROP TABLE IF EXISTS \(t)_data")
             }
             if try db.tableExists("road_network") {
+                _ = try Int.fetchOne(db, sql: "SELECT DisableSpatialIndex('road_network', 'geom')")
+                try db.execute(sql: "DROP TABLE IF EXISTS idx_road_network_geom")
                 _ = try Int.fetchOne(db, sql: "SELECT DiscardGeometryColumn('road_network', 'geom')")
                 try db.execute(sql: "DROP TABLE road_network")
             }
@@ -27,7 +29,8 @@ extension SpatiaLiteStore {
                 CREATE TABLE IF NOT EXISTS network_source (layer TEXT NOT NULL, version INTEGER NOT NULL);
                 DELETE FROM network_source;
                 """)
-            guard try Int.fetchOne(db, sql: "SELECT AddGeometryColumn('road_network', 'geom', 4490, 'LINESTRING', 'XY')") == 1 else {
+            guard try Int.fetchOne(db, sql: "SELECT AddGeometryColumn('road_network', 'geom', 4490, 'LINESTRING', 'XY')") == 1,
+                  try Int.fetchOne(db, sql: "SELECT CreateSpatialIndex('road_network', 'geom')") == 1 else {
                 throw StoreError.database("cannot register the road network geometry")
             }
             let insert = try db.makeStatement(sql: """
