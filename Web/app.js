@@ -446,7 +446,8 @@ function startMeasure(mode) {
   app.measure = { mode, points: [], shape: null };
   $('measure-distance').classList.toggle('active', mode === 'distance');
   $('measure-area').classList.toggle('active', mode === 'area');
-  $('measure-result').textContent = mode === 'distance' ? '单击地图加点，双击结束' : '单击地图加顶点，双击结束';
+  $('measure-profile').classList.toggle('active', mode === 'profile');
+  $('measure-result').textContent = mode === 'area' ? '单击地图加顶点，双击结束' : '单击地图加点，双击结束';
   app.map.getContainer().style.cursor = 'crosshair';
 }
 
@@ -464,7 +465,7 @@ function addMeasurePoint(ll) {
 }
 
 function measureText(m) {
-  if (m.mode === 'distance') return `距离 ${lengthWords(Geodesy.length(m.points))}`;
+  if (m.mode !== 'area') return `距离 ${lengthWords(Geodesy.length(m.points))}`;
   return `面积 ${areaWords(Geodesy.area(m.points))}`;
 }
 
@@ -474,6 +475,8 @@ function finishMeasure() {
   app.map.getContainer().style.cursor = '';
   $('measure-distance').classList.remove('active');
   $('measure-area').classList.remove('active');
+  $('measure-profile').classList.remove('active');
+  if (app.measure.mode === 'profile' && app.measure.points.length >= 2) showProfile(app.measure.points);
   app.lastMeasure = app.measure;
   app.measure = null;
 }
@@ -483,6 +486,7 @@ function clearMeasure() {
   app.measure = null;
   app.lastMeasure = null;
   $('measure-result').textContent = '单击地图加点，双击结束';
+  $('profile-box').hidden = true;
 }
 
 // ---- legend, from the styles
@@ -566,6 +570,7 @@ function buildPanel(initialLayers) {
   $('search-input').addEventListener('input', onSearchInput);
   $('search-input').addEventListener('keydown', onSearchKey);
   $('measure-distance').addEventListener('click', () => startMeasure('distance'));
+  $('measure-profile').addEventListener('click', () => startMeasure('profile'));
   $('measure-area').addEventListener('click', () => startMeasure('area'));
   $('measure-clear').addEventListener('click', clearMeasure);
   buildReviewPanel();

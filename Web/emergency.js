@@ -224,7 +224,45 @@ async function showTracks(on) {
   L.geoJSON(r, { style: { color: '#ffd666', weight: 2, opacity: 0.8, dashArray: '2 6' } }).addTo(tracks);
 }
 
+// ---- the elevation profile along a drawn line (any mode): the server's `elevation-profile`
+// process, drawn as a chart of height against distance.
+
+async function showProfile(points) {
+  const box = $('profile-box');
+  box.hidden = false;
+  $('profile-summary').textContent = '计算中…';
+  const chart = $('profile-chart');
+  chart.replaceChildren();
+  let r;
+  try {
+    r = await execute('elevation-profile', { line: { type: 'LineString', coordinates: points } });
+  } catch (e) { $('profile-summary').textContent = e.message; return; }
+  app.profile = r;
+  const samples = r.profile.filter(p => p.height !== null);
+  $('profile-summary').textContent = samples.length
+    ? `全长 ${lengthWords(r.length)}，最低 ${r.min} 米，最高 ${r.max} 米，累计爬升 ${r.ascent} 米，下降 ${r.descent} 米（${r.samples} 个取样点，DEM 存储值）`
+    : '剖面线不在 DEM 范围内';
+  if (!samples.length) return;
+  const W = 560, H = 220, left = 44, bottom = 26, top = 10, right = 10;
+  const lo = Math.floor(r.min - 1), hi = Math.ceil(r.max + 1);
+  const x = d => left + (W - left - right) * d / r.length, y = h => top + (H - top - bottom) * (1 - (h - lo) / (hi - lo));
+  const svg = (tag, attrs) => { const e = document.createElementNS('http://www.w3.org/2000/svg', tag); for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v); return e; };
+  const path = samples.map((p, i) => `${i ? 'L' : 'M'}${x(p.distance).toFixed(1)},${y(p.height).toFixed(1)}`).join('');
+  chart.append(svg('path', { d: `${path}L${x(samples[samples.length - 1].distance)},${H - bottom}L${x(samples[0].distance)},${H - bottom}Z`, fill: '#cfe3c3', stroke: 'none' }),
+               svg('path', { d: path, fill: 'none', stroke: '#3f7f3f', 'stroke-width': 2 }),
+               svg('line', { x1: left, y1: H - bottom, x2: W - right, y2: H - bottom, stroke: '#666' }),
+               svg('line', { x1: left, y1: top, x2: left, y2: H - bottom, stroke: '#666' }));
+  for (const h of [lo, (lo + hi) / 2, hi]) {
+    const t = svg('text', { x: left - 4, y: y(h) + 4, 'text-anchor': 'end', 'font-size': 11 }); t.textContent = `${Math.round(h)}m`; chart.append(t);
+  }
+  for (const f of [0, 0.5, 1]) {
+    const t = svg('text', { x: x(r.length * f), y: H - 8, 'text-anchor': f === 0 ? 'start' : f === 1 ? 'end' : 'middle', 'font-size': 11 });
+    t.textContent = lengthWords(r.length * f); chart.append(t);
+  }
+}
+
 document.addEventListener('DOMContentLoaded', () => {
+  $('profile-close').addEventListener('click', () => { $('profile-box').hidden = true; });
   if (!SCREEN) return;
   $('em-incident').addEventListener('change', e => selectIncident(e.target.value));
   $('em-tracks').addEventListener('change', e => showTracks(e.target.checked).catch(() => {}));

@@ -379,6 +379,22 @@ def main():
         check(label is not None and '米' in label, f'the distance is written on the map at the line ({label})')
         browser.js('document.getElementById("measure-clear").click()')
 
+        # The elevation profile along a drawn line: the DEM's stored values as a chart.
+        browser.js('document.getElementById("measure-profile").click()')
+        for i, lon in enumerate((116.845, 116.855)):
+            p = browser.js('const m = window.onemap.map; const p = m.latLngToContainerPoint([38.30, arguments[0]]);'
+                           'const r = m.getContainer().getBoundingClientRect(); return [p.x + r.left, p.y + r.top];', lon)
+            (browser.double_click_at if i == 1 else browser.click_at)(*p)
+            time.sleep(0.3)
+        browser.wait('return window.onemap.profile && document.querySelectorAll("#profile-chart path").length === 2', 'the elevation profile chart')
+        profile = browser.js('return window.onemap.profile')
+        height = browser.js_async('const done = arguments[arguments.length - 1]; fetch("/elevation?lon=" + arguments[0] + "&lat=" + arguments[1])'
+                                  '.then(r => r.json()).then(j => done(j.elevation))', *profile['profile'][0]['location'])
+        check(profile['samples'] > 50 and profile['profile'][0]['height'] == height and '最低' in browser.js('return document.getElementById("profile-summary").innerText'),
+              f'高程剖面: {profile["samples"]} samples of the stored DEM along the line, drawn as a chart ({profile["min"]}–{profile["max"]} m)')
+        browser.screenshot(os.path.join(ARTIFACTS, 'desktop-profile.png'))
+        browser.js('document.getElementById("measure-clear").click()')
+
         # Planning review (规划审查): open the panel; bad input is an error in the panel and changes nothing.
         browser.js('document.getElementById("review-open").click()')
         check(browser.js('return !document.getElementById("review").hidden && window.onemap.review.mode === "draw"'),

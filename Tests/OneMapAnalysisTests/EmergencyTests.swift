@@ -228,6 +228,23 @@ func geodSolveDistance(_ a: Coordinate, _ b: Coordinate) throws -> Double {
         #expect(throws: AnalysisError.self) { try flood(f, [("level", .number(7)), ("region", GeoJSON.value(PlanningCity.box(100, 30, 100.1, 30.1)))]) }
     }
 
+    @Test func theDepthIsSavedAsARasterLayerTheMapsDraw() throws {
+        let f = try EmergencyFixture()
+        let seed = GeoJSON.value(.point(EmergencyCity.demCellCentre(15, 20)))
+        let result = try flood(f, [("level", .number(7)), ("seed", seed), ("saveDepth", .bool(true))])
+        #expect(result["depthLayer"]?.string == "flood_depth")
+        let layer = try f.store.layer("flood_depth", for: .system)
+        #expect(layer.kind == .dem)
+        // Depth = level − ground in every flooded cell, no data elsewhere.
+        #expect(try f.store.elevation(layer: "flood_depth", at: EmergencyCity.demCellCentre(15, 20), crs: .cgcs2000, for: .system) == 5)
+        #expect(try f.store.elevation(layer: "flood_depth", at: EmergencyCity.demCellCentre(25, 30), crs: .cgcs2000, for: .system) == 0)
+        #expect(try f.store.elevation(layer: "flood_depth", at: EmergencyCity.demCellCentre(26, 20), crs: .cgcs2000, for: .system) == nil)
+        // Only the command roles may replace it.
+        #expect(throws: AnalysisError.self) {
+            try f.run(FloodProcess(store: f.store, rules: f.rules), [("level", .number(7)), ("seed", seed), ("saveDepth", .bool(true))], as: EmergencyFixture.viewer)
+        }
+    }
+
     @Test func aRegionBoundsTheWork() throws {
         let f = try EmergencyFixture()
         // Only the west half of the west basin's flood (cells 5…14 of columns, centres west of 116.815).

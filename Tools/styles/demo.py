@@ -362,7 +362,11 @@ def environment():
 
 
 def emergency():
-    return base('应急一张图', context() + [
+    # The last saved flood's water depth (the flood process with saveDepth), under everything else.
+    depth = {'id': 'flood-depth', 'type': 'color-relief', 'source': 'flood_depth',
+             'paint': {'color-relief-color': ['interpolate', ['linear'], ['elevation'], 0, 'rgba(120,190,255,0.55)', 1, 'rgba(60,140,235,0.7)',
+                                              3, 'rgba(20,80,200,0.8)', 6, 'rgba(10,40,140,0.85)']}}
+    return base('应急一张图', context() + [depth] + [
         {'id': 'population-density', 'type': 'fill', 'source': 'store', 'source-layer': 'population',
          'paint': {'fill-color': ['interpolate', ['linear'], ['get', 'density_per_km2'], 0, '#fff5eb', 5000, '#fdbe85', 20000, '#fd8d3c', 50000, '#d94701'],
                    'fill-opacity': 0.45}},
@@ -389,7 +393,8 @@ def emergency():
          'layout': {'icon-image': 'fire-station', 'icon-allow-overlap': True, 'text-field': ['step', ['zoom'], '', 13, ['get', 'name']], 'text-font': BOLD,
                     'text-size': 12, 'text-anchor': 'top', 'text-offset': [0, 0.9], 'text-optional': True, 'text-max-width': 9},
          'paint': {'text-color': '#b0101a', 'text-halo-color': '#ffffff', 'text-halo-width': 1.5}},
-    ] + incident_layers() + boundary_layers() + label_layers(), background='#f3f2ef', attribution=SYNTHETIC)
+    ] + incident_layers() + boundary_layers() + label_layers(), background='#f3f2ef', attribution=SYNTHETIC) | {
+        'sources': {**SOURCES, 'flood_depth': {'type': 'raster-dem', 'url': 'onemap:flood_depth'}}}
 
 
 # GB/T 35561 levels: I red, II orange, III yellow, IV blue (预警/响应颜色).

@@ -56,6 +56,15 @@ public enum DemoIncidents {
             input.notes = "强降雨致运河水位上涨，沿岸低洼地段漫溢；排水公司抽排，沿岸居民转移至避难场所。"
             made.append(try service.create(input, by: commander, now: now))
         }
+        // The canal flood's water: the depth at 1.5 m above the ground at the reach, saved as the
+        // `flood_depth` layer the emergency map draws.
+        if let flood = made.last(where: { $0.subtype == "洪涝灾害" }), case .point(let seed) = try EmergencyPlace.centre(flood.geometry),
+           let ground = try store.elevation(layer: service.rules.floodLayer, at: seed, crs: .cgcs2000, for: .system) {
+            let analysis = Flood(store: store, rules: service.rules)
+            let level = ((ground + 1.5) * 10).rounded() / 10
+            let cells = try analysis.cells(Flood.Request(level: level, seed: seed, region: nil), for: .system)
+            try analysis.saveDepth(cells, level: level, title: "淹没水深（\(flood.title)，水位 \(level) 米）")
+        }
         // The fire: a residential building near the middle of the city.
         if let extent = try store.layer("buildings", for: .system).extent {
             let c = extent.center

@@ -109,12 +109,21 @@ public struct FloodProcess: AnalysisProcess {
                 .init("crs", title: "坐标系", description: "seed 与 region 的坐标参照系（默认 CRS84）", schema: Schemas.crs, required: false),
                 .init("connectivity", title: "连通方式", description: "有源淹没的邻接：4 或 8（默认 8）", schema: EmergencySchemas.integer, required: false),
                 .init("layer", title: "DEM 图层", description: "缺省按规则文件", schema: Schemas.string, required: false),
+                .init("saveDepth", title: "保存水深图层", description: "为 true 时将水深存为栅格图层 flood_depth（应急一张图绘制），仅应急指挥角色", schema: .object([("type", .string("boolean"))]), required: false),
             ],
             outputs: [.init("result", title: "淹没分析结果", description: "淹没面、面积、水深、受淹设施与人口", schema: Schemas.object)])
     }
 
     public func prepare(_ inputs: ProcessInputs, for principal: Principal) throws -> PreparedRun {
-        try inputs.only(["level", "seed", "region", "crs", "connectivity", "layer"])
+        try inputs.only(["level", "seed", "region", "crs", "connectivity", "layer", "saveDepth"])
+        var save = false
+        if let v = inputs.value("saveDepth") {
+            guard let b = v.bool else { throw AnalysisError.invalidInput(input: "saveDepth", detail: "must be true or false") }
+            save = b
+        }
+        if save && analysis.rules.commandRoles.isDisjoint(with: principal.roles) {
+            throw AnalysisError.invalidInput(input: "saveDepth", detail: "saving the depth layer needs one of the roles \(analysis.rules.commandRoles.sorted().joined(separator: ", "))")
+        }
         guard let level = try inputs.number("level") else { throw AnalysisError.invalidInput(input: "level", detail: "is required (metres)") }
         let crs = try inputs.crs("crs")
         let reader = AnalysisReader(store: analysis.store, principal: principal)
@@ -129,8 +138,14 @@ public struct FloodProcess: AnalysisProcess {
         if let n = try inputs.number("connectivity") { request.connectivity = Int(n) }
         // Every input error (level, seed, region size) is found before a job exists.
         let cells = try analysis.cells(request, for: principal)
-        let analysis = self.analysis, checked = request
-        return PreparedRun { progress in .object([("result", try analysis.run(checked, cells: cells, for: principal, progress: progress))]) }
+        let analysis = self.analysis, checked = request, saving = save
+        return PreparedRun { progress in
+            let result = try analysis.run(checked, cells: cells, for: principal, progress: progress)
+            guard saving, case .object(var fields) = result else { return .object([("result", result)]) }
+            let layer = try analysis.saveDepth(cells, level: checked.level, title: "淹没水深（水位 \(checked.level) 米）")
+            fields.append(("depthLayer", .string(layer.id)))
+            return .object([("result", .object(fields))])
+        }
     }
 }
 

@@ -136,6 +136,30 @@ public struct Flood: Sendable {
     }
 
     /// - Parameter cells: the request's cells when already found.
+    /// The layer flood depths are saved as (a DEM-kind layer the `emergency` map draws).
+    public static let depthLayer = "flood_depth"
+
+    /// Saves the water depth of `cells` as the raster layer `flood_depth` (replacing the last
+    /// one), so the tile service draws it; its tiles go stale like any import.
+    /// - Returns: the layer.
+    @discardableResult
+    public func saveDepth(_ cells: Cells, level: Double, title: String) throws -> Layer {
+        let window = cells.window
+        let directory = NSTemporaryDirectory() + "onemap-flood-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/depth.tif"
+        guard case .epsg(let epsg) = window.layer.storageCRS.code else { throw AnalysisError.invalidInput(input: "layer", detail: "the DEM's CRS has no EPSG code") }
+        let origin = window.corner(0, 0)
+        let writer = try GeoTIFFWriter(path: path, width: window.width, height: window.height, bands: 1, sample: .float32, epsg: epsg,
+                                       originX: origin.x, originY: origin.y, cellSize: window.info.cellWidth, noData: -9999)
+        try writer.write(band: 1, y0: 0, rows: window.height, values: cells.depth(level: level).map { $0.isNaN ? -9999 : $0 })
+        try writer.close()
+        return try store.importLayer(ImportRequest(source: path, layerID: Self.depthLayer, kind: .dem, replace: true, writesLayerFile: false,
+                                                   title: title, group: "emergency", access: .internal, synthetic: false,
+                                                   sourceDescription: "淹没分析（flood 过程）按水位 \(level) 米计算的水深")).layer
+    }
+
     public func run(_ request: Request, cells found: Cells? = nil, for principal: Principal, progress: ProcessProgress = { _, _ in }) throws -> JSONValue {
         let cells = try found ?? cells(request, for: principal)
         try progress(30, "淹没范围")
