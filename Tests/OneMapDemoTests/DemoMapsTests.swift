@@ -13,7 +13,7 @@ import Testing
 
     @Test func everyShippedStyleLoads() async throws {
         let entries = try await catalog().entries
-        #expect(Set(entries.map(\.id)) == ["basemap", "imagery", "terrain", "planning", "landuse", "grid", "components", "environment", "emergency", "cases", "helsinki"])
+        #expect(Set(entries.map(\.id)) == ["basemap", "imagery", "terrain", "night", "planning", "landuse", "grid", "components", "environment", "emergency", "cases", "helsinki"])
         for entry in entries { #expect(entry.problems.isEmpty, "\(entry.id): \(entry.problems)") }
     }
 
@@ -43,7 +43,7 @@ import Testing
         return TileID(z: z, x: r.columns.lowerBound, y: r.rows.lowerBound)
     }
 
-    @Test(arguments: ["basemap", "imagery", "terrain", "planning", "landuse", "grid", "components", "environment", "emergency", "cases"])
+    @Test(arguments: ["basemap", "imagery", "terrain", "night", "planning", "landuse", "grid", "components", "environment", "emergency", "cases"])
     func mapsDrawTheCityAtEveryZoom(map: String) async throws {
         let catalog = try await catalog()
         let style = try catalog.style(map)
@@ -78,6 +78,9 @@ import Testing
         let anonymous = try renderer.render(RenderRequest(style: style, tms: .webMercatorQuad, tile: tile, principal: .anonymous))
         #expect(full.layerVersions["population"] != nil && full.layerVersions["hazmat_sites"] != nil)
         #expect(anonymous.layerVersions["population"] == nil && anonymous.layerVersions["hazmat_sites"] == nil)
+        // Incidents (internal) and the saved flood depth are drawn for those who may see them.
+        #expect(full.layerVersions["incidents"] != nil && full.layerVersions["flood_depth"] != nil)
+        #expect(anonymous.layerVersions["incidents"] == nil)
         #expect(try full.encode(column: 0, row: 0, format: .rgba).data != anonymous.encode(column: 0, row: 0, format: .rgba).data)
     }
 }
