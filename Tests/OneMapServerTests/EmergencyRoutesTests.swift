@@ -129,9 +129,12 @@ final class EmergencyServerFixture: RouterFixture, @unchecked Sendable {
             }
             #expect(try fixture.services.store.incidents.positions(since: "").count == 1)
             // A flood of reports over the per-token rate: 429 with Retry-After; other tokens still report.
-            let many = "{\"positions\": [" + (0..<1000).map { i in #"{"unit": "u\#(i)", "kind": "rescue", "location": [116.85, 38.30]}"# }.joined(separator: ",") + "]}"
-            _ = try await client.execute(uri: "/live/positions", method: .post, headers: EmergencyServerFixture.as_("unit"), body: ByteBuffer(string: many))
-            let limited = try await client.execute(uri: "/live/positions", method: .post, headers: EmergencyServerFixture.as_("unit"), body: ByteBuffer(string: many))
+            // The token's bucket emptied (by a second's worth of reports, stamped a minute ahead so a
+            // slow machine cannot refill it before the next request), then one more over HTTP.
+            let live = try #require(fixture.services.live)
+            let burst = (0..<1000).map { i in UnitPosition(unit: "u\(i)", kind: "rescue", name: "", location: Coordinate(116.85, 38.30), at: "", reporter: "") }
+            try live.report(burst, by: EmergencyServerFixture.Tokens.people["unit"]!, now: Date().addingTimeInterval(60))
+            let limited = try await client.execute(uri: "/live/positions", method: .post, headers: EmergencyServerFixture.as_("unit"), body: ByteBuffer(string: one))
             #expect(limited.status == .tooManyRequests && limited.headers[.retryAfter] != nil)
             #expect(try await client.execute(uri: "/live/positions", method: .post, headers: EmergencyServerFixture.as_("unit2"), body: ByteBuffer(string: one)).status == .noContent)
             let units = try await client.execute(uri: "/live/units", method: .get, headers: EmergencyServerFixture.as_("viewer")).json

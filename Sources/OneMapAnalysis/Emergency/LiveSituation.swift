@@ -106,8 +106,8 @@ public final class LiveSituation: Sendable {
         let rate = rules.maxPositionsPerSecondPerToken
         try state.withLock { s in
             var b = s.buckets[name] ?? (rate, now)
-            b.tokens = min(rate, b.tokens + (now - b.at) * rate)
-            b.at = now
+            b.tokens = min(rate, b.tokens + max(0, now - b.at) * rate)
+            b.at = max(b.at, now)
             guard b.tokens >= n else {
                 s.buckets[name] = b
                 throw LiveError.rateLimited(retryAfter: max(1, Int(((n - b.tokens) / rate).rounded(.up))))

@@ -77,7 +77,8 @@ public struct LayerFile: Sendable, Hashable {
         }
         var geometryType: GeometryType?
         if let g = string("geometryType", required: false) {
-            if let parsed = GeometryType(name: g), parsed != .geometryCollection { geometryType = parsed } else {
+            // `Geometry`: mixed types, for layers kept by a service (incidents: points and areas).
+            if g == "Geometry" { geometryType = .geometryCollection } else if let parsed = GeometryType(name: g), parsed != .geometryCollection { geometryType = parsed } else {
                 problems.append("$.geometryType: '\(g)' is not a simple-features type")
             }
         }
