@@ -456,7 +456,8 @@ function addMeasurePoint(ll) {
   m.points.push([ll.lng, ll.lat]);
   if (m.shape) m.shape.remove();
   const latlngs = m.points.map(p => [p[1], p[0]]);
-  m.shape = (m.mode === 'area' && latlngs.length > 2 ? L.polygon(latlngs) : L.polyline(latlngs)).addTo(app.map);
+  // Not interactive: the double-click that ends the measurement must reach the map.
+  m.shape = (m.mode === 'area' && latlngs.length > 2 ? L.polygon(latlngs, { interactive: false }) : L.polyline(latlngs, { interactive: false })).addTo(app.map);
   $('measure-result').textContent = measureText(m);
   // The figure on the map, at the shape: the last point of a path, the middle of an area.
   const at = m.mode === 'area' && latlngs.length > 2 ? m.shape.getBounds().getCenter() : latlngs[latlngs.length - 1];
