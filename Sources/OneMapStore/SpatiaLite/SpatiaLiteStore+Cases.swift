@@ -57,16 +57,7 @@ extension SpatiaLiteStore {
     static func touchCaseLayer(_ points: [Coordinate], countDelta: Int, in db: Database) throws {
         var area = BoundingBox.empty
         for p in points { area.extend(p) }
-        // One statement on the columns that move (a transition happens many times a minute; the
-        // layer row's schema JSON is left alone).
-        let a: BoundingBox? = area.isEmpty ? nil : area
-        guard let version = try Int.fetchOne(db, sql: """
-            UPDATE layers SET version = version + 1, feature_count = feature_count + :delta,
-                min_x = coalesce(min(min_x, :minX), min_x, :minX), min_y = coalesce(min(min_y, :minY), min_y, :minY),
-                max_x = coalesce(max(max_x, :maxX), max_x, :maxX), max_y = coalesce(max(max_y, :maxY), max_y, :maxY)
-            WHERE id = 'cases' RETURNING version
-            """, arguments: ["delta": countDelta, "minX": a?.minX, "minY": a?.minY, "maxX": a?.maxX, "maxY": a?.maxY]) else { return }
-        try recordChange(layerID: "cases", version: version, area: a, in: db)
+        try touchManagedLayer("cases", area: area, countDelta: countDelta, in: db)
     }
 
     static func insertStep(_ step: CaseStep, caseID: Int64, in db: Database) throws {
@@ -314,11 +305,7 @@ extension SpatiaLiteStore {
                 AttributeField(name: name, type: .text, title: title, searchable: searchable)
             }
             let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM cases") ?? 0
-            var extent: BoundingBox?
-            if let row = try Row.fetchOne(db, sql: "SELECT min(MbrMinX(geom)) AS a, min(MbrMinY(geom)) AS b, max(MbrMaxX(geom)) AS c, max(MbrMaxY(geom)) AS d FROM cases"),
-               let a: Double = row["a"], let b: Double = row["b"], let c: Double = row["c"], let d: Double = row["d"] {
-                extent = BoundingBox(minX: a, minY: b, maxX: c, maxY: d)
-            }
+            let extent = try Self.tableExtent("cases", in: db)
             let layer = Layer(
                 id: "cases", title: title, group: "grid", kind: .vector, geometryType: .point, storageCRS: .cgcs2000,
                 attributes: [

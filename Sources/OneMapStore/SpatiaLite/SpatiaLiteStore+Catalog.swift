@@ -76,6 +76,28 @@ extension SpatiaLiteStore {
 
     /// Records that `area` of a layer changed at `version` (nil area = the whole layer), inside
     /// the caller's transaction.
+    /// Moves a service-kept layer's catalog entry forward (version, feature count, extent) and
+    /// records the changed area on the change feed, in the caller's transaction: one statement on
+    /// the columns that move (a case transition happens many times a minute; the layer row's
+    /// schema JSON is left alone).
+    static func touchManagedLayer(_ id: String, area: BoundingBox, countDelta: Int, in db: Database) throws {
+        let a: BoundingBox? = area.isEmpty ? nil : area
+        guard let version = try Int.fetchOne(db, sql: """
+            UPDATE layers SET version = version + 1, feature_count = feature_count + :delta,
+                min_x = coalesce(min(min_x, :minX), min_x, :minX), min_y = coalesce(min(min_y, :minY), min_y, :minY),
+                max_x = coalesce(max(max_x, :maxX), max_x, :maxX), max_y = coalesce(max(max_y, :maxY), max_y, :maxY)
+            WHERE id = :id RETURNING version
+            """, arguments: ["id": id, "delta": countDelta, "minX": a?.minX, "minY": a?.minY, "maxX": a?.maxX, "maxY": a?.maxY]) else { return }
+        try recordChange(layerID: id, version: version, area: a, in: db)
+    }
+
+    /// The extent of a table's geometries (nil when it has none).
+    static func tableExtent(_ table: String, in db: Database) throws -> BoundingBox? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT min(MbrMinX(geom)) AS a, min(MbrMinY(geom)) AS b, max(MbrMaxX(geom)) AS c, max(MbrMaxY(geom)) AS d FROM \(table)"),
+              let a: Double = row["a"], let b: Double = row["b"], let c: Double = row["c"], let d: Double = row["d"] else { return nil }
+        return BoundingBox(minX: a, minY: b, maxX: c, maxY: d)
+    }
+
     static func recordChange(layerID: String, version: Int, area: BoundingBox?, in db: Database) throws {
         try db.execute(
             sql: "INSERT INTO layer_changes (layer_id, version, min_x, min_y, max_x, max_y, changed_at) VALUES (?, ?, ?, ?, ?, ?, ?)",

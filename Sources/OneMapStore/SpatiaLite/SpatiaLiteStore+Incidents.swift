@@ -21,19 +21,11 @@ extension SpatiaLiteStore {
                               notes: row["notes"] ?? "", reporter: row["reporter"], version: row["version"])
     }
 
-    /// Moves the incident layer's catalog entry (version, count, extent) and records the changed
-    /// areas, in the caller's transaction.
+    /// Moves the incident layer's catalog entry forward and records the changed areas.
     static func touchIncidentLayer(_ areas: [BoundingBox], countDelta: Int, in db: Database) throws {
         var area = BoundingBox.empty
         for a in areas where !a.isEmpty { area = area.isEmpty ? a : area.union(a) }
-        let a: BoundingBox? = area.isEmpty ? nil : area
-        guard let version = try Int.fetchOne(db, sql: """
-            UPDATE layers SET version = version + 1, feature_count = feature_count + :delta,
-                min_x = coalesce(min(min_x, :minX), min_x, :minX), min_y = coalesce(min(min_y, :minY), min_y, :minY),
-                max_x = coalesce(max(max_x, :maxX), max_x, :maxX), max_y = coalesce(max(max_y, :maxY), max_y, :maxY)
-            WHERE id = 'incidents' RETURNING version
-            """, arguments: ["delta": countDelta, "minX": a?.minX, "minY": a?.minY, "maxX": a?.maxX, "maxY": a?.maxY]) else { return }
-        try recordChange(layerID: "incidents", version: version, area: a, in: db)
+        try touchManagedLayer("incidents", area: area, countDelta: countDelta, in: db)
     }
 
     public func insertIncident(_ record: IncidentRecord, audit: AuditEntry?) throws -> IncidentRecord {
@@ -101,11 +93,7 @@ extension SpatiaLiteStore {
                 AttributeField(name: name, type: .text, title: title, searchable: searchable)
             }
             let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM incidents") ?? 0
-            var extent: BoundingBox?
-            if let row = try Row.fetchOne(db, sql: "SELECT min(MbrMinX(geom)) AS a, min(MbrMinY(geom)) AS b, max(MbrMaxX(geom)) AS c, max(MbrMaxY(geom)) AS d FROM incidents"),
-               let a: Double = row["a"], let b: Double = row["b"], let c: Double = row["c"], let d: Double = row["d"] {
-                extent = BoundingBox(minX: a, minY: b, maxX: c, maxY: d)
-            }
+            let extent = try Self.tableExtent("incidents", in: db)
             let layer = Layer(
                 id: "incidents", title: title, group: "emergency", kind: .vector, geometryType: .geometryCollection, storageCRS: .cgcs2000,
                 attributes: [
