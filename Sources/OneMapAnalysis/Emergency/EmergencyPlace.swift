@@ -20,15 +20,7 @@ struct EmergencyPlace {
         guard var g = try inputs.geometry("geometry") else {
             throw AnalysisError.invalidInput(input: "geometry", detail: "is required (or incident)")
         }
-        let crs = try inputs.crs("crs")
-        if !crs.isDisplayEquivalent(to: .cgcs2000) {
-            do { g = try CoordinateTransform(from: crs, to: .cgcs2000).apply(g) } catch {
-                throw AnalysisError.invalidInput(input: "geometry", detail: "cannot be moved from \(crs) to CGCS2000")
-            }
-        }
-        var inRange = true
-        g.forEachCoordinate { c in if !(abs(c.x) <= 180 && abs(c.y) <= 90) { inRange = false } }
-        guard inRange, !g.isEmpty else { throw AnalysisError.invalidInput(input: "geometry", detail: "has coordinates outside lon/lat range") }
+        g = try lonLat(g, from: try inputs.crs("crs"), input: "geometry")
         switch g.type {
         case .point: break
         case .polygon, .multiPolygon:
@@ -36,6 +28,21 @@ struct EmergencyPlace {
         default: throw AnalysisError.invalidInput(input: "geometry", detail: "must be a Point, Polygon or MultiPolygon")
         }
         return EmergencyPlace(geometry: g, incident: nil)
+    }
+
+    /// A geometry given in `crs` as CGCS2000 lon/lat, every coordinate within range.
+    /// - Throws: `AnalysisError.invalidInput` naming `input`.
+    static func lonLat(_ g: Geometry, from crs: CRS, input: String) throws -> Geometry {
+        var g = g
+        if !crs.isDisplayEquivalent(to: .cgcs2000) {
+            do { g = try CoordinateTransform(from: crs, to: .cgcs2000).apply(g) } catch {
+                throw AnalysisError.invalidInput(input: input, detail: "cannot be moved from \(crs) to CGCS2000")
+            }
+        }
+        var inRange = true
+        g.forEachCoordinate { c in if !(abs(c.x) <= 180 && abs(c.y) <= 90) { inRange = false } }
+        guard inRange, !g.isEmpty else { throw AnalysisError.invalidInput(input: input, detail: "has coordinates outside lon/lat range") }
+        return g
     }
 
     static func centre(_ g: Geometry) throws -> Geometry {

@@ -152,14 +152,7 @@ public final class IncidentService: Sendable {
         case .point, .polygon, .multiPolygon: break
         default: throw AnalysisError.invalidInput(input: "geometry", detail: "must be a Point, Polygon or MultiPolygon")
         }
-        if !crs.isDisplayEquivalent(to: .cgcs2000) {
-            do { r.geometry = try CoordinateTransform(from: crs, to: .cgcs2000).apply(r.geometry) } catch {
-                throw AnalysisError.invalidInput(input: "geometry", detail: "cannot be moved from \(crs) to CGCS2000")
-            }
-        }
-        var inRange = true
-        r.geometry.forEachCoordinate { c in if !(abs(c.x) <= 180 && abs(c.y) <= 90) { inRange = false } }
-        guard inRange, !r.geometry.isEmpty else { throw AnalysisError.invalidInput(input: "geometry", detail: "has coordinates outside lon/lat range") }
+        r.geometry = try EmergencyPlace.lonLat(r.geometry, from: crs, input: "geometry")
         if r.geometry.type != .point {
             guard (try? GEOSContext().isValid(r.geometry)) == true else { throw AnalysisError.invalidInput(input: "geometry", detail: "is not a valid polygon") }
         }

@@ -44,7 +44,14 @@ public final class ProcessService: Sendable {
     /// - Throws: input errors before any job is recorded; the run's error after recording it.
     public func execute(_ processID: String, inputs: [String: JSONValue], for principal: Principal) async throws -> (job: JobRecord, results: ResultsDocument) {
         let process = try process(processID)
-        let run = try process.prepare(ProcessInputs(inputs), for: principal)
+        // Preparing reads the store (a flood reads its DEM): on the runner, like the run.
+        let prepared = Mutex<PreparedRun?>(nil)
+        _ = try await runner {
+            let run = try process.prepare(ProcessInputs(inputs), for: principal)
+            prepared.withLock { $0 = run }
+            return .null
+        }
+        guard let run = prepared.withLock({ $0 }) else { throw AnalysisError.noSuchProcess(processID) }
         var started = newJob(processID, inputs: inputs, principal: principal, status: .running)
         started.started = started.created
         try record(started, principal)

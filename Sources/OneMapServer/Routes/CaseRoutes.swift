@@ -150,16 +150,7 @@ struct CaseRoutes {
         for (key, _) in body.object ?? [] where !known.contains(key) {
             throw APIError.badRequest("unknown member '\(key)' (\(known.joined(separator: ", ")))")
         }
-        var location: Coordinate?
-        if let l = body["location"] {
-            if let a = l.array?.compactMap(\.number), a.count == 2 {
-                location = Coordinate(a[0], a[1])
-            } else if case .point(let p)? = try? GeoJSON.geometry(l) {
-                location = p
-            } else {
-                throw APIError.badRequest("\"location\" must be [lon, lat] or a GeoJSON Point")
-            }
-        }
+        let location = try Parse.location(body["location"], "location")
         return CaseInput(source: body["source"]?.string ?? "", kind: body["kind"]?.string ?? "event", classCode: body["classCode"]?.string,
                          componentCode: body["componentCode"]?.string, description: body["description"]?.string ?? "", location: location,
                          address: body["address"]?.string, urgent: body["urgent"]?.bool ?? false)

@@ -89,13 +89,9 @@ struct LiveRoutes {
             for (k, _) in fields where !known.contains(k) { throw APIError.badRequest("positions[\(i)]: unknown member '\(k)' (\(known.joined(separator: ", ")))") }
             guard let unit = item["unit"]?.string else { throw APIError.badRequest("positions[\(i)].unit is required") }
             guard let kind = item["kind"]?.string else { throw APIError.badRequest("positions[\(i)].kind is required") }
-            var location: Coordinate?
-            if let a = item["location"]?.array?.compactMap(\.number), a.count == 2 {
-                location = Coordinate(a[0], a[1])
-            } else if let l = item["location"], case .point(let p)? = try? GeoJSON.geometry(l) {
-                location = p
+            guard let location = try Parse.location(item["location"], "positions[\(i)].location") else {
+                throw APIError.badRequest("positions[\(i)].location is required: [lon, lat] or a GeoJSON Point")
             }
-            guard let location else { throw APIError.badRequest("positions[\(i)].location must be [lon, lat] or a GeoJSON Point") }
             func number(_ key: String) throws -> Double? {
                 guard let v = item[key], v != .null else { return nil }
                 guard let n = v.number else { throw APIError.badRequest("positions[\(i)].\(key) must be a number") }

@@ -118,4 +118,12 @@ extension Parse {
         guard abs(point.x) <= 180, abs(point.y) <= 90 else { throw APIError.badRequest("the point must be a longitude within ±180 and a latitude within ±90") }
         return point
     }
+
+    /// A `location` member: `[lon, lat]` or a GeoJSON Point; nil when absent.
+    static func location(_ value: JSONValue?, _ name: String) throws -> Coordinate? {
+        guard let value, value != .null else { return nil }
+        if let a = value.array?.compactMap(\.number), a.count == 2 { return Coordinate(a[0], a[1]) }
+        if case .point(let p)? = try? GeoJSON.geometry(value) { return p }
+        throw APIError.badRequest("\"\(name)\" must be [lon, lat] or a GeoJSON Point")
+    }
 }
