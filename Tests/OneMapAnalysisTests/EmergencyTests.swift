@@ -56,8 +56,8 @@ func geodSolveDistance(_ a: Coordinate, _ b: Coordinate) throws -> Double {
         return input
     }
 
-    @Test func commandersCreateAndChangeIncidentsAuditedAndOnTheChangeFeed() throws {
-        let f = try EmergencyFixture()
+    @Test func commandersCreateAndChangeIncidentsAuditedAndOnTheChangeFeed() async throws {
+        let f = try await OwnThread.build { try EmergencyFixture() }
         let before = try f.store.layer("incidents", for: .system).version
         let made = try f.service.create(leak(), by: EmergencyFixture.commander)
         #expect(made.id > 0 && made.status == "reported" && made.reporter == "cmd")
@@ -75,8 +75,8 @@ func geodSolveDistance(_ a: Coordinate, _ b: Coordinate) throws -> Double {
         #expect(try f.service.list(openOnly: true, for: EmergencyFixture.viewer).map(\.id) == [made.id])
     }
 
-    @Test func refusalsChangeNothing() throws {
-        let f = try EmergencyFixture()
+    @Test func refusalsChangeNothing() async throws {
+        let f = try await OwnThread.build { try EmergencyFixture() }
         #expect(throws: IncidentError.self) { try f.service.create(leak(), by: EmergencyFixture.viewer) }
         var bad = leak(); bad.category = "weather"
         #expect(throws: AnalysisError.self) { try f.service.create(bad, by: EmergencyFixture.commander) }
@@ -101,8 +101,8 @@ func geodSolveDistance(_ a: Coordinate, _ b: Coordinate) throws -> Double {
 }
 
 @Suite struct ImpactRingsTests {
-    @Test func ringsHoldExactlyTheFacilitiesWithinTheirGeodesicDistance() throws {
-        let f = try EmergencyFixture()
+    @Test func ringsHoldExactlyTheFacilitiesWithinTheirGeodesicDistance() async throws {
+        let f = try await OwnThread.build { try EmergencyFixture() }
         let process = ImpactRingsProcess(store: f.store, rules: f.rules)
         let result = try f.run(process, [("geometry", GeoJSON.value(.point(EmergencyCity.centre))), ("radii", .numbers([1000, 500]))])
         let schools = (result["facilities"]?.array ?? []).filter { $0["layer"]?.string == "schools" }
@@ -134,8 +134,8 @@ func geodSolveDistance(_ a: Coordinate, _ b: Coordinate) throws -> Double {
         #expect(abs((rings[1]["properties"]?["areaKm2"]?.number ?? 0) - annulus) / annulus < 0.001)
     }
 
-    @Test func populationIsApportionedAndHiddenFromCallersWithoutAccess() throws {
-        let f = try EmergencyFixture()
+    @Test func populationIsApportionedAndHiddenFromCallersWithoutAccess() async throws {
+        let f = try await OwnThread.build { try EmergencyFixture() }
         let process = ImpactRingsProcess(store: f.store, rules: f.rules)
         let wide = try f.run(process, [("geometry", GeoJSON.value(.point(EmergencyCity.centre))), ("radii", .numbers([300, 5000]))])
         #expect(wide["population"]?["estimate"]?.number == 3000 && wide["population"]?["isEstimate"]?.bool == true)
@@ -154,8 +154,8 @@ func geodSolveDistance(_ a: Coordinate, _ b: Coordinate) throws -> Double {
         #expect(Set(leftOut) == ["hazmat_sites", "population"])
     }
 
-    @Test func badRadiiAndPlacesAreRefused() throws {
-        let f = try EmergencyFixture()
+    @Test func badRadiiAndPlacesAreRefused() async throws {
+        let f = try await OwnThread.build { try EmergencyFixture() }
         let process = ImpactRingsProcess(store: f.store, rules: f.rules)
         let point = GeoJSON.value(.point(EmergencyCity.centre))
         for radii in [[0.0], [-5], [1e9], Array(repeating: 100.0, count: 11).enumerated().map { Double($0.offset + 1) * 100 }] {
@@ -166,8 +166,8 @@ func geodSolveDistance(_ a: Coordinate, _ b: Coordinate) throws -> Double {
         #expect(throws: AnalysisError.self) { try f.run(process, [("geometry", point), ("layers", .array([.string("roads")]))]) }
     }
 
-    @Test func anIncidentAreaGetsRingsAroundItsEdge() throws {
-        let f = try EmergencyFixture()
+    @Test func anIncidentAreaGetsRingsAroundItsEdge() async throws {
+        let f = try await OwnThread.build { try EmergencyFixture() }
         var input = IncidentInput()
         input.title = "运河漫溢"; input.category = "natural"; input.subtype = "洪涝灾害"; input.level = "III"
         input.geometry = PlanningCity.box(116.849, 38.299, 116.851, 38.301)
@@ -186,8 +186,8 @@ func geodSolveDistance(_ a: Coordinate, _ b: Coordinate) throws -> Double {
         try f.run(FloodProcess(store: f.store, rules: f.rules), inputs)
     }
 
-    @Test func withoutASeedBothBasinsFloodWithASeedOnlyItsOwn() throws {
-        let f = try EmergencyFixture()
+    @Test func withoutASeedBothBasinsFloodWithASeedOnlyItsOwn() async throws {
+        let f = try await OwnThread.build { try EmergencyFixture() }
         // Level 7: the west basin's cells within 10 of its bottom (21 × 21), the east's within 8 (17 × 17).
         let all = try flood(f, [("level", .number(7))])
         #expect(all["floodedCells"]?.number == 730.0)
@@ -208,8 +208,8 @@ func geodSolveDistance(_ a: Coordinate, _ b: Coordinate) throws -> Double {
         #expect(west["depth"]?["max"]?.number == 5)
     }
 
-    @Test func facilitiesAndPeopleInTheFloodAreListed() throws {
-        let f = try EmergencyFixture()
+    @Test func facilitiesAndPeopleInTheFloodAreListed() async throws {
+        let f = try await OwnThread.build { try EmergencyFixture() }
         // The shelter 200 m south of the centre lies in the east basin (5.5 m): flood everything below 16 m.
         let result = try flood(f, [("level", .number(16))])
         let names = (result["facilities"]?.array ?? []).compactMap { $0["name"]?.string }
@@ -217,8 +217,8 @@ func geodSolveDistance(_ a: Coordinate, _ b: Coordinate) throws -> Double {
         #expect((result["population"]?["estimate"]?.number ?? 0) > 0)
     }
 
-    @Test func badLevelsSeedsAndRegionsAreRefused() throws {
-        let f = try EmergencyFixture()
+    @Test func badLevelsSeedsAndRegionsAreRefused() async throws {
+        let f = try await OwnThread.build { try EmergencyFixture() }
         #expect(throws: AnalysisError.self) { try flood(f, [("level", .number(1))]) }
         #expect(throws: AnalysisError.self) { try flood(f, [("level", .number(500))]) }
         #expect(throws: AnalysisError.self) { try flood(f, [("level", .number(7)), ("seed", GeoJSON.value(.point(EmergencyCity.demCellCentre(2, 2))))]) }
@@ -228,8 +228,8 @@ func geodSolveDistance(_ a: Coordinate, _ b: Coordinate) throws -> Double {
         #expect(throws: AnalysisError.self) { try flood(f, [("level", .number(7)), ("region", GeoJSON.value(PlanningCity.box(100, 30, 100.1, 30.1)))]) }
     }
 
-    @Test func theDepthIsSavedAsARasterLayerTheMapsDraw() throws {
-        let f = try EmergencyFixture()
+    @Test func theDepthIsSavedAsARasterLayerTheMapsDraw() async throws {
+        let f = try await OwnThread.build { try EmergencyFixture() }
         let seed = GeoJSON.value(.point(EmergencyCity.demCellCentre(15, 20)))
         let result = try flood(f, [("level", .number(7)), ("seed", seed), ("saveDepth", .bool(true))])
         #expect(result["depthLayer"]?.string == "flood_depth")
@@ -245,8 +245,8 @@ func geodSolveDistance(_ a: Coordinate, _ b: Coordinate) throws -> Double {
         }
     }
 
-    @Test func aRegionBoundsTheWork() throws {
-        let f = try EmergencyFixture()
+    @Test func aRegionBoundsTheWork() async throws {
+        let f = try await OwnThread.build { try EmergencyFixture() }
         // Only the west half of the west basin's flood (cells 5…14 of columns, centres west of 116.815).
         let region = PlanningCity.box(116.70, 38.0, EmergencyCity.demOrigin.x + 15 * EmergencyCity.demCell, 38.5)
         let result = try flood(f, [("level", .number(7)), ("region", GeoJSON.value(region))])
@@ -255,8 +255,8 @@ func geodSolveDistance(_ a: Coordinate, _ b: Coordinate) throws -> Double {
 }
 
 @Suite struct ElevationTests {
-    @Test func theProfileReadsTheStoredCells() throws {
-        let f = try EmergencyFixture()
+    @Test func theProfileReadsTheStoredCells() async throws {
+        let f = try await OwnThread.build { try EmergencyFixture() }
         let line = Geometry.lineString([EmergencyCity.demCellCentre(1, 20), EmergencyCity.demCellCentre(58, 20)])
         let result = try f.run(ElevationProfileProcess(store: f.store, rules: f.rules), [("line", GeoJSON.value(line)), ("samples", .number(58))])
         let profile = try #require(result["profile"]?.array)
@@ -271,8 +271,8 @@ func geodSolveDistance(_ a: Coordinate, _ b: Coordinate) throws -> Double {
         #expect(try f.store.elevation(layer: "dem", at: EmergencyCity.demCellCentre(15, 20), crs: .cgcs2000, for: .system) == 2)
     }
 
-    @Test func badLinesAreRefused() throws {
-        let f = try EmergencyFixture()
+    @Test func badLinesAreRefused() async throws {
+        let f = try await OwnThread.build { try EmergencyFixture() }
         let process = ElevationProfileProcess(store: f.store, rules: f.rules)
         #expect(throws: AnalysisError.self) { try f.run(process, [("line", GeoJSON.value(.point(EmergencyCity.centre)))]) }
         #expect(throws: AnalysisError.self) {
@@ -292,8 +292,8 @@ func geodSolveDistance(_ a: Coordinate, _ b: Coordinate) throws -> Double {
     func seconds(_ a: Coordinate, _ b: Coordinate, _ kmh: Double) throws -> Double { try geodSolveDistance(a, b) / (kmh / 3.6) }
     let n = EmergencyCity.node
 
-    @Test func oneWayStreetsMakeRoutesAsymmetricAndTimesAreKnown() throws {
-        let f = try EmergencyFixture()
+    @Test func oneWayStreetsMakeRoutesAsymmetricAndTimesAreKnown() async throws {
+        let f = try await OwnThread.build { try EmergencyFixture() }
         let process = RouteProcess(network: RoadNetwork(store: f.store, rules: f.rules))
         // D → F along 北路 (branch, 25 km/h, one way eastwards).
         let east = try f.run(process, [("from", GeoJSON.value(.point(n("D")))), ("to", GeoJSON.value(.point(n("F"))))])
@@ -310,8 +310,8 @@ func geodSolveDistance(_ a: Coordinate, _ b: Coordinate) throws -> Double {
         #expect(cs.contains(n("A")) && cs.contains(n("C")) && !cs.contains(n("E")))
     }
 
-    @Test func pointsSnapToTheNearestPlaceOnTheNearestRoad() throws {
-        let f = try EmergencyFixture()
+    @Test func pointsSnapToTheNearestPlaceOnTheNearestRoad() async throws {
+        let f = try await OwnThread.build { try EmergencyFixture() }
         let network = RoadNetwork(store: f.store, rules: f.rules)
         // 50 m north of the middle of A–B: onto 南路 at the middle, not onto a node.
         let middle = Coordinate(116.845, 38.30)
@@ -327,8 +327,8 @@ func geodSolveDistance(_ a: Coordinate, _ b: Coordinate) throws -> Double {
         #expect(throws: AnalysisError.self) { try network.snap(Coordinate(116.70, 38.30), input: "p") }
     }
 
-    @Test func nearestResourcesRankByTravelTimeNotStraightLine() throws {
-        let f = try EmergencyFixture()
+    @Test func nearestResourcesRankByTravelTimeNotStraightLine() async throws {
+        let f = try await OwnThread.build { try EmergencyFixture() }
         let process = NearestResourcesProcess(network: RoadNetwork(store: f.store, rules: f.rules))
         let result = try f.run(process, [("geometry", GeoJSON.value(.point(n("F")))), ("kind", .string("fire")), ("count", .number(5))])
         let list = try #require(result["resources"]?.array)
@@ -342,8 +342,8 @@ func geodSolveDistance(_ a: Coordinate, _ b: Coordinate) throws -> Double {
         #expect(throws: AnalysisError.self) { try f.run(process, [("geometry", GeoJSON.value(.point(n("F")))), ("kind", .string("fire")), ("count", .number(0))]) }
     }
 
-    @Test func serviceAreasFollowTheRoadsIncludingPartOfAnEdge() throws {
-        let f = try EmergencyFixture()
+    @Test func serviceAreasFollowTheRoadsIncludingPartOfAnEdge() async throws {
+        let f = try await OwnThread.build { try EmergencyFixture() }
         let process = ServiceAreaProcess(network: RoadNetwork(store: f.store, rules: f.rules))
         // One minute from B: 750 m each way along 南路 (45 km/h), 1000 m up 中街 (60 km/h): 2.5 km of road.
         let result = try f.run(process, [("geometry", GeoJSON.value(.point(n("B")))), ("minutes", .numbers([1]))])
@@ -357,8 +357,8 @@ func geodSolveDistance(_ a: Coordinate, _ b: Coordinate) throws -> Double {
         #expect(throws: AnalysisError.self) { try f.run(process, [("geometry", GeoJSON.value(.point(n("B")))), ("minutes", .numbers([600]))]) }
     }
 
-    @Test func theNetworkIsRebuiltWhenRoadsChange() throws {
-        let f = try EmergencyFixture()
+    @Test func theNetworkIsRebuiltWhenRoadsChange() async throws {
+        let f = try await OwnThread.build { try EmergencyFixture() }
         let n = EmergencyCity.node
         let network = RoadNetwork(store: f.store, rules: f.rules)
         let first = try network.current()
@@ -376,8 +376,8 @@ func geodSolveDistance(_ a: Coordinate, _ b: Coordinate) throws -> Double {
 }
 
 @Suite struct ShelterAllocationTests {
-    @Test func peopleGoToTheNearestShelterWithRoomAndTheRestAreCounted() throws {
-        let f = try EmergencyFixture()
+    @Test func peopleGoToTheNearestShelterWithRoomAndTheRestAreCounted() async throws {
+        let f = try await OwnThread.build { try EmergencyFixture() }
         let process = ShelterAllocationProcess(store: f.store, rules: f.rules)
         // A 300 m disc at the centre: a quarter disc of each community (≈ 55 + 109 people); the
         // one shelter (capacity 500, 200 m south) takes them all.

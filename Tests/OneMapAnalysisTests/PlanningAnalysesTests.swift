@@ -7,8 +7,8 @@ import Testing
 @testable import OneMapStore
 
 @Suite struct PlanningAnalysesTests {
-    @Test func controlLineConflictsFindTheDeliberateOverlapWithItsArea() throws {
-        let city = try PlanningFixture()
+    @Test func controlLineConflictsFindTheDeliberateOverlapWithItsArea() async throws {
+        let city = try await OwnThread.build { try PlanningFixture() }
         let result = try ControlLineConflicts(store: city.store, rules: city.rules).run(region: nil, for: .system)
         let conflicts = try #require(result["conflicts"]?.array)
         #expect(conflicts.count == 1 && result["status"]?.string == "violation")
@@ -24,8 +24,8 @@ import Testing
         #expect(west["conflicts"]?.array?.isEmpty == true && west["status"]?.string == "compliant")
     }
 
-    @Test func planCompareFindsTheChangedParcelAndTheMatrix() throws {
-        let city = try PlanningFixture()
+    @Test func planCompareFindsTheChangedParcelAndTheMatrix() async throws {
+        let city = try await OwnThread.build { try PlanningFixture() }
         let result = try PlanCompare(store: city.store, rules: city.rules)
             .run(current: "planning", draft: "planning_draft", currentField: "code", draftField: "code", region: nil, for: .system)
         let changed = try #require(result["changedParcels"]?.array)
@@ -43,8 +43,8 @@ import Testing
         }
     }
 
-    @Test func areaStatisticsSumTheClassesInsideARegion() throws {
-        let city = try PlanningFixture()
+    @Test func areaStatisticsSumTheClassesInsideARegion() async throws {
+        let city = try await OwnThread.build { try PlanningFixture() }
         // A drawn region straddling both land-use classes equally.
         let region = PlanningCity.box(116.818, 38.305, 116.822, 38.309)
         let result = try AreaStatistics(store: city.store, rules: city.rules).run(layer: "landuse", classField: "dlbm", region: .geometry(region, crs: .crs84), for: .system)

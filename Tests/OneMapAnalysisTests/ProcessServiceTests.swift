@@ -51,7 +51,7 @@ let threadRunner: ProcessService.Runner = { work in
     }
 
     @Test func aSynchronousRunIsAJobOnRecordWithItsResults() async throws {
-        let city = try PlanningFixture()
+        let city = try await OwnThread.build { try PlanningFixture() }
         let service = try ProcessService(store: city.store, processes: [SiteReviewProcess(store: city.store, rules: city.rules)], runner: threadRunner)
         let site = GeoJSON.value(PlanningCity.box(116.822, 38.305, 116.826, 38.309))
         let (job, document) = try await service.execute("site-review", inputs: ["site": site, "use": .string("0701")], for: alice)
@@ -66,7 +66,7 @@ let threadRunner: ProcessService.Runner = { work in
     }
 
     @Test func anAsynchronousJobIsRegisteredAtOnceAndReportsItsProgress() async throws {
-        let city = try PlanningFixture()
+        let city = try await OwnThread.build { try PlanningFixture() }
         let gate = GateProcess.Gate()
         let service = try ProcessService(store: city.store, processes: [GateProcess(gate: gate)], runner: threadRunner)
         let job = try service.submit("gate", inputs: ["n": .number(21)], for: alice)
@@ -82,7 +82,7 @@ let threadRunner: ProcessService.Runner = { work in
     }
 
     @Test func aDismissedJobStopsAndHasNoResults() async throws {
-        let city = try PlanningFixture()
+        let city = try await OwnThread.build { try PlanningFixture() }
         let gate = GateProcess.Gate()
         let service = try ProcessService(store: city.store, processes: [GateProcess(gate: gate)], runner: threadRunner)
         let job = try service.submit("gate", inputs: [:], for: alice)
@@ -94,8 +94,8 @@ let threadRunner: ProcessService.Runner = { work in
         #expect(throws: AnalysisError.self) { _ = try service.results(job.id, for: alice) }
     }
 
-    @Test func aRestartMarksRunningJobsFailedWithAReason() throws {
-        let city = try PlanningFixture()
+    @Test func aRestartMarksRunningJobsFailedWithAReason() async throws {
+        let city = try await OwnThread.build { try PlanningFixture() }
         try city.store.jobs.insertJob(JobRecord(id: "lost", processID: "site-review", owner: "alice", status: .running, created: "2026-12-04T08:00:00Z", inputs: "{}"))
         try city.store.jobs.insertJob(JobRecord(id: "done", processID: "site-review", owner: "alice", status: .successful, created: "2026-12-04T07:00:00Z", inputs: "{}", results: "{}"))
         let service = try ProcessService(store: city.store, processes: [], runner: threadRunner)
@@ -105,7 +105,7 @@ let threadRunner: ProcessService.Runner = { work in
     }
 
     @Test func badInputsWriteNoJob() async throws {
-        let city = try PlanningFixture()
+        let city = try await OwnThread.build { try PlanningFixture() }
         let service = try ProcessService(store: city.store, processes: [SiteReviewProcess(store: city.store, rules: city.rules)], runner: threadRunner)
         let square = GeoJSON.value(PlanningCity.box(116.822, 38.305, 116.826, 38.309))
         let bad: [[String: JSONValue]] = [

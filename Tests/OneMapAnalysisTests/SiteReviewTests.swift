@@ -67,8 +67,8 @@ func projPlaneArea(_ ring: [Coordinate], to crs: String) throws -> Double {
 }
 
 @Suite struct SiteReviewTests {
-    @Test func aSiteHalfInsidePermanentFarmlandIsAViolationWithHalfItsArea() throws {
-        let city = try PlanningFixture()
+    @Test func aSiteHalfInsidePermanentFarmlandIsAViolationWithHalfItsArea() async throws {
+        let city = try await OwnThread.build { try PlanningFixture() }
         let site = PlanningCity.box(116.805, 38.302, 116.815, 38.306)
         let report = try city.review(site)
         let farmland = try #require(report.rules.first { $0.rule == "三线协调·永久基本农田" })
@@ -87,8 +87,8 @@ func projPlaneArea(_ ring: [Coordinate], to crs: String) throws -> Double {
         #expect(report.administrative.first?.units.map(\.name) == ["西街道"])
     }
 
-    @Test func aSiteWhollyInsideTheBoundaryOnACompatibleClassIsCompliant() throws {
-        let city = try PlanningFixture()
+    @Test func aSiteWhollyInsideTheBoundaryOnACompatibleClassIsCompliant() async throws {
+        let city = try await OwnThread.build { try PlanningFixture() }
         let report = try city.review(PlanningCity.box(116.822, 38.305, 116.826, 38.309), indicators: ["far": 2.0, "height": 60])
         for rule in report.rules { #expect(rule.status == .compliant, "\(rule.rule): \(rule.message)") }
         #expect(report.status == .compliant && report.leftOut.isEmpty)
@@ -99,8 +99,8 @@ func projPlaneArea(_ ring: [Coordinate], to crs: String) throws -> Double {
         #expect(tall.rules.first { $0.rule == "控制性详细规划指标" }?.status == .violation)
     }
 
-    @Test func anIncompatibleUseAndAProtectionZoneAreViolations() throws {
-        let city = try PlanningFixture()
+    @Test func anIncompatibleUseAndAProtectionZoneAreViolations() async throws {
+        let city = try await OwnThread.build { try PlanningFixture() }
         // Housing on planned industrial land: incompatible.
         let housing = try city.review(PlanningCity.box(116.832, 38.305, 116.836, 38.309))
         #expect(housing.rules.first { $0.rule == "国土空间总体规划符合性" }?.status == .violation)
@@ -113,8 +113,8 @@ func projPlaneArea(_ ring: [Coordinate], to crs: String) throws -> Double {
         #expect(school.status == .warning && nearSchool.facilities.contains { $0.name == "东区小学" && $0.distance > 0 && $0.distance < 300 })
     }
 
-    @Test func aSelfIntersectingSiteIsRepairedAndReviewed() throws {
-        let city = try PlanningFixture()
+    @Test func aSelfIntersectingSiteIsRepairedAndReviewed() async throws {
+        let city = try await OwnThread.build { try PlanningFixture() }
         let (x0, y0, x1, y1) = (116.822, 38.305, 116.826, 38.309)
         let bowTie = Geometry.polygon([[Coordinate(x0, y0), Coordinate(x1, y1), Coordinate(x1, y0), Coordinate(x0, y1), Coordinate(x0, y0)]])
         let report = try city.review(bowTie)
@@ -126,8 +126,8 @@ func projPlaneArea(_ ring: [Coordinate], to crs: String) throws -> Double {
         #expect(report.status == .compliant)
     }
 
-    @Test func areasAgreeWithGeographicLibAndPROJ() throws {
-        let city = try PlanningFixture()
+    @Test func areasAgreeWithGeographicLibAndPROJ() async throws {
+        let city = try await OwnThread.build { try PlanningFixture() }
         let ring = [Coordinate(116.8213, 38.3011), Coordinate(116.8291, 38.3008), Coordinate(116.8302, 38.3093), Coordinate(116.8245, 38.3121),
                     Coordinate(116.8209, 38.3070), Coordinate(116.8213, 38.3011)]
         let report = try city.review(.polygon([ring]))
@@ -142,8 +142,8 @@ func projPlaneArea(_ ring: [Coordinate], to crs: String) throws -> Double {
         #expect(abs(mu - report.siteArea.ellipsoidal * 15 / 10_000) < 1e-3 && abs(mu / ha - 15) < 1e-3)
     }
 
-    @Test func aCallerWhoMayNotSeeALayerGetsTheReviewWithoutItAndIsTold() throws {
-        let city = try PlanningFixture()
+    @Test func aCallerWhoMayNotSeeALayerGetsTheReviewWithoutItAndIsTold() async throws {
+        let city = try await OwnThread.build { try PlanningFixture() }
         let report = try city.review(PlanningCity.box(116.822, 38.305, 116.826, 38.309), as: .anonymous)
         #expect(report.leftOut.map(\.layer) == ["hazmat_sites"])
         let hazmat = try #require(report.rules.first { $0.rule == "安全防护距离·危险化学品企业" })
@@ -155,8 +155,8 @@ func projPlaneArea(_ ring: [Coordinate], to crs: String) throws -> Double {
         #expect(near.rules.first { $0.rule == "安全防护距离·危险化学品企业" }?.status == .violation)
     }
 
-    @Test func badSitesAndUsesAreRefusedBeforeAnyWork() throws {
-        let city = try PlanningFixture()
+    @Test func badSitesAndUsesAreRefusedBeforeAnyWork() async throws {
+        let city = try await OwnThread.build { try PlanningFixture() }
         let review = SiteReview(store: city.store, rules: city.rules)
         let square = PlanningCity.box(116.822, 38.305, 116.826, 38.309)
         let cases: [(SiteReviewRequest, String)] = [

@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import OneMapGeometry
+import OneMapTestSupport
 import Testing
 
 @testable import OneMapServer
@@ -19,7 +20,7 @@ import Testing
     static let callers: [(role: String?, level: AccessLevel)] = [(nil, .public), ("viewer", .internal), ("editor", .internal), ("analyst", .confidential)]
 
     @Test func everyEndpointFamilyShowsExactlyWhatTheCallerMaySee() async throws {
-        let fixture = try FeatureFixture(users: true)
+        let fixture = try await OwnThread.build { try FeatureFixture(users: true) }
         let tokens = fixture.tokens
         try await fixture.test { client in
             for caller in Self.callers {
@@ -97,7 +98,7 @@ import Testing
     }
 
     @Test func editsNeedWriteRightsOnTheLayerAndAreAudited() async throws {
-        let fixture = try FeatureFixture(users: true)
+        let fixture = try await OwnThread.build { try FeatureFixture(users: true) }
         let tokens = fixture.tokens
         let body = #"{"type":"Feature","geometry":{"type":"Point","coordinates":[116.85,38.35]},"properties":{"name":"新点"}}"#
         try await fixture.test { client in
@@ -117,7 +118,7 @@ import Testing
     }
 
     @Test func capabilitiesListOnlyMapsWithVisibleLayers() async throws {
-        let fixture = try FeatureFixture(users: true)
+        let fixture = try await OwnThread.build { try FeatureFixture(users: true) }
         // A map of the confidential layer only: invisible to everyone but the analyst.
         let styles = fixture.directory + "/Styles"
         try #"{"version": 8, "name": "Secret", "sources": {"o": {"type": "vector", "url": "onemap:"}}, "layers": [{"id": "s", "type": "circle", "source": "o", "source-layer": "secret_sites"}]}"#
@@ -147,10 +148,12 @@ import Testing
     }
 
     @Test func ratesAreLimitedAndTokenGuessingIsStopped() async throws {
-        let fixture = try FeatureFixture(users: true) { c in
-            c.requestsPerSecond = 0.01  // no refill within the test, however slow the machine
-            c.requestBurst = 5
-            c.failedTokensPerMinute = 4
+        let fixture = try await OwnThread.build {
+            try FeatureFixture(users: true) { c in
+                c.requestsPerSecond = 0.01  // no refill within the test, however slow the machine
+                c.requestBurst = 5
+                c.failedTokensPerMinute = 4
+            }
         }
         let viewer = fixture.tokens["viewer"]!
         try await fixture.test { client in

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import OneMapGeometry
+import OneMapTestSupport
 import Testing
 
 @testable import OneMapServer
@@ -13,11 +14,14 @@ import Testing
     static let cookieName = "onemap_session"
 
     /// The fixture's store users with passwords: ed (editor), vera (viewer).
-    static func fixture(_ configure: @escaping (inout ServerConfiguration) -> Void = { _ in }) throws -> FeatureFixture {
-        let fixture = try FeatureFixture(users: true, configure: configure)
-        try fixture.services.store.setPassword("correct horse", for: "ed")
-        try fixture.services.store.setPassword("battery staple", for: "vera")
-        return fixture
+    static func fixture(_ configure: @escaping @Sendable (inout ServerConfiguration) -> Void = { _ in }) async throws -> FeatureFixture {
+        // (scrypt takes a second or more in a debug build: off the cooperative pool, like the import.)
+        try await OwnThread.build {
+            let fixture = try FeatureFixture(users: true, configure: configure)
+            try fixture.services.store.setPassword("correct horse", for: "ed")
+            try fixture.services.store.setPassword("battery staple", for: "vera")
+            return fixture
+        }
     }
 
     static func login(_ client: any TestClientProtocol, _ user: String, _ password: String) async throws -> TestResponse {
@@ -34,7 +38,7 @@ import Testing
     static let newWell = #"{"type": "Feature", "geometry": {"type": "Point", "coordinates": [116.805, 38.305]}, "properties": {"name": "新井", "status": "open"}}"#
 
     @Test func signingInOpensASessionThatSeesInternalLayers() async throws {
-        let fixture = try Self.fixture()
+        let fixture = try await Self.fixture()
         try await fixture.test { client in
             let anonymous = try await client.execute(uri: "/auth/me", method: .get).json
             #expect(anonymous["signedIn"]?.bool == false && anonymous["layers"]?.array?.contains(.string("draft_sites")) == false)
@@ -76,7 +80,7 @@ import Testing
     }
 
     @Test func badSignInsAreRefusedAuditedAndRateLimited() async throws {
-        let fixture = try Self.fixture { $0.failedTokensPerMinute = 5 }
+        let fixture = try await Self.fixture { $0.failedTokensPerMinute = 5 }
         try await fixture.test { client in
             let wrong = try await Self.login(client, "ed", "wrong password")
             #expect(wrong.status == .unauthorized && wrong.json["description"]?.string == "wrong user name or password" && wrong.headers[.setCookie] == nil)
@@ -102,7 +106,7 @@ import Testing
     }
 
     @Test func cookieWritesWithoutTheCrossSiteTokenAreRefused() async throws {
-        let fixture = try Self.fixture()
+        let fixture = try await Self.fixture()
         try await fixture.test { client in
             let r = try await Self.login(client, "ed", "correct horse")
             let token = try #require(Self.cookie(r))
@@ -126,7 +130,7 @@ import Testing
     }
 
     @Test func sessionsExpireAndEndWithAPasswordChange() async throws {
-        let fixture = try Self.fixture { $0.sessionLifetime = 3600 }
+        let fixture = try await Self.fixture { $0.sessionLifetime = 3600 }
         try await fixture.test { client in
             let login = try await Self.login(client, "vera", "battery staple")
             #expect(login.headers[.setCookie]?.contains("Max-Age=3600") == true, "the cookie lives as long as the session")
@@ -134,15 +138,17 @@ import Testing
             #expect(try await client.execute(uri: "/auth/me", method: .get, headers: [.cookie: "\(Self.cookieName)=\(token)"]).json["signedIn"]?.bool == true)
             // A session that has run its time is nobody, whatever the cookie says (made through the
             // store so that a slow password hash under load cannot use up its two seconds).
-            let short = try #require(try fixture.services.store.signIn(user: "vera", password: "battery staple", lifetime: 2, from: "test"))
+            let store = fixture.services.store
+            let short = try #require(try await OwnThread.run { try store.signIn(user: "vera", password: "battery staple", lifetime: 2, from: "test") })
             let session: HTTPFields = [.cookie: "\(Self.cookieName)=\(short.token)"]
             try await Task.sleep(for: .milliseconds(2500))
             #expect(try await client.execute(uri: "/auth/me", method: .get, headers: session).json["signedIn"]?.bool == false, "expired")
         }
-        let long = try Self.fixture()
+        let long = try await Self.fixture()
         try await long.test { client in
             let token = try #require(Self.cookie(try await Self.login(client, "vera", "battery staple")))
-            try long.services.store.setPassword("a new password", for: "vera")
+            let store = long.services.store
+            try await OwnThread.run { try store.setPassword("a new password", for: "vera") }
             let me = try await client.execute(uri: "/auth/me", method: .get, headers: [.cookie: "\(Self.cookieName)=\(token)"]).json
             #expect(me["signedIn"]?.bool == false, "a new password ends the old sessions")
             #expect(try await Self.login(client, "vera", "battery staple").status == .unauthorized)
@@ -152,11 +158,12 @@ import Testing
         #expect(throws: StoreError.self) { try long.services.store.setPassword("long enough", for: "nobody") }
     }
 
-    @Test func passwordsAreStoredOnlyAsSaltedHashes() throws {
-        let a = try PasswordHash.make("correct horse"), b = try PasswordHash.make("correct horse")
+    @Test func passwordsAreStoredOnlyAsSaltedHashes() async throws {
+        let (a, b) = try await OwnThread.run { (try PasswordHash.make("correct horse"), try PasswordHash.make("correct horse")) }
         #expect(a != b, "salted")
         #expect(a.hasPrefix("scrypt$32768$8$1$") && !a.contains("correct"))
-        #expect(PasswordHash.verify("correct horse", against: a) && !PasswordHash.verify("correct hors", against: a))
+        let verified = await (try? OwnThread.run { (PasswordHash.verify("correct horse", against: a), PasswordHash.verify("correct hors", against: a)) })
+        #expect(verified?.0 == true && verified?.1 == false)
         #expect(!PasswordHash.verify("x", against: "scrypt$1$1$1$$") && !PasswordHash.verify("x", against: "md5$abc"))
     }
 }

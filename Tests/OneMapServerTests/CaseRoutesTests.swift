@@ -53,7 +53,7 @@ final class CaseServerFixture: RouterFixture, @unchecked Sendable {
     static let report = #"{"source": "监督员", "kind": "event", "classCode": "0102", "description": "路边暴露垃圾", "location": [116.805, 38.305]}"#
 
     @Test func aCaseIsReportedDispatchedAndClosedOverHTTP() async throws {
-        let fixture = try CaseServerFixture()
+        let fixture = try await OwnThread.build { try CaseServerFixture() }
         try await fixture.test { client in
             let created = try await client.execute(uri: "/cases", method: .post, headers: CaseServerFixture.as_("sup"), body: ByteBuffer(string: Self.report))
             #expect(created.status == .created)
@@ -105,7 +105,7 @@ final class CaseServerFixture: RouterFixture, @unchecked Sendable {
     }
 
     @Test func theAPIDocumentListsCasesAndGeocoding() async throws {
-        let fixture = try CaseServerFixture()
+        let fixture = try await OwnThread.build { try CaseServerFixture() }
         try await fixture.test { client in
             let rules = try await client.execute(uri: "/cases/rules", method: .get, headers: CaseServerFixture.as_("sup")).json
             #expect(rules["classes"]?.array?.count == 39 && rules["departments"]?.array?.count == 14)
@@ -120,7 +120,7 @@ final class CaseServerFixture: RouterFixture, @unchecked Sendable {
     }
 
     @Test func geocodingOverHTTP() async throws {
-        let fixture = try CaseServerFixture()
+        let fixture = try await OwnThread.build { try CaseServerFixture() }
         try await fixture.test { client in
             let found = try await client.execute(uri: "/geocode?q=%E8%A7%A3%E6%94%BE%E4%B8%9C%E8%B7%AF7%E5%8F%B7", method: .get).json  // 解放东路7号
             let best = try #require(found["candidates"]?.array?.first)
@@ -137,7 +137,7 @@ final class CaseServerFixture: RouterFixture, @unchecked Sendable {
     }
 
     @Test func badRequestsGetJSONErrorsAndChangeNothing() async throws {
-        let fixture = try CaseServerFixture()
+        let fixture = try await OwnThread.build { try CaseServerFixture() }
         try await fixture.test { client in
             let created = try await client.execute(uri: "/cases", method: .post, headers: CaseServerFixture.as_("sup"), body: ByteBuffer(string: Self.report)).json
             let id = Int(created["id"]?.number ?? 0)

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import OneMapTestSupport
 import Testing
 
 @testable import OneMapServer
@@ -34,7 +35,7 @@ import Testing
     }
 
     @Test func jsonIsGzippedOrBrotliCompressedWhenAskedAndIdenticalUnpacked() async throws {
-        let fixture = try FeatureFixture()
+        let fixture = try await OwnThread.build { try FeatureFixture() }
         try await fixture.test { client in
             let plain = try await client.execute(uri: Self.items, method: .get)
             #expect(plain.status == .ok && plain.headers[.contentEncoding] == nil)
@@ -61,7 +62,7 @@ import Testing
     }
 
     @Test func imagesAndSmallAnswersAreLeftAlone() async throws {
-        let fixture = try FeatureFixture()
+        let fixture = try await OwnThread.build { try FeatureFixture() }
         try await fixture.test { client in
             let headers: HTTPFields = [.acceptEncoding: "gzip, br"]
             let tile = try await client.execute(uri: "/tiles/parcels/WebMercatorQuad/14/13509/6219.png", method: .get, headers: headers)

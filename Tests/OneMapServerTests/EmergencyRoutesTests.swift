@@ -54,7 +54,7 @@ final class EmergencyServerFixture: RouterFixture, @unchecked Sendable {
 
 @Suite struct EmergencyRoutesTests {
     @Test func incidentsAreCreatedChangedAndListedByTheRightPeople() async throws {
-        let fixture = try EmergencyServerFixture()
+        let fixture = try await OwnThread.build { try EmergencyServerFixture() }
         try await fixture.test { client in
             let created = try await client.execute(uri: "/incidents", method: .post, headers: EmergencyServerFixture.as_("cmd"),
                                                    body: ByteBuffer(string: EmergencyServerFixture.leak))
@@ -91,7 +91,7 @@ final class EmergencyServerFixture: RouterFixture, @unchecked Sendable {
     }
 
     @Test func elevationAndProcessesOverHTTP() async throws {
-        let fixture = try EmergencyServerFixture()
+        let fixture = try await OwnThread.build { try EmergencyServerFixture() }
         try await fixture.test { client in
             let c = EmergencyCity.demCellCentre(15, 20)
             let e = try await client.execute(uri: "/elevation?lon=\(c.x)&lat=\(c.y)", method: .get)
@@ -116,7 +116,7 @@ final class EmergencyServerFixture: RouterFixture, @unchecked Sendable {
     }
 
     @Test func unitsReportPositionsWithinTheirRateAndTracksReplay() async throws {
-        let fixture = try EmergencyServerFixture()
+        let fixture = try await OwnThread.build { try EmergencyServerFixture() }
         try await fixture.test { client in
             let one = #"{"unit": "fire-01", "kind": "fire", "name": "一中队", "location": [116.85, 38.30], "heading": 90, "speed": 40}"#
             #expect(try await client.execute(uri: "/live/positions", method: .post, headers: EmergencyServerFixture.as_("unit"), body: ByteBuffer(string: one)).status == .noContent)
@@ -148,7 +148,7 @@ final class EmergencyServerFixture: RouterFixture, @unchecked Sendable {
     }
 
     @Test func commandScreensHearPositionsAndIncidentsAsTheyHappen() async throws {
-        let fixture = try EmergencyServerFixture()
+        let fixture = try await OwnThread.build { try EmergencyServerFixture() }
         let app = buildApplication(fixture.services)
         try await app.test(.live) { client in
             let port = try #require(client.port)

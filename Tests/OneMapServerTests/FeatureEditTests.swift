@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import OneMapGeometry
+import OneMapTestSupport
 import Testing
 
 @testable import OneMapServer
@@ -20,7 +21,7 @@ import Testing
     static func body(_ text: String) -> ByteBuffer { ByteBuffer(string: text) }
 
     @Test func createReplaceUpdateDeleteWithETagsVersionsChangesAndAudit() async throws {
-        let fixture = try FeatureFixture()
+        let fixture = try await OwnThread.build { try FeatureFixture() }
         let store = fixture.services.store
         let startVersion = try store.layer("parcels", for: .system).version
         try await fixture.test { client in
@@ -81,7 +82,7 @@ import Testing
     }
 
     @Test func editsNeedWriteRightsAndBadBodiesChangeNothing() async throws {
-        let fixture = try FeatureFixture()
+        let fixture = try await OwnThread.build { try FeatureFixture() }
         let store = fixture.services.store
         let before = try store.layer("parcels", for: .system)
         let good = #"{"type":"Feature","geometry":{"type":"Polygon","coordinates":\#(Self.square(116.85, 38.35))},"properties":{"code":"N1"}}"#
@@ -132,7 +133,7 @@ import Testing
     }
 
     @Test func geometriesInOtherCRSsAreStoredInPlaceAndRepairableOnesRepaired() async throws {
-        let fixture = try FeatureFixture()
+        let fixture = try await OwnThread.build { try FeatureFixture() }
         try await fixture.test { client in
             // CGCS2000 lat/lon order (the CRS's axis order) lands at the same place as CRS84 lon/lat.
             let latLon = "[[[38.35,116.85],[38.35,116.8505],[38.3505,116.8505],[38.3505,116.85],[38.35,116.85]]]"

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import OneMapGeometry
+import OneMapTestSupport
 import Testing
 
 @testable import OneMapServer
@@ -18,7 +19,7 @@ import Testing
     }
 
     @Test func landingConformanceCollectionsQueryablesAndOpenAPIDescribeTheAPI() async throws {
-        let fixture = try FeatureFixture()
+        let fixture = try await OwnThread.build { try FeatureFixture() }
         try await fixture.test { client in
             let landing = try await client.execute(uri: "/ogc", method: .get).json
             let rels = Set((landing["links"]?.array ?? []).compactMap { $0["rel"]?.string })
@@ -71,7 +72,7 @@ import Testing
     }
 
     @Test func itemsPageThroughEveryFeatureWithCounts() async throws {
-        let fixture = try FeatureFixture()
+        let fixture = try await OwnThread.build { try FeatureFixture() }
         try await fixture.test { client in
             var uri: String? = "/ogc/collections/parcels/items?limit=7"
             var seen: [Int] = []
@@ -104,7 +105,7 @@ import Testing
     }
 
     @Test func bboxAndCRSFollowTheAxisOrderOfEachCRS() async throws {
-        let fixture = try FeatureFixture()
+        let fixture = try await OwnThread.build { try FeatureFixture() }
         try await fixture.test { client in
             let expected = Self.parcels.filter { (3...6).contains($0.col) && (1...3).contains($0.row) }.map(\.id)
             let lonLat = try await client.execute(uri: "/ogc/collections/parcels/items?bbox=116.8035,38.3015,116.8065,38.3035", method: .get).json
@@ -127,7 +128,7 @@ import Testing
     }
 
     @Test func cql2FiltersPropertyFiltersSortingAndPropertySelection() async throws {
-        let fixture = try FeatureFixture()
+        let fixture = try await OwnThread.build { try FeatureFixture() }
         let cases: [(String, (P) -> Bool)] = [
             ("landuse = '0701'", { $0.landuse == "0701" }),
             ("landuse <> '0701' AND area_m2 > 6000", { $0.landuse != "0701" && $0.area > 6000 }),
@@ -183,7 +184,7 @@ import Testing
     }
 
     @Test func aParameterGivenTwiceWithDifferentValuesIsRefusedEverywhere() async throws {
-        let fixture = try FeatureFixture()
+        let fixture = try await OwnThread.build { try FeatureFixture() }
         try await fixture.test { client in
             let items = try await client.execute(uri: "/ogc/collections/parcels/items?limit=1&limit=2", method: .get)
             #expect(items.status == .badRequest && items.text.contains("'limit' is given twice"), "\(items.text)")
@@ -197,7 +198,7 @@ import Testing
     }
 
     @Test func aStoreThatCannotBeReadIsA500NotAnEmptyCatalogue() async throws {
-        let fixture = try FeatureFixture()
+        let fixture = try await OwnThread.build { try FeatureFixture() }
         // Break the catalogue under the server (as a damaged or foreign file would).
         try fixture.services.store.write { db in try db.execute(sql: "ALTER TABLE layer_changes RENAME TO layer_changes_gone") }
         try await fixture.test { client in
@@ -209,7 +210,7 @@ import Testing
     }
 
     @Test func badQueriesAre4xxWithReasonsAndChangeNothing() async throws {
-        let fixture = try FeatureFixture()
+        let fixture = try await OwnThread.build { try FeatureFixture() }
         try await fixture.test { client in
             let cases: [(String, HTTPResponse.Status, String)] = [
                 ("filter=landuse%20%3D%20'0701'%20AND", .badRequest, "position 21"),
@@ -264,7 +265,7 @@ import Testing
     }
 
     @Test func confidentialLayersAreInvisibleWithoutRightsAndVisibleWithThem() async throws {
-        let fixture = try FeatureFixture()
+        let fixture = try await OwnThread.build { try FeatureFixture() }
         try await fixture.test { client in
             let anonymous = try await client.execute(uri: "/ogc/collections/secret_sites/items", method: .get)
             #expect(anonymous.status == .notFound)

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import OneMapGeometry
+import OneMapTestSupport
 import Testing
 
 @testable import OneMapServer
@@ -13,7 +14,7 @@ import Testing
     static func layers(_ json: JSONValue) -> [String] { (json["features"]?.array ?? []).compactMap { $0["layer"]?["id"]?.string } }
 
     @Test func identifyFindsWhatTheMapDrawsTopMostFirst() async throws {
-        let fixture = try FeatureFixture()
+        let fixture = try await OwnThread.build { try FeatureFixture() }
         try await fixture.test { client in
             // 1.4 m from well 1, inside parcel 102 (column 1, row 5).
             let near = try await client.execute(uri: "/maps/parcels/identify?lon=116.80101&lat=38.30501&zoom=18", method: .get).json
@@ -44,7 +45,7 @@ import Testing
     }
 
     @Test func badIdentifyRequestsAre4xx() async throws {
-        let fixture = try FeatureFixture()
+        let fixture = try await OwnThread.build { try FeatureFixture() }
         try await fixture.test { client in
             let cases: [(String, HTTPResponse.Status, String)] = [
                 ("/maps/parcels/identify?lon=116.8", .badRequest, "missing parameter lat"),
@@ -62,7 +63,7 @@ import Testing
     }
 
     @Test func wmsGetFeatureInfoAnswersFromIdentify() async throws {
-        let fixture = try FeatureFixture()
+        let fixture = try await OwnThread.build { try FeatureFixture() }
         try await fixture.test { client in
             let common = "/wms?SERVICE=WMS&REQUEST=GetFeatureInfo&LAYERS=parcels&QUERY_LAYERS=parcels&WIDTH=200&HEIGHT=100"
             // Pixel (125, 44) of a 0.0001°-per-pixel map lies in parcel 113 (column 12, row 5).
@@ -92,7 +93,7 @@ import Testing
 
 @Suite struct SearchAndOverlayTests {
     @Test func searchFindsSearchableFieldsBestMatchFirst() async throws {
-        let fixture = try FeatureFixture()
+        let fixture = try await OwnThread.build { try FeatureFixture() }
         try await fixture.test { client in
             let r = try await client.execute(uri: "/search?q=P0042", method: .get).json
             let first = try #require(r["results"]?.array?.first)
@@ -114,7 +115,7 @@ import Testing
     }
 
     @Test func overlayTilesDrawOnlyTheNamedLayersWithoutBackground() async throws {
-        let fixture = try FeatureFixture()
+        let fixture = try await OwnThread.build { try FeatureFixture() }
         try await fixture.test { client in
             let full = try ImageCodec.decodePNG(try await client.execute(uri: "/tiles/parcels/WebMercatorQuad/16/54031/25208.png", method: .get).bytes)
             let wells = try await client.execute(uri: "/tiles/parcels/WebMercatorQuad/16/54031/25208.png?layers=wells", method: .get)

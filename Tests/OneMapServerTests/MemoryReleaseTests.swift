@@ -13,19 +13,31 @@ import Testing
     }
 
     @Test func trimmingHandsFreedPagesBack() throws {
-        // 128 MB in chunks below any mmap threshold (so they come from the heap, not from mmap),
-        // touched, then freed: after the trim the resident size drops by most of it.
+        // Other tests allocate in parallel and can hide one drop; a trim that does nothing never
+        // shows one, so three tries keep the test meaningful without making it flaky.
+        var seen: [String] = []
+        for _ in 0..<3 {
+            let (before, after) = try allocateFreeAndTrim()
+            seen.append("RssAnon \(before) kB → \(after) kB")
+            if before - after > 64 << 10 { return }
+        }
+        Issue.record("no trim released 64 MB: \(seen.joined(separator: "; "))")
+    }
+
+    /// 128 MB in chunks below any mmap threshold (so they come from the heap, not from mmap),
+    /// touched, then freed: after the trim the resident size drops by most of it.
+    private func allocateFreeAndTrim() throws -> (Int, Int) {
         let chunks = (0..<2048).map { _ in UnsafeMutableRawPointer.allocate(byteCount: 64 << 10, alignment: 16) }
         for chunk in chunks { memset(chunk, 1, 64 << 10) }
         // Keep one small allocation after them, so the freed chunks are not at the heap's top.
         let pin = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 16)
         defer { pin.deallocate() }
         for chunk in chunks { chunk.deallocate() }
-        // Measured right around the trim: other tests allocate and free in parallel.
+        // Measured right around the trim.
         let before = try residentAnonymousKB()
         onemap_release_free_memory()
         let after = try residentAnonymousKB()
-        #expect(before - after > 64 << 10, "RssAnon \(before) kB → \(after) kB")
+        return (before, after)
     }
 
     private func residentAnonymousKB() throws -> Int {

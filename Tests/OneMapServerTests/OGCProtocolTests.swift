@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import OneMapGeometry
 import OneMapRender
+import OneMapTestSupport
 import Testing
 
 @testable import OneMapServer
@@ -17,7 +18,7 @@ import Testing
     // MARK: WMTS
 
     @Test func wmtsCapabilitiesDescribeMapsAndBothTileMatrixSets() async throws {
-        let fixture = try ServerFixture()
+        let fixture = try await OwnThread.build { try ServerFixture() }
         try await fixture.test { client in
             for uri in ["/wmts?SERVICE=WMTS&REQUEST=GetCapabilities", "/wmts/1.0.0/WMTSCapabilities.xml", "/wmts?request=getcapabilities"] {
                 let response = try await client.execute(uri: uri, method: .get)
@@ -60,7 +61,7 @@ import Testing
     }
 
     @Test func wmtsTilesInKVPAndRESTfulFormAreTheXYZTiles() async throws {
-        let fixture = try ServerFixture()
+        let fixture = try await OwnThread.build { try ServerFixture() }
         try await fixture.test { client in
             let xyz = try await client.execute(uri: "/tiles/helsinki/WebMercatorQuad/15/18654/9484.png", method: .get)
             let kvp = try await client.execute(
@@ -76,7 +77,7 @@ import Testing
     }
 
     @Test func badWMTSRequestsAreExceptionReports() async throws {
-        let fixture = try ServerFixture()
+        let fixture = try await OwnThread.build { try ServerFixture() }
         let tile = "/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&STYLE=default&FORMAT=image/png"
         let cases: [(String, HTTPResponse.Status, String, String?)] = [
             ("/wmts?SERVICE=WMTS", .badRequest, "MissingParameterValue", "REQUEST"),
@@ -115,7 +116,7 @@ import Testing
     // MARK: WMS
 
     @Test func wmsCapabilitiesListMapsAndCRSs() async throws {
-        let fixture = try ServerFixture()
+        let fixture = try await OwnThread.build { try ServerFixture() }
         try await fixture.test { client in
             let response = try await client.execute(uri: "/wms?SERVICE=WMS&REQUEST=GetCapabilities&VERSION=1.3.0", method: .get)
             #expect(response.status == .ok && response.headers[.contentType]?.hasPrefix("text/xml") == true)
@@ -141,7 +142,7 @@ import Testing
     }
 
     @Test func wmsGetMapHonoursEachVersionsAxisOrder() async throws {
-        let fixture = try ServerFixture()
+        let fixture = try await OwnThread.build { try ServerFixture() }
         let (w, s, e, n) = (24.935, 60.165, 24.955, 60.175)
         let common = "SERVICE=WMS&REQUEST=GetMap&LAYERS=helsinki&STYLES=&FORMAT=image/png&WIDTH=300&HEIGHT=256"
         try await fixture.test { client in
@@ -162,7 +163,7 @@ import Testing
     }
 
     @Test func wmsGetMapInProjectedCRSsAndCombinedLayers() async throws {
-        let fixture = try ServerFixture()
+        let fixture = try await OwnThread.build { try ServerFixture() }
         let centre = Coordinate(24.945, 60.170)
         try await fixture.test { client in
             let mercator = WebMercator.project(centre)
@@ -200,7 +201,7 @@ import Testing
     }
 
     @Test func badWMSRequestsAreServiceExceptionReports() async throws {
-        let fixture = try ServerFixture()
+        let fixture = try await OwnThread.build { try ServerFixture() }
         let map = "/wms?SERVICE=WMS&REQUEST=GetMap&VERSION=1.3.0&STYLES=&FORMAT=image/png"
         let good = "LAYERS=helsinki&CRS=CRS:84&BBOX=24.94,60.16,24.95,60.17&WIDTH=256&HEIGHT=256"
         let cases: [(String, HTTPResponse.Status, String)] = [
@@ -249,7 +250,7 @@ import Testing
     // MARK: OGC API – Tiles
 
     @Test func ogcTileMatrixSetsAndMapTiles() async throws {
-        let fixture = try ServerFixture()
+        let fixture = try await OwnThread.build { try ServerFixture() }
         try await fixture.test { client in
             let list = try JSONValue.parse(try await client.execute(uri: "/ogc/tileMatrixSets", method: .get).text)
             #expect(list["tileMatrixSets"]?.array?.compactMap { $0["id"]?.string } == ["WebMercatorQuad", "CGCS2000Quad"])

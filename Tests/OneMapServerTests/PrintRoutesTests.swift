@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import OneMapImage
+import OneMapTestSupport
 import Testing
 
 @testable import OneMapServer
@@ -13,7 +14,7 @@ import Testing
     static let box = "24.93,60.16,24.96,60.175"
 
     @Test func aPrintedMapHasItsTitleLegendScaleAndSize() async throws {
-        let fixture = try ServerFixture()
+        let fixture = try await OwnThread.build { try ServerFixture() }
         try await fixture.test { client in
             let title = "赫尔辛基中心区".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
             let pdf = try await client.execute(uri: "/maps/helsinki/print?bbox=\(Self.box)&title=\(title)&layers=helsinki_lines", method: .get)
@@ -39,7 +40,7 @@ import Testing
     }
 
     @Test func badPrintRequestsAreJSON400s() async throws {
-        let fixture = try ServerFixture()
+        let fixture = try await OwnThread.build { try ServerFixture() }
         let base = "/maps/helsinki/print?bbox=\(Self.box)"
         let cases: [(String, HTTPResponse.Status, String)] = [
             ("/maps/helsinki/print", .badRequest, "bbox"),

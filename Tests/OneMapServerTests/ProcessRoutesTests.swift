@@ -53,7 +53,7 @@ func pdfText(_ bytes: [UInt8]) throws -> String {
 
 @Suite struct ProcessRoutesTests {
     @Test func processesAreListedDescribedAndDeclared() async throws {
-        let fixture = try PlanningServerFixture()
+        let fixture = try await OwnThread.build { try PlanningServerFixture() }
         try await fixture.test { client in
             let list = try await client.execute(uri: "/ogc/processes", method: .get).json
             #expect(list["processes"]?.array?.compactMap { $0["id"]?.string } == ["site-review", "control-line-conflicts", "plan-compare", "area-statistics"])
@@ -74,7 +74,7 @@ func pdfText(_ bytes: [UInt8]) throws -> String {
     }
 
     @Test func aSynchronousReviewAnswersTheReportAndKeepsTheJob() async throws {
-        let fixture = try PlanningServerFixture()
+        let fixture = try await OwnThread.build { try PlanningServerFixture() }
         try await fixture.test { client in
             let r = try await client.execute(uri: "/ogc/processes/site-review/execution", method: .post, headers: PlanningServerFixture.reader,
                                              body: PlanningServerFixture.body(#"{"site": \#(PlanningServerFixture.farmlandSite), "use": "0701"}"#))
@@ -97,7 +97,7 @@ func pdfText(_ bytes: [UInt8]) throws -> String {
     }
 
     @Test func anAsynchronousReviewIsAJobWithAReportInHTMLAndPDF() async throws {
-        let fixture = try PlanningServerFixture()
+        let fixture = try await OwnThread.build { try PlanningServerFixture() }
         try await fixture.test { client in
             var headers = PlanningServerFixture.reader
             headers[HTTPField.Name("Prefer")!] = "respond-async"
@@ -132,7 +132,7 @@ func pdfText(_ bytes: [UInt8]) throws -> String {
     }
 
     @Test func badRequestsAreOGCExceptionsAndWriteNothing() async throws {
-        let fixture = try PlanningServerFixture()
+        let fixture = try await OwnThread.build { try PlanningServerFixture() }
         let square = PlanningServerFixture.compliantSite
         try fixture.services.store.jobs.insertJob(JobRecord(id: "still-running", processID: "site-review", owner: "reader", status: .running,
                                                             created: "2026-12-04T08:00:00Z", inputs: "{}"))

@@ -21,16 +21,32 @@ final class ServerFixture: RouterFixture, @unchecked Sendable {
 
     init(cache: Bool = true, workers: Int = 2, queueLimit: Int = 64) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let store = try Store(path: directory + "/s.sqlite")
-        for (id, layer) in [("helsinki_points", "points"), ("helsinki_lines", "lines"), ("helsinki_polygons", "multipolygons")] {
-            _ = try store.importLayer(ImportRequest(source: Repo.path("Layers/data/Helsinki.osm.pbf"), layerID: id, sourceLayer: layer,
-                                                    layersDirectory: Repo.path("Layers")))
-        }
+        try FileManager.default.copyItem(atPath: try Self.template.get(), toPath: directory + "/s.sqlite")
         var configuration = ServerConfiguration(storePath: directory + "/s.sqlite", stylesDirectory: Repo.path("Styles"), webDirectory: Repo.path("Web"))
         configuration.cacheDirectory = cache ? directory + "/cache" : nil
         configuration.workers = workers
         configuration.queueLimit = queueLimit
         services = try AppServices(configuration: configuration)
+    }
+
+    /// The Helsinki store, imported once per test process and copied for each fixture: three dozen
+    /// imports at once kept the two cooperative threads busy long enough for live clients to time out.
+    static let template: Result<String, any Error> = Result {
+        let directory = NSTemporaryDirectory() + "onemap-server-template-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(atPath: ServerFixture.templateDirectory) }
+        try {
+            let store = try Store(path: directory + "/s.sqlite")
+            for (id, layer) in [("helsinki_points", "points"), ("helsinki_lines", "lines"), ("helsinki_polygons", "multipolygons")] {
+                _ = try store.importLayer(ImportRequest(source: Repo.path("Layers/data/Helsinki.osm.pbf"), layerID: id, sourceLayer: layer,
+                                                        layersDirectory: Repo.path("Layers")))
+            }
+        }()
+        return directory + "/s.sqlite"
+    }
+
+    static var templateDirectory: String {
+        (try? template.get()).map { ($0 as NSString).deletingLastPathComponent } ?? ""
     }
 
     deinit {

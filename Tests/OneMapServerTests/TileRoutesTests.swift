@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import OneMapGeometry
 import OneMapRender
+import OneMapTestSupport
 import Testing
 
 @testable import OneMapServer
@@ -12,7 +13,7 @@ import Testing
 
 @Suite struct TileRoutesTests {
     @Test func overlaysAreCachedUnderTheirOwnKeys() async throws {
-        let fixture = try ServerFixture()
+        let fixture = try await OwnThread.build { try ServerFixture() }
         try await fixture.test { client in
             // Every layer the caller sees, as an overlay (no background): cached as an overlay.
             let uri = "/tiles/helsinki/WebMercatorQuad/\(Tiles.z15).png"
@@ -29,7 +30,7 @@ import Testing
     }
 
     @Test func overlaysFromAnyMapsAreOneTileWithTheirLabelsTogether() async throws {
-        let fixture = try ServerFixture()
+        let fixture = try await OwnThread.build { try ServerFixture() }
         let cache = HTTPField.Name("X-OneMap-Cache")!
         try await fixture.test { client in
             let uri = "/overlays/WebMercatorQuad/\(Tiles.z15)@2x.png?layers=helsinki_polygons,helsinki_lines,helsinki_points"
@@ -52,7 +53,7 @@ import Testing
     }
 
     @Test func tilesAreServedAndCachedWithETags() async throws {
-        let fixture = try ServerFixture()
+        let fixture = try await OwnThread.build { try ServerFixture() }
         try await fixture.test { client in
             let first = try await client.execute(uri: "/tiles/helsinki/WebMercatorQuad/\(Tiles.z15).png", method: .get)
             #expect(first.status == .ok && first.headers[.contentType] == "image/png")
@@ -80,7 +81,7 @@ import Testing
     }
 
     @Test func badTileRequestsAreClear4xx() async throws {
-        let fixture = try ServerFixture()
+        let fixture = try await OwnThread.build { try ServerFixture() }
         try await fixture.test { client in
             let cases: [(String, HTTPResponse.Status, String)] = [
                 ("/tiles/helsinki/WebMercatorQuad/23/0/0.png", .notFound, "0–22"),
@@ -106,7 +107,7 @@ import Testing
     }
 
     @Test func mapsStyleAndTileJSON() async throws {
-        let fixture = try ServerFixture()
+        let fixture = try await OwnThread.build { try ServerFixture() }
         try await fixture.test { client in
             let maps = try JSONValue.parse(try await client.execute(uri: "/maps", method: .get).text)
             let list = try #require(maps["maps"]?.array)
@@ -133,7 +134,7 @@ import Testing
     }
 
     @Test func healthAndMetrics() async throws {
-        let fixture = try ServerFixture()
+        let fixture = try await OwnThread.build { try ServerFixture() }
         try await fixture.test { client in
             let health = try JSONValue.parse(try await client.execute(uri: "/health", method: .get).text)
             #expect(health["status"]?.string == "ok" && health["layers"]?.number == 3)
@@ -151,7 +152,7 @@ import Testing
     }
 
     @Test func aChangeMakesOnlyTheTilesOfItsAreaStale() async throws {
-        let fixture = try ServerFixture()
+        let fixture = try await OwnThread.build { try ServerFixture() }
         let services = fixture.services
         // Two tiles far enough apart that their metatiles and buffers do not overlap.
         let near = TileID(z: 17, x: 74616, y: 37936), away = TileID(z: 17, x: 74608, y: 37928)
@@ -171,7 +172,7 @@ import Testing
     }
 
     @Test func diskCacheSurvivesARestart() async throws {
-        let fixture = try ServerFixture()
+        let fixture = try await OwnThread.build { try ServerFixture() }
         let first = try await fixture.services.tiles.tile(map: "helsinki", tms: "WebMercatorQuad", tile: TileID(z: 16, x: 37308, y: 18968), scale: 1, principal: .anonymous)
         // A second service over the same store and cache directory: the tile comes from disk.
         var configuration = fixture.services.configuration
@@ -183,7 +184,7 @@ import Testing
     }
 
     @Test func concurrentRequestsForOneMetatileRenderItOnce() async throws {
-        let fixture = try ServerFixture(cache: false)
+        let fixture = try await OwnThread.build { try ServerFixture(cache: false) }
         let services = fixture.services
         // The 16 tiles of one 4×4 block, requested together.
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -201,7 +202,7 @@ import Testing
     }
 
     @Test func overloadAnswers503WithRetryAfter() async throws {
-        let fixture = try ServerFixture(cache: false, workers: 1, queueLimit: 1)
+        let fixture = try await OwnThread.build { try ServerFixture(cache: false, workers: 1, queueLimit: 1) }
         try await fixture.test { client in
             let statuses = try await withThrowingTaskGroup(of: (HTTPResponse.Status, String?).self) { group in
                 for n in 0..<12 {

@@ -11,4 +11,13 @@ public enum OwnThread {
             thread.start()
         }
     }
+
+    /// Builds a test fixture on a thread of its own (imports and generated cities take seconds; three
+    /// dozen of them at once on the cooperative pool made live test clients time out). The fixture
+    /// is handed over whole to the one test that asked for it.
+    public static func build<T>(_ make: @escaping @Sendable () throws -> T) async throws -> T {
+        try await run { Handover(value: try make()) }.value
+    }
+
+    private struct Handover<T>: @unchecked Sendable { let value: T }
 }
