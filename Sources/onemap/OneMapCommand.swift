@@ -12,7 +12,7 @@ struct OneMapCommand: AsyncParsableCommand {
         abstract: "OneMap (一张图): a city's layers in one SpatiaLite store, served as maps and features.",
         subcommands: [ServeCommand.self, ImportCommand.self, LayersCommand.self, DemoCommand.self, RenderCommand.self, SeedCommand.self,
                       ExportCommand.self, SpritesCommand.self, BenchRenderCommand.self, BenchCasesCommand.self, BenchEmergencyCommand.self, UserCommand.self, TokenCommand.self,
-                      RoleCommand.self, AuditCommand.self, ReviewCommand.self, CasesCommand.self])
+                      RoleCommand.self, AuditCommand.self, ReviewCommand.self, CasesCommand.self, BackupCommand.self, CheckCommand.self])
 
     /// Swift concurrency's global executor runs on NIO's event loop threads: a request's handler
     /// then runs where its connection lives instead of hopping to another thread and back
@@ -48,6 +48,12 @@ struct StoreOptions: ParsableArguments {
 
     func open() throws -> Store {
         do { return try Store(path: store) } catch { throw CLIError.from(error) }
+    }
+
+    /// Opens a store that must already exist (commands that inspect or copy one never create it).
+    func openExisting(readOnly: Bool = false) throws -> Store {
+        guard FileManager.default.fileExists(atPath: store) else { throw CLIError(description: "no store at \(store)") }
+        do { return try Store(path: store, readOnly: readOnly) } catch { throw CLIError.from(error) }
     }
 
     /// Whether new layers get a layer file written into `layersDirectory`: when the directory was

@@ -66,6 +66,18 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Requests a client may make at once above the rate limit.")
     var rateBurst: Double = 1000
 
+    @Option(help: "The URL clients use behind a reverse proxy (e.g. https://map.example.gov.cn/onemap): every link the server writes starts with it, and Host and X-Forwarded-Proto headers are ignored.")
+    var publicURL: String?
+
+    @Option(help: "Seconds a request head may take to arrive whole (slow clients are closed).")
+    var headerTimeout: Double = 10
+
+    @Option(help: "Seconds a connection with nothing in progress may stay quiet before it is closed.")
+    var idleTimeout: Double = 60
+
+    @Option(help: "Client connections open at once; more are answered 503 and closed.")
+    var maxConnections: Int = 4096
+
     @Flag(help: "Drive the emergency units along the roads to the open incidents (a live demo for the command screen).")
     var simulate = false
 
@@ -81,6 +93,19 @@ struct ServeCommand: AsyncParsableCommand {
             configuration.requestsPerSecond = rateLimit
             configuration.requestBurst = rateBurst
             configuration.simulateUnits = simulate
+            guard (0.1...3600).contains(headerTimeout), (0.1...86_400).contains(idleTimeout) else {
+                throw CLIError(description: "--header-timeout must be 0.1…3600 s and --idle-timeout 0.1…86400 s")
+            }
+            guard (1...1_000_000).contains(maxConnections) else { throw CLIError(description: "--max-connections must be 1…1000000") }
+            configuration.headerTimeout = headerTimeout
+            configuration.idleTimeout = idleTimeout
+            configuration.maxConnections = maxConnections
+            if let publicURL {
+                guard let url = ServerConfiguration.validatedPublicURL(publicURL) else {
+                    throw CLIError(description: "--public-url must be http:// or https:// with a host, an optional port and path, and no query: '\(publicURL)'")
+                }
+                configuration.publicURL = url
+            }
             services = try AppServices(configuration: configuration, logger: logger)
         } catch {
             throw CLIError.from(error)

@@ -171,6 +171,24 @@ import Testing
         #expect(b2.etag == b1.etag && b2.source == "memory")
     }
 
+    @Test func aStoreThatFailsWhileDrawingIsAnErrorNotACachedTile() async throws {
+        let fixture = try await OwnThread.build { try ServerFixture() }
+        let services = fixture.services
+        let tile = TileID(z: 16, x: 37308, y: 18968)
+        // The catalogue breaks under the server: the tile must not be drawn without its layers
+        // (and cached as if it were right).
+        try services.store.write { db in try db.execute(sql: "ALTER TABLE layer_changes RENAME TO layer_changes_gone") }
+        #expect(throws: (any Error).self) { try services.watcher.refresh() }
+        await #expect(throws: (any Error).self) {
+            _ = try await services.tiles.tile(map: "helsinki", tms: "WebMercatorQuad", tile: tile, scale: 1, principal: .anonymous)
+        }
+        // Mended: drawn now, with the layers, not the failure from the cache.
+        try services.store.write { db in try db.execute(sql: "ALTER TABLE layer_changes_gone RENAME TO layer_changes") }
+        try services.watcher.refresh()
+        let drawn = try await services.tiles.tile(map: "helsinki", tms: "WebMercatorQuad", tile: tile, scale: 1, principal: .anonymous)
+        #expect(drawn.source == "render" && drawn.data.count > 1000)
+    }
+
     @Test func diskCacheSurvivesARestart() async throws {
         let fixture = try await OwnThread.build { try ServerFixture() }
         let first = try await fixture.services.tiles.tile(map: "helsinki", tms: "WebMercatorQuad", tile: TileID(z: 16, x: 37308, y: 18968), scale: 1, principal: .anonymous)

@@ -22,8 +22,8 @@ public final class AnalysisReader {
     }
 
     /// The layer if the caller may read it; otherwise nil, and the layer noted as left out.
-    public func layer(_ id: String, for purpose: String) -> Layer? {
-        guard let layer = try? store.layer(id, for: principal) else {
+    public func layer(_ id: String, for purpose: String) throws -> Layer? {
+        guard let layer = try store.layerIfVisible(id, for: principal) else {
             if let i = leftOut.firstIndex(where: { $0.layer == id }) {
                 if !leftOut[i].purposes.contains(purpose) { leftOut[i].purposes.append(purpose) }
             } else {
@@ -37,7 +37,7 @@ public final class AnalysisReader {
 
     /// Features of a layer that meet `query`, geometries in lon/lat; nil when the layer is left out.
     public func features(_ id: String, _ query: SpatialQuery, for purpose: String) throws -> [SpatialMatch]? {
-        guard let layer = layer(id, for: purpose) else { return nil }
+        guard let layer = try layer(id, for: purpose) else { return nil }
         var out: [SpatialMatch] = []
         try store.spatialScan(layer, query, columns: layer.attributes.map(\.name)) { id, g, values, distance in
             out.append(SpatialMatch(feature: Feature(id: id, geometry: g, values: values), distance: distance))
@@ -51,7 +51,7 @@ public final class AnalysisReader {
     /// Features of a layer whose bounding boxes meet `area`'s (through the spatial index only: the
     /// caller clips them exactly), geometries in lon/lat; nil when the layer is left out.
     public func candidates(_ id: String, meeting area: Geometry, for purpose: String) throws -> [SpatialMatch]? {
-        guard let layer = layer(id, for: purpose), let lonLatBox = area.boundingBox else { return nil }
+        guard let layer = try layer(id, for: purpose), let lonLatBox = area.boundingBox else { return nil }
         var box = lonLatBox
         if !layer.storageCRS.isDisplayEquivalent(to: .cgcs2000) { box = try CoordinateTransform(from: .cgcs2000, to: layer.storageCRS).apply(box) }
         var out: [SpatialMatch] = []

@@ -30,7 +30,7 @@ public enum DemoIncidents {
         if let site = try store.features(in: "hazmat_sites", .intersecting(.polygon([[Coordinate(-180, -90), Coordinate(180, -90), Coordinate(180, 90),
                                                                                           Coordinate(-180, 90), Coordinate(-180, -90)]]), crs: .cgcs2000),
                                          for: .system).first, let g = site.feature.geometry {
-            let name = (try? store.layer("hazmat_sites", for: .system)).map { site.feature.text("name", in: $0) } ?? "化工企业"
+            let name = (try store.layerIfVisible("hazmat_sites", for: .system)).map { site.feature.text("name", in: $0) } ?? "化工企业"
             var input = IncidentInput()
             input.title = "\(name)储罐泄漏"
             input.category = "accident"; input.subtype = "危险化学品泄漏"; input.level = "II"; input.status = "responding"
@@ -40,9 +40,10 @@ public enum DemoIncidents {
             made.append(try service.create(input, by: commander, now: now))
         }
         // The flood: a reach of the canal overtopping, as an area 150 m either side of it.
+        let waterways = try store.layerIfVisible("waterways", for: .system)
         let canal = try store.features(in: "waterways", .intersecting(.polygon([[Coordinate(-180, -90), Coordinate(180, -90), Coordinate(180, 90),
                                                                                     Coordinate(-180, 90), Coordinate(-180, -90)]]), crs: .cgcs2000), for: .system)
-            .first { m in (try? store.layer("waterways", for: .system)).map { m.feature.text("kind", in: $0) == "运河" } ?? false }
+            .first { m in waterways.map { m.feature.text("kind", in: $0) == "运河" } ?? false }
         if let line = canal?.feature.geometry, case .lineString(let points) = line.type == .multiLineString ? firstPart(line) : line, points.count > 4 {
             let middle = points.count / 2
             let reach = Geometry.lineString(Array(points[max(0, middle - 2)...min(points.count - 1, middle + 2)]))

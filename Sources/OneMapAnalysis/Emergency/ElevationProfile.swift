@@ -17,7 +17,7 @@ public struct ElevationProfile: Sendable {
     /// - Parameter line: lon/lat (CGCS2000) vertices.
     public func run(line: [Coordinate], layer layerID: String?, samples: Int?, for principal: Principal) throws -> JSONValue {
         let id = layerID ?? rules.elevationLayer
-        guard let layer = try? store.layer(id, for: principal), layer.kind == .dem, let info = layer.raster else {
+        guard let layer = try store.layerIfVisible(id, for: principal), layer.kind == .dem, let info = layer.raster else {
             throw AnalysisError.invalidInput(input: "layer", detail: "no DEM layer '\(id)'")
         }
         guard line.count >= 2 else { throw AnalysisError.invalidInput(input: "line", detail: "needs at least two points") }

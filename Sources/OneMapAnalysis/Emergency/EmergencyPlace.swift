@@ -12,7 +12,7 @@ struct EmergencyPlace {
     static func read(_ inputs: ProcessInputs, store: Store, principal: Principal, pointOnly: Bool = false) throws -> EmergencyPlace {
         if let n = try inputs.number("incident") {
             guard n == n.rounded(), n > 0 else { throw AnalysisError.invalidInput(input: "incident", detail: "must be an incident id") }
-            guard (try? store.layer("incidents", for: principal)) != nil, let r = try store.incidents.incident(Int64(n)) else {
+            guard (try store.layerIfVisible("incidents", for: principal)) != nil, let r = try store.incidents.incident(Int64(n)) else {
                 throw AnalysisError.invalidInput(input: "incident", detail: "no incident \(Int64(n))")
             }
             return EmergencyPlace(geometry: pointOnly ? try centre(r.geometry) : r.geometry, incident: r.id)
@@ -66,7 +66,7 @@ struct PopulationEstimate {
     /// the population layer (then `reader` notes it as left out).
     static func apportion(_ areas: [Geometry], frame: LocalFrame, reader: AnalysisReader, rules: EmergencyRules, geos: GEOSContext,
                           purpose: String) throws -> (perArea: [Double], communities: [(name: String, population: Double, share: Double)])? {
-        guard let layer = reader.layer(rules.populationLayer, for: purpose) else { return nil }
+        guard let layer = try reader.layer(rules.populationLayer, for: purpose) else { return nil }
         var envelope = BoundingBox.empty
         for a in areas { if let b = a.boundingBox { envelope = envelope.isEmpty ? b : envelope.union(b) } }
         guard !envelope.isEmpty else { return (areas.map { _ in 0 }, []) }

@@ -53,7 +53,7 @@ public struct Flood: Sendable {
     ///   a seed outside the DEM or on no-data or above the water, a region too large.
     public func cells(_ request: Request, for principal: Principal) throws -> Cells {
         let layerID = request.layer ?? rules.floodLayer
-        guard let layer = try? store.layer(layerID, for: principal), layer.kind == .dem, let info = layer.raster else {
+        guard let layer = try store.layerIfVisible(layerID, for: principal), layer.kind == .dem, let info = layer.raster else {
             throw AnalysisError.invalidInput(input: "layer", detail: "no DEM layer '\(layerID)'")
         }
         guard request.connectivity == 4 || request.connectivity == 8 else {
@@ -185,7 +185,7 @@ public struct Flood: Sendable {
         var people: (perArea: [Double], communities: [(name: String, population: Double, share: Double)])?
         if cells.count > 0 {
             for f in rules.facilities {
-                guard let layer = reader.layer(f.layer, for: "淹没范围内\(f.title)"),
+                guard let layer = try reader.layer(f.layer, for: "淹没范围内\(f.title)"),
                       let found = try reader.features(f.layer, .intersecting(polygon, crs: .cgcs2000), for: "淹没范围内\(f.title)") else { continue }
                 for m in found {
                     var depth: JSONValue = .null

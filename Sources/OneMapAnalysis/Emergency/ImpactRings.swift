@@ -52,7 +52,7 @@ public struct ImpactRings: Sendable {
         var facilities: [JSONValue] = []
         var counts = [[String: Int]](repeating: [:], count: radii.count)
         for (n, f) in facilityLayers.enumerated() {
-            guard let layer = reader.layer(f.layer, for: "影响范围内\(f.title)"),
+            guard let layer = try reader.layer(f.layer, for: "影响范围内\(f.title)"),
                   let found = try reader.features(f.layer, .near(place, metres: outer, crs: .cgcs2000), for: "影响范围内\(f.title)") else { continue }
             for m in found.sorted(by: { ($0.distance ?? 0, $0.feature.id) < ($1.distance ?? 0, $1.feature.id) }) {
                 let d = m.distance ?? 0

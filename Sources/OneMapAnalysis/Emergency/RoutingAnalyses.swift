@@ -21,7 +21,7 @@ public struct RoutingAnalyses: Sendable {
         }
         let destination = try network.snap(place, input: "geometry")
         let reader = AnalysisReader(store: store, principal: principal)
-        guard let layer = reader.layer(resource.layer, for: resource.title), let extent = layer.extent else {
+        guard let layer = try reader.layer(resource.layer, for: resource.title), let extent = layer.extent else {
             return .object([("kind", .string(kind)), ("resources", .array([])), ("layersLeftOut", reader.leftOutJSON)])
         }
         let all = try reader.candidates(resource.layer, meeting: try reader.lonLat(Self.box(extent), from: layer.storageCRS), for: resource.title) ?? []

@@ -30,7 +30,7 @@ public struct ShelterAllocation: Sendable {
         let local = try frame.project(area)
         guard let box = local.boundingBox else { throw AnalysisError.invalidInput(input: "geometry", detail: "is empty") }
         // People by cell, from the communities' populations shared by area.
-        guard let popLayer = reader.layer(rules.populationLayer, for: "受影响人口"),
+        guard let popLayer = try reader.layer(rules.populationLayer, for: "受影响人口"),
               let communities = try reader.candidates(popLayer.id, meeting: area, for: "受影响人口") else {
             throw AnalysisError.invalidInput(input: "geometry", detail: "shelter allocation needs the population layer, which the caller may not see")
         }
@@ -63,7 +63,7 @@ public struct ShelterAllocation: Sendable {
         }
         // Shelters within walking distance of the area.
         let shelterLayer = rules.shelterLayer.layer
-        guard let layer = reader.layer(shelterLayer, for: "避难场所"),
+        guard let layer = try reader.layer(shelterLayer, for: "避难场所"),
               let shelters = try reader.features(shelterLayer, .near(area, metres: walk, crs: .cgcs2000), for: "避难场所") else {
             throw AnalysisError.invalidInput(input: "geometry", detail: "the shelters layer is not available to the caller")
         }
@@ -147,7 +147,7 @@ public struct ShelterAllocationProcess: AnalysisProcess {
         }
         let walk = try inputs.number("walkMetres")
         if let walk, !(walk > 0 && walk <= 5000) { throw AnalysisError.invalidInput(input: "walkMetres", detail: "must be in (0, 5000] metres") }
-        guard (try? analysis.store.layer(analysis.rules.populationLayer, for: principal)) != nil else {
+        guard (try analysis.store.layerIfVisible(analysis.rules.populationLayer, for: principal)) != nil else {
             throw AnalysisError.invalidInput(input: "geometry", detail: "shelter allocation needs the population layer, which the caller may not see")
         }
         let analysis = self.analysis, affected = area

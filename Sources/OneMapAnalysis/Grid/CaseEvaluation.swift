@@ -86,7 +86,7 @@ extension CaseService {
         try checkRead(principal)
         let counts = try store.cases.casesPerGrid(from: Self.iso(from), to: Self.iso(to))
         let g = geocoder.rules.grids
-        guard let layer = try? store.layer(g.layer, for: principal) else { throw AnalysisError.missingLayer(g.layer) }
+        guard let layer = try store.layerIfVisible(g.layer, for: principal) else { throw AnalysisError.missingLayer(g.layer) }
         let byCode = Dictionary(counts.map { ($0.grid, $0.count) }, uniquingKeysWith: +)
         var features: [JSONValue] = []
         let codes = Array(byCode.keys)

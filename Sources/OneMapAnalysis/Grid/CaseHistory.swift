@@ -48,7 +48,7 @@ public struct CaseHistory {
         let store = service.store
         // Where events happen: urban unit grids; what components fail: the components layer.
         let grids = try store.features(in: service.geocoder.rules.grids.layer, for: .system).compactMap { f -> Geometry? in
-            guard let g = f.geometry, let layer = try? store.layer(service.geocoder.rules.grids.layer, for: .system),
+            guard let g = f.geometry, let layer = try store.layerIfVisible(service.geocoder.rules.grids.layer, for: .system),
                   f.value("kind", in: layer).description.contains("城") else { return nil }
             return g
         }

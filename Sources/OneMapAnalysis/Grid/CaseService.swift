@@ -113,7 +113,7 @@ public final class CaseService: Sendable {
 
     /// Reading cases needs the case layer (internal); acting needs the action's role.
     func checkRead(_ principal: Principal) throws {
-        guard (try? store.layer("cases", for: principal)) != nil else { throw CaseError.forbidden("you may not see cases") }
+        guard (try store.layerIfVisible("cases", for: principal)) != nil else { throw CaseError.forbidden("you may not see cases") }
     }
 
     func workflowRoles(_ principal: Principal) -> (roles: Set<CaseWorkflow.Role>, department: String?) {

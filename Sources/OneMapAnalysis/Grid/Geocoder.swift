@@ -153,7 +153,7 @@ public final class Geocoder: Sendable {
     /// - Throws: `AnalysisError.invalidInput` when no grid holds it.
     public func grid(at point: Coordinate, for principal: Principal) throws -> GridLocation {
         let g = rules.grids
-        guard let layer = try? store.layer(g.layer, for: principal) else {
+        guard let layer = try store.layerIfVisible(g.layer, for: principal) else {
             throw AnalysisError.invalidInput(input: "location", detail: "no grid layer '\(g.layer)' available")
         }
         var found: GridLocation?
@@ -173,7 +173,7 @@ public final class Geocoder: Sendable {
     /// A component by its 16-digit code: location, class, name and owner.
     public func component(code: String, for principal: Principal) throws -> (location: Coordinate, name: String, classCode: String, department: String?, departmentName: String?)? {
         let c = rules.components
-        guard let layer = try? store.layer(c.layer, for: principal) else { return nil }
+        guard let layer = try store.layerIfVisible(c.layer, for: principal) else { return nil }
         var out: (Coordinate, String, String, String?, String?)?
         _ = try store.queryFeatures(layer: layer.id, FeatureQuery(filter: .compare(.property(c.field("code")), .equal, .value(.text(code))), limit: 1),
                                     for: principal) { row in
@@ -257,7 +257,7 @@ public final class Geocoder: Sendable {
     /// The nearest address plate to a point (within the rules' radius), nil when none is near.
     public func nearestAddress(to point: Coordinate, for principal: Principal) throws -> (address: String, distance: Double, location: Coordinate)? {
         let a = rules.addresses
-        guard (try? store.layer(a.layer, for: principal)) != nil else { return nil }
+        guard (try store.layerIfVisible(a.layer, for: principal)) != nil else { return nil }
         guard let m = try store.nearest(in: a.layer, to: point, count: 1, within: rules.reverseRadius, for: principal).first,
               case .point(let p)? = m.feature.geometry else { return nil }
         let layer = try store.layer(a.layer, for: principal)
@@ -282,7 +282,7 @@ public final class Geocoder: Sendable {
         var index = Index()
         index.versions = versions
         func each(_ source: GeocodingRules.Source, _ body: (Feature, Layer) throws -> Void) throws {
-            guard let layer = try? store.layer(source.layer, for: .system), layer.kind == .vector else { return }
+            guard let layer = try store.layerIfVisible(source.layer, for: .system), layer.kind == .vector else { return }
             for f in try store.features(in: layer.id, for: .system) { try body(f, layer) }
         }
         func centre(_ g: Geometry?) -> Coordinate? {

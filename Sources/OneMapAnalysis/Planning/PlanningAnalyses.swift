@@ -21,7 +21,7 @@ public enum Region: Sendable {
             guard let valid = try overlay.repaired(lonLat) else { throw AnalysisError.invalidInput(input: input, detail: "has no area") }
             return (valid, "绘制范围")
         case .feature(let layerID, let id):
-            guard let layer = try? reader.store.layer(layerID, for: reader.principal), layer.kind == .vector,
+            guard let layer = try reader.store.layerIfVisible(layerID, for: reader.principal), layer.kind == .vector,
                   let feature = try? reader.store.feature(id, in: layerID, for: reader.principal), let g = feature.geometry else {
                 throw AnalysisError.invalidInput(input: input, detail: "no feature \(id) in layer '\(layerID)'")
             }
@@ -30,7 +30,7 @@ public enum Region: Sendable {
             }
             return (valid, "\(layer.title) \(id)")
         case .featureWhere(let layerID, let field, let value):
-            guard let layer = try? reader.store.layer(layerID, for: reader.principal), layer.kind == .vector else {
+            guard let layer = try reader.store.layerIfVisible(layerID, for: reader.principal), layer.kind == .vector else {
                 throw AnalysisError.invalidInput(input: input, detail: "no layer '\(layerID)'")
             }
             guard layer.attribute(field) != nil else { throw AnalysisError.invalidInput(input: input, detail: "layer '\(layerID)' has no field '\(field)'") }
@@ -64,7 +64,7 @@ public struct ControlLineConflicts: Sendable {
         let overlay = Overlay(geos: geos, gridSize: rules.gridSize)
         let reader = AnalysisReader(store: store, principal: principal)
         let area = try region.map { try $0.resolve(reader, overlay: overlay, input: "region") }
-        guard let layer = reader.layer(rules.controlLineLayer, for: "三线冲突检查") else {
+        guard let layer = try reader.layer(rules.controlLineLayer, for: "三线冲突检查") else {
             return .object([("conflicts", .array([])), ("layersLeftOut", reader.leftOutJSON)])
         }
         var lines: [(kind: String, name: String, id: Int64, geometry: Geometry)] = []
@@ -131,7 +131,7 @@ public struct PlanCompare: Sendable {
         let overlay = Overlay(geos: geos, gridSize: rules.gridSize)
         let reader = AnalysisReader(store: store, principal: principal)
         let area = try region.map { try $0.resolve(reader, overlay: overlay, input: "region") }
-        guard let currentLayer = reader.layer(current, for: "现行规划"), let draftLayer = reader.layer(draft, for: "规划草案") else {
+        guard let currentLayer = try reader.layer(current, for: "现行规划"), let draftLayer = try reader.layer(draft, for: "规划草案") else {
             throw AnalysisError.invalidInput(input: reader.leftOut.first?.layer == current ? "current" : "draft",
                                              detail: "no layer '\(reader.leftOut.first?.layer ?? draft)'")
         }
@@ -205,7 +205,7 @@ public struct AreaStatistics: Sendable {
         let overlay = Overlay(geos: geos, gridSize: rules.gridSize)
         let reader = AnalysisReader(store: store, principal: principal)
         let (area, regionName) = try region.resolve(reader, overlay: overlay, input: "region")
-        guard let layer = reader.layer(layerID, for: "查询统计"), layer.kind == .vector else {
+        guard let layer = try reader.layer(layerID, for: "查询统计"), layer.kind == .vector else {
             throw AnalysisError.invalidInput(input: "layer", detail: "no layer '\(layerID)'")
         }
         guard layer.attribute(classField) != nil else {

@@ -51,7 +51,7 @@ public struct SiteReviewProcess: AnalysisProcess {
             guard let fid = try inputs.number("siteFeatureId"), fid == fid.rounded() else {
                 throw AnalysisError.invalidInput(input: "siteFeatureId", detail: "is required with siteLayer (an integer)")
             }
-            guard let layer = try? review.store.layer(layerID, for: principal),
+            guard let layer = try review.store.layerIfVisible(layerID, for: principal),
                   let feature = try? review.store.feature(Int64(fid), in: layerID, for: principal), let g = feature.geometry else {
                 throw AnalysisError.invalidInput(input: "siteFeatureId", detail: "no feature \(Int64(fid)) in layer '\(layerID)'")
             }
@@ -132,7 +132,7 @@ public struct PlanCompareProcess: AnalysisProcess {
         let draftField = try inputs.optionalString("draftField") ?? "code"
         let region = try inputs.region("region", crs: try inputs.crs("crs"))
         for (id, input) in [(current, "current"), (draft, "draft")] {
-            guard let layer = try? analysis.store.layer(id, for: principal), layer.kind == .vector, layer.geometryType?.dimension == 2 else {
+            guard let layer = try analysis.store.layerIfVisible(id, for: principal), layer.kind == .vector, layer.geometryType?.dimension == 2 else {
                 throw AnalysisError.invalidInput(input: input, detail: "no polygon layer '\(id)'")
             }
         }
@@ -170,7 +170,7 @@ public struct AreaStatisticsProcess: AnalysisProcess {
         guard let region = try inputs.region("region", crs: try inputs.crs("crs")) else {
             throw AnalysisError.invalidInput(input: "region", detail: "is required")
         }
-        guard let stored = try? analysis.store.layer(layer, for: principal), stored.kind == .vector else {
+        guard let stored = try analysis.store.layerIfVisible(layer, for: principal), stored.kind == .vector else {
             throw AnalysisError.invalidInput(input: "layer", detail: "no layer '\(layer)'")
         }
         guard stored.attribute(field) != nil else {

@@ -242,7 +242,7 @@ public struct SiteReview: Sendable {
         try progress(10, "三区三线")
         var lineShares: [SiteReviewReport.Share] = []
         let lineRules = rules.controlLines.map(\.rule)
-        if let lineLayer = reader.layer(rules.controlLineLayer, for: lineRules.joined(separator: "、")),
+        if let lineLayer = try reader.layer(rules.controlLineLayer, for: lineRules.joined(separator: "、")),
            let features = try reader.candidates(rules.controlLineLayer, meeting: site, for: lineRules.joined(separator: "、")) {
             var byKind: [String: [Geometry]] = [:]
             var names: [String: [String]] = [:]
@@ -298,7 +298,7 @@ public struct SiteReview: Sendable {
         // 2. 国土空间总体规划符合性 and 控规指标: the planned land use.
         try progress(35, "规划用地")
         var plannedShares: [SiteReviewReport.Share] = []
-        if let plannedLayer = reader.layer(rules.plannedLayer, for: rules.plannedRule),
+        if let plannedLayer = try reader.layer(rules.plannedLayer, for: rules.plannedRule),
            let features = try reader.candidates(rules.plannedLayer, meeting: site, for: rules.plannedRule) {
             var byCode: [String: (name: String, parts: [Geometry])] = [:]
             var indicatorLimits: [String: [(Double, String)]] = [:]
@@ -370,7 +370,7 @@ public struct SiteReview: Sendable {
         try progress(55, "土地利用现状")
         var statusShares: [SiteReviewReport.Share] = []
         var farmland = AreaFigures.zero(planeCRS: measure.planeCRS.identifier)
-        if let statusLayer = reader.layer(rules.landStatusLayer, for: rules.landStatusRule),
+        if let statusLayer = try reader.layer(rules.landStatusLayer, for: rules.landStatusRule),
            let features = try reader.candidates(rules.landStatusLayer, meeting: site, for: rules.landStatusRule) {
             var byCode: [String: (name: String, parts: [Geometry])] = [:]
             for (f, piece) in try pieces(features) {
@@ -402,7 +402,7 @@ public struct SiteReview: Sendable {
         try progress(70, "专项规划")
         for zone in rules.protectionZones {
             let applies = PlanningRules.matches(use, zone.uses)
-            guard let zoneLayer = reader.layer(zone.layer, for: zone.rule),
+            guard let zoneLayer = try reader.layer(zone.layer, for: zone.rule),
                   let features = try reader.candidates(zone.layer, meeting: site, for: zone.rule) else {
                 results.append(.init(rule: zone.rule, status: .warning, message: "未能审查：无权访问图层 \(zone.layer)", details: .null, conflict: nil))
                 continue
@@ -424,7 +424,7 @@ public struct SiteReview: Sendable {
         var facilities: [SiteReviewReport.Facility] = []
         for rule in rules.sensitive {
             let applies = PlanningRules.matches(use, rule.uses)
-            guard let layer = reader.layer(rule.layer, for: rule.rule),
+            guard let layer = try reader.layer(rule.layer, for: rule.rule),
                   let near = try reader.features(rule.layer, .near(site, metres: rule.distance), for: rule.rule) else {
                 results.append(.init(rule: rule.rule, status: .warning, message: "未能审查：无权访问图层 \(rule.layer)", details: .null, conflict: nil))
                 continue
@@ -448,7 +448,7 @@ public struct SiteReview: Sendable {
         try progress(90, "行政区划")
         var administrative: [(title: String, units: [SiteReviewReport.Share])] = []
         for unit in rules.administrative {
-            guard let layer = reader.layer(unit.layer, for: "所在\(unit.title)"),
+            guard let layer = try reader.layer(unit.layer, for: "所在\(unit.title)"),
                   let features = try reader.candidates(unit.layer, meeting: site, for: "所在\(unit.title)") else { continue }
             var shares: [SiteReviewReport.Share] = []
             for (f, piece) in try pieces(features) {

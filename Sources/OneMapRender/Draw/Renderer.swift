@@ -124,7 +124,7 @@ public final class TileRenderer {
         var prepared: [Int: [PreparedFeature]] = [:]
         let bySource = Dictionary(grouping: visible.filter { $0.element.sourceLayer != nil }, by: { $0.element.sourceLayer! })
         for (sourceLayer, styleLayers) in bySource.sorted(by: { $0.key < $1.key }) {
-            guard let layer = try? store.layer(sourceLayer, for: principal) else { continue }  // not visible to this caller
+            guard let layer = try store.layerIfVisible(sourceLayer, for: principal) else { continue }  // not visible to this caller
             versions[layer.id] = layer.version
             let lists = try prepare(layer: layer, styleLayers: styleLayers, style: style, principal: principal, buffer: buffer, ctx: ctx)
             for (index, features) in lists where !features.isEmpty { prepared[index] = features }
@@ -145,7 +145,7 @@ public final class TileRenderer {
                 if let features = prepared[index] { collectSymbols(layer, index: index, features, &ctx) }
             case .raster, .hillshade, .colorRelief:
                 guard let source = layer.source.flatMap({ style.sources[$0] }), let id = source.layer,
-                    let stored = try? store.layer(id, for: principal)
+                    let stored = try store.layerIfVisible(id, for: principal)
                 else { continue }
                 versions[stored.id] = stored.version
                 if try drawRaster(layer, stored, &ctx) { drew = true }

@@ -10,6 +10,8 @@ public struct AppRequestContext: RequestContext {
     public var sessionToken: String?
     /// The client's IP address (rate limits per address); "local" when there is none (tests).
     public let remoteAddress: String
+    /// The base of the links this request's answer holds (`PublicURLMiddleware`).
+    public var baseURL = "http://127.0.0.1"
 
     public init(source: Source) {
         coreContext = .init(source: source)

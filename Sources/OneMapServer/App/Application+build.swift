@@ -17,7 +17,10 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
                                           exposedHeaders: ["ETag", "X-OneMap-Cache"], maxAge: .seconds(3600)))
     router.add(middleware: CompressionMiddleware())
     router.add(middleware: MetricsMiddleware(metrics: services.metrics))
-    router.add(middleware: ErrorMiddleware())
+    router.add(middleware: SecurityHeadersMiddleware())
+    let methods = RouteMethods()
+    router.add(middleware: ErrorMiddleware(methods: methods))
+    router.add(middleware: PublicURLMiddleware(publicURL: services.configuration.publicURL))
     router.add(middleware: AuthMiddleware(authenticator: services.authenticator, limits: services.limits))
     router.add(middleware: ReadAuditMiddleware(store: services.store))
     HealthRoutes(services: services).register(on: router)
@@ -36,6 +39,7 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     LiveRoutes(services: services).register(on: router)
     AuthRoutes(services: services).register(on: router)
     WebRoutes(services: services).register(on: router)
+    methods.load(router.routes.map { (path: $0.path, method: $0.method) })
     return router
 }
 
@@ -44,9 +48,11 @@ public func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
 public func buildApplication(_ services: AppServices, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
     let configuration = services.configuration
     let fastPath = TileFastPath(tiles: services.tiles, metrics: services.metrics, limits: services.limits, serverName: "OneMap")
+    let timeouts = ConnectionTimeouts(header: .milliseconds(Int64(configuration.headerTimeout * 1000)), idle: .milliseconds(Int64(configuration.idleTimeout * 1000)))
+    let connections = ConnectionLimit(limit: configuration.maxConnections, metrics: services.metrics)
     return Application(
         router: buildRouter(services),
-        server: HTTPServerBuilder { responder in TileHTTP1Channel(responder: responder, fastPath: fastPath) },
+        server: HTTPServerBuilder { responder in TileHTTP1Channel(responder: responder, fastPath: fastPath, timeouts: timeouts, connections: connections) },
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "OneMap"),
         // A service that returns ends the whole group: the case clock runs only where there are cases.
         services: [StoreWatcherService(watcher: services.watcher) as any Service] + (services.cases.map { [CaseClockService(cases: $0, logger: services.logger)] } ?? [])

@@ -36,6 +36,30 @@ public struct ServerConfiguration: Sendable {
     public var sessionLifetime: TimeInterval = 8 * 3600
     /// Drive the demo's emergency units along the roads (`serve --simulate`).
     public var simulateUnits = false
+    /// The URL clients reach the server at behind a proxy (`serve --public-url`), used for every
+    /// link the server writes; without it links are built from the request's Host header, checked.
+    public var publicURL: String?
+    /// Seconds a request head may take to arrive whole, and a quiet connection may stay open.
+    public var headerTimeout: Double = 10
+    public var idleTimeout: Double = 60
+    /// Client connections open at once; more get 503 and are closed.
+    public var maxConnections = 4096
+
+    /// Checks a configured public URL: http or https, an authority, an optional path; no query,
+    /// fragment or trailing slash. Returns it normalised or nil.
+    public static func validatedPublicURL(_ url: String) -> String? {
+        let trimmed = url.hasSuffix("/") ? String(url.dropLast()) : url
+        for scheme in ["http://", "https://"] where trimmed.lowercased().hasPrefix(scheme) {
+            let rest = trimmed.dropFirst(scheme.count)
+            let authority = rest.prefix { $0 != "/" }
+            let path = rest.dropFirst(authority.count)
+            guard PublicURLMiddleware.isAuthority(String(authority)),
+                  path.unicodeScalars.allSatisfy({ s in s.isASCII && (s.properties.isAlphabetic || ("0"..."9").contains(s) || "-._~/".unicodeScalars.contains(s)) })
+            else { return nil }
+            return scheme + rest
+        }
+        return nil
+    }
 
     public init(storePath: String, stylesDirectory: String, webDirectory: String) {
         self.storePath = storePath

@@ -23,6 +23,8 @@ struct TileFastPath: Sendable {
     private let answered: Counter
     private let notModified: Counter
     private let fastTiles: Counter
+    private let closedSlowHead: Counter
+    private let closedIdle: Counter
 
     init(tiles: TileService, metrics: ServerMetrics, limits: RateLimits, serverName: String) {
         self.tiles = tiles
@@ -31,6 +33,15 @@ struct TileFastPath: Sendable {
         answered = metrics.requestCounter(route: TileRoutes.route, status: 200)
         notModified = metrics.requestCounter(route: TileRoutes.route, status: 304)
         fastTiles = metrics.fastTiles
+        closedSlowHead = metrics.connectionsClosed(reason: "header_timeout")
+        closedIdle = metrics.connectionsClosed(reason: "idle_timeout")
+    }
+
+    enum Timeout { case header, idle }
+
+    /// Counts a connection closed for a timeout.
+    func timedOut(_ timeout: Timeout) {
+        (timeout == .header ? closedSlowHead : closedIdle).increment()
     }
 
     /// The response, head bytes and body, when `head` asks for a tile the memory cache holds.
@@ -68,12 +79,19 @@ struct TileHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
     typealias Value = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
     let responder: HTTPChannelHandler.Responder
     let fastPath: TileFastPath
+    let timeouts: ConnectionTimeouts
+    let connections: ConnectionLimit
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             let pipeline = channel.pipeline.syncOperations
+            // Over the limit: a short 503 and the connection is closed (its file descriptor is
+            // given back at once, so idle crowds cannot use them all up).
+            if !connections.open(channel) {
+                try pipeline.addHandler(ConnectionLimit.Refusal())
+            }
             let responses = RouterResponses()
-            try pipeline.addHandler(RawTileHandler(fastPath: fastPath, responses: responses))
+            try pipeline.addHandler(RawTileHandler(fastPath: fastPath, responses: responses, timeouts: timeouts))
             var limits = NIOHTTPDecoderLimitConfiguration()
             limits.maxHeaderFieldSize = 80 * 1024
             limits.maxHeaderListSize = 80 * 1024
@@ -82,6 +100,7 @@ struct TileHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
                 withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false,
                 withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
             try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+            try pipeline.addHandler(RouterResponses.Heads(responses))
             try pipeline.addHandler(responses)
             try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
             return try NIOAsyncChannel(wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
@@ -114,13 +133,65 @@ final class RawTileHandler: ChannelInboundHandler {
     private var decoderOnly = false
     private var unflushed = false
     private var address: String?
+    private let timeouts: ConnectionTimeouts
+    /// When bytes last came in, and when the request head still unfinished began.
+    private var lastRead = NIODeadline.now()
+    private var headStarted: NIODeadline?
+    private var check: Scheduled<Void>?
 
-    init(fastPath: TileFastPath, responses: RouterResponses) {
+    init(fastPath: TileFastPath, responses: RouterResponses, timeouts: ConnectionTimeouts = ConnectionTimeouts()) {
         self.fastPath = fastPath
         self.responses = responses
+        self.timeouts = timeouts
+    }
+
+    // MARK: timeouts (slow and idle clients)
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        lastRead = .now()
+        if context.channel.isActive { scheduleCheck(context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        lastRead = .now()
+        scheduleCheck(context)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        check?.cancel()
+        check = nil
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        check?.cancel()
+        check = nil
+    }
+
+    /// Closes a connection whose request head has taken longer than the header timeout to
+    /// arrive (a slowloris trickle), or that has sent nothing for the idle timeout while no
+    /// answer is being made or written.
+    private func scheduleCheck(_ context: ChannelHandlerContext) {
+        guard check == nil, context.channel.isActive else { return }
+        let every = TimeAmount.nanoseconds(max(100_000_000, min(timeouts.header, timeouts.idle).nanoseconds / 4))
+        check = context.eventLoop.assumeIsolated().scheduleTask(in: every) { [self] in
+            check = nil
+            let now = NIODeadline.now()
+            let slowHead = headStarted.map { now - $0 > timeouts.header } ?? false
+            let idle = headStarted == nil && responses.inProgress == 0 && responses.unfinished == 0
+                && now - max(lastRead, responses.lastEnded) > timeouts.idle
+            if slowHead || idle {
+                fastPath.timedOut(slowHead ? .header : .idle)
+                context.close(promise: nil)
+            } else {
+                scheduleCheck(context)
+            }
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        lastRead = .now()
         guard !decoderOnly, !responses.closing else {
             decoderOnly = true
             return context.fireChannelRead(data)
@@ -134,15 +205,18 @@ final class RawTileHandler: ChannelInboundHandler {
         while buffer.readableBytes > 0 {
             switch buffer.withUnsafeReadableBytes({ scanner.scan($0) }) {
             case .incomplete:
+                if headStarted == nil { headStarted = lastRead }
                 // A copy of just the head's bytes: the read buffer goes back to NIO's pool.
                 var head = context.channel.allocator.buffer(capacity: buffer.readableBytes)
                 head.writeBuffer(&buffer)
                 pending = head
                 return
             case .other:
+                headStarted = nil
                 decoderOnly = true
                 return context.fireChannelRead(wrapInboundOut(buffer))
             case .head(let head, let length):
+                headStarted = nil
                 scanner = RawRequestHead.Scanner()
                 // A client that does not read its answers gets the router's, which wait for the
                 // socket (and stop reading from it) instead of queueing here without bound.
@@ -208,6 +282,12 @@ final class RouterResponses: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
     var unfinished = 0
+    /// Requests the decoder has read whose responses have not ended (fast path or not, framed
+    /// here or not): while there are any, the connection is not idle.
+    fileprivate(set) var inProgress = 0
+    /// When the last response ended: a connection is idle from then, not from its last request
+    /// (which a slow answer may have taken longer than the idle timeout to make).
+    private(set) var lastEnded = NIODeadline.uptimeNanoseconds(0)
     private(set) var closing = false
     /// Close the connection once the requests passed on are answered (the last of them ends it:
     /// HTTP/1.0 without keep-alive, which the router's handler does not close by itself).
@@ -218,11 +298,26 @@ final class RouterResponses: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireErrorCaught(error)
     }
 
+    /// Counts the decoded request heads (right after the codec, where parts are typed).
+    final class Heads: ChannelInboundHandler, RemovableChannelHandler {
+        typealias InboundIn = HTTPRequestPart
+        typealias InboundOut = HTTPRequestPart
+        let responses: RouterResponses
+        init(_ responses: RouterResponses) { self.responses = responses }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            if case .head = unwrapInboundIn(data) { responses.inProgress += 1 }
+            context.fireChannelRead(data)
+        }
+    }
+
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
         case .head(let response) where response.headerFields[.connection]?.lowercased() == "close": closing = true
         case .end:
             unfinished = max(0, unfinished - 1)
+            inProgress = max(0, inProgress - 1)
+            lastEnded = .now()
             if unfinished == 0 && closeWhenAnswered {
                 context.writeAndFlush(data, promise: promise)
                 context.close(promise: nil)

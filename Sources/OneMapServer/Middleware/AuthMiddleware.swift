@@ -69,7 +69,7 @@ struct AuthMiddleware: RouterMiddleware {
         let user = context.principal == .anonymous ? nil : context.principal.name
         if let wait = limits.take(user: user, address: context.remoteAddress) { throw Self.tooMany(wait, "too many requests; slow down") }
         var response = try await next(request, context)
-        if clearCookie { response.headers[.setCookie] = SessionCookie.clearing(request) }
+        if clearCookie { response.headers[.setCookie] = SessionCookie.clearing(baseURL: context.baseURL) }
         return response
     }
 

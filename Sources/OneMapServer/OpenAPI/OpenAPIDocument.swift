@@ -16,16 +16,21 @@ enum OpenAPIDocument {
         for layer in collections {
             let id = layer.id
             paths.append(("/collections/\(id)", get("describe_\(id)", "\(layer.title): metadata", tag: id, response: ref("Collection"))))
-            paths.append(("/collections/\(id)/queryables", get("queryables_\(id)", "\(layer.title): queryable properties (JSON Schema)", tag: id, response: ref("JSON"))))
-            let itemParameters: [JSONValue] = ["limit", "offset", "bbox", "bbox-crs", "crs", "datetime", "filter", "filter-lang", "filter-crs", "sortby", "properties", "skipGeometry", "f"]
-                .map { .object([("$ref", .string("#/components/parameters/\($0)"))]) }
+            paths.append(("/collections/\(id)/queryables", get("queryables_\(id)", "\(layer.title): queryable properties (JSON Schema)", tag: id,
+                                                                response: ref("JSON", mediaType: "application/schema+json"))))
+            // `datetime` only where the collection has a date property to apply it to.
+            let temporal = layer.attributes.contains { $0.type == .date }
+            let common: [String] = ["limit", "offset", "bbox", "bbox-crs", "crs"] + (temporal ? ["datetime"] : [])
+                + ["filter", "filter-lang", "filter-crs", "sortby", "properties", "skipGeometry", "f"]
+            let itemParameters: [JSONValue] = common.map { .object([("$ref", .string("#/components/parameters/\($0)"))]) }
                 + layer.attributes.map { a in
                     .object([("name", .string(a.name)), ("in", .string("query")), ("required", .bool(false)),
                              ("description", .string("\(a.displayName): features whose \(a.name) equals this value")),
                              ("schema", schema(a.type))])
                 }
             paths.append(("/collections/\(id)/items", .object([
-                ("get", operation("items_\(id)", "\(layer.title): features", tag: id, parameters: itemParameters, response: ref("FeatureCollection"))),
+                ("get", operation("items_\(id)", "\(layer.title): features", tag: id, parameters: itemParameters,
+                                 response: ref("FeatureCollection", mediaType: "application/geo+json"))),
                 ("post", .object([
                     ("operationId", .string("create_\(id)")), ("summary", .string("\(layer.title): add a feature")), ("tags", .array([.string(id)])),
                     ("requestBody", featureBody()),
@@ -47,7 +52,7 @@ enum OpenAPIDocument {
                 return .object(fields)
             }
             paths.append(("/collections/\(id)/items/{featureId}", .object([
-                ("get", operation("item_\(id)", "\(layer.title): one feature", tag: id, parameters: [fid, crsRef], response: ref("Feature"))),
+                ("get", operation("item_\(id)", "\(layer.title): one feature", tag: id, parameters: [fid, crsRef], response: ref("Feature", mediaType: "application/geo+json"))),
                 ("put", edit("replace", "replace a feature", body: true)),
                 ("patch", edit("update", "change some properties or the geometry", body: true)),
                 ("delete", edit("delete", "remove a feature", body: false)),
@@ -65,8 +70,8 @@ enum OpenAPIDocument {
         ])
     }
 
-    static func ref(_ name: String) -> JSONValue {
-        .object([("description", .string(name)), ("content", .object([("application/json", .object([("schema", .object([("type", .string("object"))]))]))]))])
+    static func ref(_ name: String, mediaType: String = "application/json") -> JSONValue {
+        .object([("description", .string(name)), ("content", .object([(mediaType, .object([("schema", .object([("type", .string("object"))]))]))]))])
     }
 
     static func get(_ id: String, _ summary: String, tag: String, response: JSONValue) -> JSONValue {

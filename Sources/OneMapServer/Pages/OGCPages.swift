@@ -5,7 +5,8 @@ import OneMapStore
 /// conformance, collections, items and single features.
 enum OGCPages {
     static func landing(base: String) -> Response {
-        HTMLPage.response(title: "OneMap 一张图 — OGC API", body: """
+        let base = HTMLPage.escape(base)
+        return HTMLPage.response(title: "OneMap 一张图 — OGC API", body: """
             <h2>数据与服务</h2>
             <ul><li><a href="\(base)/ogc/collections?f=html">要素集合（OGC API – Features）</a></li>
             <li><a href="\(base)/ogc/processes?f=html">分析服务（OGC API – Processes）</a> · <a href="\(base)/ogc/jobs?f=html">分析任务</a></li>
@@ -25,6 +26,7 @@ enum OGCPages {
     }
 
     static func collections(_ layers: [Layer], base: String) -> Response {
+        let base = HTMLPage.escape(base)
         let rows = layers.map { l in
             "<tr><td><a href=\"\(base)/ogc/collections/\(l.id)?f=html\">\(HTMLPage.escape(l.title))</a></td><td>\(HTMLPage.escape(l.id))</td><td>\(l.featureCount)</td></tr>"
         }
@@ -34,6 +36,7 @@ enum OGCPages {
     /// The layer's schema and a small map of it: the layer alone (WMS GetMap of its extent) over the
     /// base map.
     static func collection(_ layer: Layer, base: String, preview: String?) -> Response {
+        let base = HTMLPage.escape(base)
         let fields = layer.attributes.map { "<tr><td>\(HTMLPage.escape($0.name))</td><td>\(HTMLPage.escape($0.displayName))</td><td>\($0.type.rawValue)</td></tr>" }
         let map = preview.map { "<p><img src=\"\(HTMLPage.escape($0))\" width=\"480\" height=\"320\" alt=\"\(HTMLPage.escape(layer.title)) 预览\" style=\"border:1px solid #999\"></p>" } ?? ""
         return HTMLPage.response(title: layer.title, body: """

@@ -23,15 +23,16 @@ enum SessionCookie {
         return nil
     }
 
-    static func attributes(_ request: Request) -> String {
-        "; Path=/; HttpOnly; SameSite=Strict" + (request.baseURL.hasPrefix("https:") ? "; Secure" : "")
+    /// `Secure` when clients reach the server over https (the public URL, or a checked proxy header).
+    static func attributes(_ baseURL: String) -> String {
+        "; Path=/; HttpOnly; SameSite=Strict" + (baseURL.hasPrefix("https:") ? "; Secure" : "")
     }
 
-    static func setting(_ token: String, lifetime: TimeInterval, _ request: Request) -> String {
-        "\(name)=\(token)\(attributes(request)); Max-Age=\(Int(lifetime))"
+    static func setting(_ token: String, lifetime: TimeInterval, baseURL: String) -> String {
+        "\(name)=\(token)\(attributes(baseURL)); Max-Age=\(Int(lifetime))"
     }
 
-    static func clearing(_ request: Request) -> String { "\(name)=\(attributes(request)); Max-Age=0" }
+    static func clearing(baseURL: String) -> String { "\(name)=\(attributes(baseURL)); Max-Age=0" }
 }
 
 /// Sign-in for the web map: `POST /auth/login` (user and password: a session cookie and the
@@ -58,14 +59,14 @@ struct AuthRoutes {
                 fields.append(("expires", .string(session.expires.formatted(.iso8601))))
                 body = .object(fields)
             }
-            return Responses.json(body, headers: [.setCookie: SessionCookie.setting(session.token, lifetime: lifetime, request), .cacheControl: "no-store"])
+            return Responses.json(body, headers: [.setCookie: SessionCookie.setting(session.token, lifetime: lifetime, baseURL: context.baseURL), .cacheControl: "no-store"])
         }
         router.post("/auth/logout") { request, context -> Response in
             if let token = context.sessionToken {
                 let store = services.store, principal = context.principal
                 try await Blocking.run { try store.signOut(token: token, by: principal) }
             }
-            return Responses.json(.object([("signedIn", .bool(false))]), headers: [.setCookie: SessionCookie.clearing(request), .cacheControl: "no-store"])
+            return Responses.json(.object([("signedIn", .bool(false))]), headers: [.setCookie: SessionCookie.clearing(baseURL: context.baseURL), .cacheControl: "no-store"])
         }
         router.get("/auth/me") { _, context -> Response in
             let csrf = context.sessionToken.map(Store.csrfToken(for:))

@@ -56,7 +56,7 @@ struct CaseRoutes {
             let body = try await Parse.jsonObject(request, maxBytes: Self.maxBody)
             let input = try Self.caseInput(body)
             let record = try await Blocking.run { try service.report(input, by: principal) }
-            return Responses.json(service.json(record, for: principal), status: .created, headers: [.location: "\(request.baseURL)/cases/\(record.id)"])
+            return Responses.json(service.json(record, for: principal), status: .created, headers: [.location: "\(context.baseURL)/cases/\(record.id)"])
         }
         router.get("/cases/rules") { _, context -> Response in
             let service = try cases()
@@ -122,7 +122,7 @@ struct CaseRoutes {
             let bytes = Array(body.readableBytesView)
             let attachment = try await Blocking.run { try service.attach(to: id, name: name, mediaType: type, bytes: bytes, by: principal) }
             return Responses.json(.object([("id", .number(Double(attachment.id))), ("name", .string(attachment.name)), ("size", .number(Double(attachment.size)))]),
-                                  status: .created, headers: [.location: "\(request.baseURL)/cases/\(id)/attachments/\(attachment.id)"])
+                                  status: .created, headers: [.location: "\(context.baseURL)/cases/\(id)/attachments/\(attachment.id)"])
         }
         router.get("/cases/:id/attachments/:attachment") { request, context -> Response in
             let service = try cases(), principal = context.principal

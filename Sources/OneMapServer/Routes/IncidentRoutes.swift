@@ -37,7 +37,7 @@ struct IncidentRoutes {
             let service = try incidents(), principal = context.principal
             let input = try Self.input(try await Parse.jsonObject(request, maxBytes: Self.maxBody))
             let record = try await Blocking.run { try service.create(input, by: principal) }
-            return Responses.json(service.json(record), status: .created, headers: [.location: "\(request.baseURL)/incidents/\(record.id)",
+            return Responses.json(service.json(record), status: .created, headers: [.location: "\(context.baseURL)/incidents/\(record.id)",
                                                                                   .contentType: "application/geo+json"])
         }
         router.get("/incidents/:id") { _, context -> Response in

@@ -43,10 +43,12 @@ struct ItemsParameters: Sendable {
             throw APIError.badRequest("bbox-crs needs a bbox")
         }
         if let text = kvp["datetime"] { filters.append(try Self.datetime(text, layer: layer)) }
+        // The filter's language and CRS are checked whether or not a filter came with them: a
+        // wrong value is a mistake the caller should hear about, not a parameter silently ignored.
+        let lang = kvp["filter-lang"] ?? "cql2-text"
+        guard lang == "cql2-text" else { throw APIError.badRequest("filter-lang must be cql2-text, not '\(lang)'") }
+        let filterCRS = try Self.crs(kvp["filter-crs"] ?? CRS.crs84.uri, parameter: "filter-crs", layer: layer)
         if let text = kvp["filter"] {
-            let lang = kvp["filter-lang"] ?? "cql2-text"
-            guard lang == "cql2-text" else { throw APIError.badRequest("filter-lang must be cql2-text, not '\(lang)'") }
-            let filterCRS = try Self.crs(kvp["filter-crs"] ?? CRS.crs84.uri, parameter: "filter-crs", layer: layer)
             do { filters.append(try CQL2Parser.parse(text, crs: filterCRS)) } catch {
                 throw APIError.badRequest(error.description)
             }

@@ -13,7 +13,7 @@ struct MapRoutes {
 
     func register(on router: Router<AppRequestContext>) {
         router.get("/maps") { request, context -> Response in
-            let base = request.baseURL
+            let base = context.baseURL
             var list: [JSONValue] = []
             for entry in services.maps.entries where entry.style.map({ services.tiles.isVisible($0, to: context.principal) }) ?? true {
                 var fields: [(String, JSONValue)] = [("id", .string(entry.id)), ("style", .string("\(base)/maps/\(entry.id)/style.json"))]
@@ -51,7 +51,7 @@ struct MapRoutes {
             }
             let legend = Legend(style: style, layers: visible, only: only)
             switch kvp["f"] ?? "json" {
-            case "json": return Responses.json(Self.json(legend, base: request.baseURL))
+            case "json": return Responses.json(Self.json(legend, base: context.baseURL))
             case "png":
                 let sprites = services.maps.sprites
                 let png = try await Blocking.run { try legend.png(icons: sprites) }
@@ -72,7 +72,7 @@ struct MapRoutes {
             guard let tms = TileMatrixSet.named(context.parameters.get("tms") ?? "") else {
                 throw RenderError.unknownTileMatrixSet(context.parameters.get("tms") ?? "")
             }
-            return Responses.json(tileJSON(style, tms: tms, base: request.baseURL, principal: context.principal))
+            return Responses.json(tileJSON(style, tms: tms, base: context.baseURL, principal: context.principal))
         }
     }
 

@@ -52,12 +52,12 @@ struct OGCFeaturesRoutes {
             return Responses.json(.object([("conformsTo", .array(classes.map { .string($0) }))]))
         }
         router.get("/ogc/api") { request, context -> Response in
-            let document = OpenAPIDocument.build(base: request.baseURL, collections: try collections(context.principal),
+            let document = OpenAPIDocument.build(base: context.baseURL, collections: try collections(context.principal),
                                                  processes: services.processes.processes, cases: services.cases != nil)
             return Responses.json(document, headers: [.contentType: "application/vnd.oai.openapi+json;version=3.0"])
         }
         router.get("/ogc/collections") { request, context -> Response in
-            let base = request.baseURL
+            let base = context.baseURL
             let layers = try collections(context.principal)
             if OGCFormat(request) == .html { return OGCPages.collections(layers, base: base) }
             return Responses.json(.object([
@@ -69,13 +69,13 @@ struct OGCFeaturesRoutes {
         }
         router.get("/ogc/collections/:id") { request, context -> Response in
             let layer = try vectorLayer(context)
-            let base = request.baseURL
+            let base = context.baseURL
             if OGCFormat(request) == .html { return OGCPages.collection(layer, base: base, preview: preview(layer.id, base: base, principal: context.principal)) }
             return Responses.json(collection(layer, base: base))
         }
         router.get("/ogc/collections/:id/queryables") { request, context -> Response in
             let layer = try vectorLayer(context)
-            return Responses.json(Self.queryables(layer, base: request.baseURL), headers: [.contentType: "application/schema+json"])
+            return Responses.json(Self.queryables(layer, base: context.baseURL), headers: [.contentType: "application/schema+json"])
         }
         router.get("/ogc/collections/:id/items") { request, context in try await items(request, context) }
         router.get("/ogc/collections/:id/items/:fid") { request, context in try item(request, context) }
@@ -105,7 +105,7 @@ struct OGCFeaturesRoutes {
     }
 
     func landing(_ request: Request, _ context: AppRequestContext) throws -> Response {
-        let base = request.baseURL
+        let base = context.baseURL
         if OGCFormat(request) == .html { return OGCPages.landing(base: base) }
         return Responses.json(.object([
             ("title", .string("OneMap 一张图")),
@@ -212,7 +212,7 @@ struct OGCFeaturesRoutes {
     func items(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let layer = try vectorLayer(context)
         let parameters = try ItemsParameters(request, layer: layer)
-        let base = request.baseURL
+        let base = context.baseURL
         let path = "\(base)/ogc/collections/\(layer.id)/items"
         if parameters.format == .html {
             return try await itemsHTML(layer, parameters, context)
@@ -264,7 +264,7 @@ struct OGCFeaturesRoutes {
         let output = try ItemsParameters.outputCRS(QueryParameters.checked(request)["crs"], layer: layer)
         let feature = try services.store.feature(fid, in: layer.id, for: context.principal)
         if OGCFormat(request) == .html { return OGCPages.item(feature, layer: layer) }
-        let base = request.baseURL
+        let base = context.baseURL
         let links = JSONValue.array([
             link("self", "\(base)/ogc/collections/\(layer.id)/items/\(fid)", "application/geo+json"),
             link("alternate", "\(base)/ogc/collections/\(layer.id)/items/\(fid)?f=html", "text/html"),
@@ -282,7 +282,7 @@ struct OGCFeaturesRoutes {
         let layer = try vectorLayer(context)
         let input = try await FeatureBody.read(request, patch: false)
         let result = try await services.edits.create(in: layer.id, input, for: context.principal)
-        let location = "\(request.baseURL)/ogc/collections/\(layer.id)/items/\(result.feature.id)"
+        let location = "\(context.baseURL)/ogc/collections/\(layer.id)/items/\(result.feature.id)"
         return try editResponse(result, status: .created, extra: [.location: location])
     }
 

@@ -26,7 +26,7 @@ struct OGCProcessesRoutes {
 
     func register(on router: Router<AppRequestContext>) {
         router.get("/ogc/processes") { request, context -> Response in
-            let base = request.baseURL
+            let base = context.baseURL
             let list = services.processes.processes
             if OGCFormat(request) == .html { return ProcessPages.list(list, base: base) }
             return Responses.json(.object([
@@ -37,12 +37,12 @@ struct OGCProcessesRoutes {
         }
         router.get("/ogc/processes/:id") { request, context -> Response in
             let process = try services.processes.process(context.parameters.get("id") ?? "").description
-            if OGCFormat(request) == .html { return ProcessPages.process(process, base: request.baseURL) }
-            return Responses.json(describe(process, base: request.baseURL))
+            if OGCFormat(request) == .html { return ProcessPages.process(process, base: context.baseURL) }
+            return Responses.json(describe(process, base: context.baseURL))
         }
         router.post("/ogc/processes/:id/execution") { request, context in try await execute(request, context) }
         router.get("/ogc/jobs") { request, context -> Response in
-            let base = request.baseURL
+            let base = context.baseURL
             let principal = context.principal
             let jobs = try await Blocking.run { try services.processes.jobs(for: principal) }
             if OGCFormat(request) == .html { return ProcessPages.jobs(jobs, base: base) }
@@ -54,8 +54,8 @@ struct OGCProcessesRoutes {
         router.get("/ogc/jobs/:id") { request, context -> Response in
             let id = context.parameters.get("id") ?? "", principal = context.principal
             let job = try await Blocking.run { try services.processes.job(id, for: principal) }
-            if OGCFormat(request) == .html { return ProcessPages.job(job, base: request.baseURL) }
-            return Responses.json(statusInfo(job, base: request.baseURL))
+            if OGCFormat(request) == .html { return ProcessPages.job(job, base: context.baseURL) }
+            return Responses.json(statusInfo(job, base: context.baseURL))
         }
         router.get("/ogc/jobs/:id/results") { request, context -> Response in
             let id = context.parameters.get("id") ?? "", principal = context.principal
@@ -74,7 +74,7 @@ struct OGCProcessesRoutes {
             let report = try SiteReviewReport(json: json)
             switch format {
             case "html":
-                let base = "\(request.baseURL)/ogc/jobs/\(id)/results"
+                let base = "\(context.baseURL)/ogc/jobs/\(id)/results"
                 return Responses.text(SiteReviewPage.html(report, mapURL: "\(base)/map.png", pdfURL: "\(base)?f=pdf"), contentType: "text/html; charset=utf-8")
             case "pdf":
                 let maps = services.maps, store = services.store
@@ -99,7 +99,7 @@ struct OGCProcessesRoutes {
         router.delete("/ogc/jobs/:id") { request, context -> Response in
             let id = context.parameters.get("id") ?? "", principal = context.principal
             let job = try await Blocking.run { try services.processes.dismiss(id, for: principal) }
-            return Responses.json(statusInfo(job, base: request.baseURL))
+            return Responses.json(statusInfo(job, base: context.baseURL))
         }
     }
 
@@ -121,7 +121,7 @@ struct OGCProcessesRoutes {
         guard ["raw", "document"].contains(response) else { throw APIError.badRequest("\"response\" must be raw or document") }
         if json["subscriber"] != nil { throw APIError.badRequest("callbacks (\"subscriber\") are not supported; poll the job instead") }
         let values = Dictionary(pairs, uniquingKeysWith: { a, _ in a })
-        let principal = context.principal, base = request.baseURL
+        let principal = context.principal, base = context.baseURL
         if request.headers[HTTPField.Name("Prefer")!]?.lowercased().contains("respond-async") == true {
             let job = try await Blocking.run { try services.processes.submit(processID, inputs: values, for: principal) }
             return Responses.json(statusInfo(job, base: base), status: .created, headers: [

@@ -18,8 +18,8 @@ struct OGCTilesRoutes {
     ]
 
     func register(on router: Router<AppRequestContext>) {
-        router.get("/ogc/tileMatrixSets") { request, _ -> Response in
-            let base = request.baseURL
+        router.get("/ogc/tileMatrixSets") { _, context -> Response in
+            let base = context.baseURL
             return Responses.json(.object([("tileMatrixSets", .array(TileMatrixSet.builtIn.map { set in
                 .object([("id", .string(set.id)), ("title", .string(set.title)),
                          ("links", .array([.object([("rel", .string("self")), ("type", .string("application/json")),
@@ -34,7 +34,7 @@ struct OGCTilesRoutes {
         }
         router.get("/ogc/maps/:map/tiles") { request, context -> Response in
             let style = try services.tiles.style(context.parameters.get("map") ?? "", for: context.principal)
-            let base = request.baseURL
+            let base = context.baseURL
             return Responses.json(.object([("tilesets", .array(TileMatrixSet.builtIn.map { set in
                 .object([("title", .string("\(style.name) (\(set.id))")), ("dataType", .string("map")), ("crs", .string(set.crs.uri)),
                          ("tileMatrixSetURI", set.uri.map { .string($0) } ?? .string("\(base)/ogc/tileMatrixSets/\(set.id)")),
@@ -46,7 +46,7 @@ struct OGCTilesRoutes {
             guard let set = TileMatrixSet.named(context.parameters.get("tms") ?? "") else {
                 throw RenderError.unknownTileMatrixSet(context.parameters.get("tms") ?? "")
             }
-            let base = request.baseURL
+            let base = context.baseURL
             return Responses.json(.object([
                 ("title", .string(style.name)), ("dataType", .string("map")), ("crs", .string(set.crs.uri)),
                 ("tileMatrixSetURI", .string(set.uri ?? "\(base)/ogc/tileMatrixSets/\(set.id)")),

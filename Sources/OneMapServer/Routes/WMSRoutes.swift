@@ -181,7 +181,7 @@ struct WMSRoutes {
     }
 
     func capabilities(_ request: Request, _ context: AppRequestContext) -> Response {
-        let base = request.baseURL
+        let base = context.baseURL
         var x = XMLWriter()
         x.open("WMS_Capabilities", ["version": "1.3.0", "xmlns": "http://www.opengis.net/wms", "xmlns:xlink": "http://www.w3.org/1999/xlink",
                                     "xmlns:sld": "http://www.opengis.net/sld"])

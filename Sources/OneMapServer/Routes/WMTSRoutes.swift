@@ -77,7 +77,7 @@ struct WMTSRoutes {
     }
 
     func capabilities(_ request: Request, _ context: AppRequestContext) -> Response {
-        let base = request.baseURL
+        let base = context.baseURL
         var x = XMLWriter()
         x.open("Capabilities", ["xmlns": "http://www.opengis.net/wmts/1.0", "xmlns:ows": "http://www.opengis.net/ows/1.1",
                                 "xmlns:xlink": "http://www.w3.org/1999/xlink", "xmlns:gml": "http://www.opengis.net/gml", "version": "1.0.0"])

@@ -49,7 +49,7 @@ public struct IdentifyService: Sendable {
         }
         var found: [(rank: Int, hit: IdentifiedFeature)] = []
         for (rank, id) in order.enumerated() {
-            guard let layer = try? store.layer(id, for: principal), layer.kind == .vector else { continue }
+            guard let layer = try store.layerIfVisible(id, for: principal), layer.kind == .vector else { continue }
             let local = try LocalMetric(layer.storageCRS, around: point)
             let box = local.box(radius: tolerance)
             let names = layer.attributes.map(\.name)
@@ -76,7 +76,7 @@ public struct IdentifyService: Sendable {
             dems.append(id)
         }
         for (i, id) in dems.enumerated() {
-            guard var layer = try? store.layer(id, for: principal), layer.kind == .dem,
+            guard var layer = try store.layerIfVisible(id, for: principal), layer.kind == .dem,
                   let height = try store.elevation(layer: id, at: point, crs: .crs84, for: principal) else { continue }
             layer.attributes = [AttributeField(name: "elevation", type: .real, title: "高程（米）")]
             found.append((order.count + i, IdentifiedFeature(layer: layer, feature: Feature(id: 0, geometry: .point(point), values: [.real(height)]), distance: 0)))

@@ -36,6 +36,18 @@ public final class ServerMetrics: Sendable {
         return counter
     }
 
+    /// Connections the server closed itself, by reason (header_timeout, idle_timeout, limit).
+    func connectionsClosed(reason: String) -> Counter {
+        registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "onemap", metricName: "connections_closed", unitName: "total",
+                                                              helpText: "Connections closed by the server: slow heads, idle, over the limit"),
+                             labels: [("reason", reason)])
+    }
+
+    /// Connections open now.
+    func openConnections() -> Gauge {
+        registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "onemap", metricName: "connections_open", unitName: "", helpText: "Client connections open"))
+    }
+
     /// The text exposition format.
     public func text() -> [UInt8] {
         var out: [UInt8] = []

@@ -3,15 +3,6 @@ import HTTPTypes
 import Hummingbird
 import OneMapGeometry
 
-extension Request {
-    /// The server's base URL as the client reached it (Host header; X-Forwarded-Proto behind a proxy).
-    var baseURL: String {
-        let host = head.authority ?? "127.0.0.1"
-        let scheme = headers[HTTPField.Name("X-Forwarded-Proto")!] ?? "http"
-        return "\(scheme)://\(host)"
-    }
-}
-
 enum Responses {
     static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
         var fields = headers

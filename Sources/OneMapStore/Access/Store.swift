@@ -49,6 +49,12 @@ public final class Store: Sendable {
 
     public func checkpoint() throws { try backend.checkpoint() }
 
+    /// A consistent copy of the store at `destination` (a new file), taken while it is in use.
+    public func backup(to destination: String) throws { try backend.backup(to: destination) }
+
+    /// Integrity, spatial indexes, the catalog against the tables and pyramids against their grids.
+    public func check() throws -> StoreCheckReport { try backend.check(Array(allLayers().values)) }
+
     // MARK: the catalog snapshot
 
     /// The catalog as of the last refresh.
@@ -140,9 +146,15 @@ public final class Store: Sendable {
     /// - Throws: `StoreError.layerNotFound` when it does not exist or is not visible to `principal`
     ///   (the two answers are the same on purpose).
     public func layer(_ id: String, for principal: Principal) throws -> Layer {
-        guard let layer = try allLayers()[id], AccessPolicy.canRead(principal, layer) else {
-            throw StoreError.layerNotFound(id)
-        }
+        guard let layer = try layerIfVisible(id, for: principal) else { throw StoreError.layerNotFound(id) }
+        return layer
+    }
+
+    /// The layer when it exists and `principal` may see it, nil when not. A store that cannot be
+    /// read throws: callers that skip missing layers must not also skip a failing database (a tile
+    /// drawn without a layer because of an I/O error would be cached as if it were right).
+    public func layerIfVisible(_ id: String, for principal: Principal) throws -> Layer? {
+        guard let layer = try allLayers()[id], AccessPolicy.canRead(principal, layer) else { return nil }
         noteRead(of: layer, by: principal)
         return layer
     }
