@@ -1,3 +1,4 @@
+import Foundation
 import OneMapGeometry
 
 /// Everything that can go wrong in the store, with the context a user needs to fix it.
@@ -29,6 +30,8 @@ public enum StoreError: Error, Equatable, Sendable {
     case permissionDenied(String)
     /// SQLite or SpatiaLite failed; `detail` is safe to show (no SQL text).
     case database(String)
+    /// The disk holding the store is full; the write was rolled back.
+    case storageFull
     case interrupted
 }
 
@@ -56,6 +59,7 @@ extension StoreError: CustomStringConvertible {
         case .staleVersion(let expected, let actual): "the feature changed (version \(actual), request was based on \(expected))"
         case .permissionDenied(let detail): detail
         case .database(let detail): "database error: \(detail)"
+        case .storageFull: "the disk holding the store is full; nothing was written (free some space and try again)"
         case .interrupted: "interrupted"
         }
     }
@@ -69,7 +73,14 @@ extension StoreError {
         case let e as GeometryError:
             if case .unknownCRS(let crs) = e { return .unknownCRS(crs) }
             return .invalidGeometry(e.description)
-        default: return .database(String(describing: type(of: error)) + ": " + safeDescription(error))
+        case let e as POSIXError where e.code == .ENOSPC: return .storageFull
+        default:
+            let text = safeDescription(error)
+            // SQLITE_FULL (13), or the file system refusing a write.
+            if text.contains("SQLite error 13:") || text.contains("database or disk is full") || text.contains("No space left on device") {
+                return .storageFull
+            }
+            return .database(String(describing: type(of: error)) + ": " + text)
         }
     }
 

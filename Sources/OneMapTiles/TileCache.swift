@@ -115,18 +115,33 @@ public final class TileCache: Sendable {
         return Entry(data: Array(bytes[13...]), stamp: stamp, isEmpty: bytes[12] == 1, sequence: 0)
     }
 
+    /// Tiles that could not be written to disk (a full or read-only disk), and the last reason.
+    /// Serving carries on from memory; a seed run, whose point is the files, fails (`TileSeeder`).
+    private let diskFailures = Atomic<Int>(0)
+    private let lastDiskFailure = Mutex<String?>(nil)
+    public var diskWriteFailures: (count: Int, last: String?) {
+        (diskFailures.load(ordering: .relaxed), lastDiskFailure.withLock { $0 })
+    }
+
     func writeFile(_ key: Key, _ entry: Entry) {
         guard let path = path(key) else { return }
         let dir = (path as NSString).deletingLastPathComponent
-        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         var bytes = Self.magic
         for k in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: entry.stamp >> (8 * UInt64(k)))) }
         bytes.append(entry.isEmpty ? 1 : 0)
         // Empty tiles are answered with the shared empty PNG; the file only remembers that.
         if !entry.isEmpty { bytes += entry.buffer.readableBytesView }
+        // Written under a temporary name and renamed: a reader (or a crash) never sees half a tile.
         let temporary = path + ".\(UUID().uuidString).tmp"
-        if FileManager.default.createFile(atPath: temporary, contents: Data(bytes)) {
-            if rename(temporary, path) != 0 { try? FileManager.default.removeItem(atPath: temporary) }
+        do {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try Data(bytes).write(to: URL(fileURLWithPath: temporary))
+            guard rename(temporary, path) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            diskFailures.add(1, ordering: .relaxed)
+            let reason = (error as? POSIXError).map { String(cString: strerror($0.code.rawValue)) } ?? error.localizedDescription
+            lastDiskFailure.withLock { $0 = reason }
         }
     }
 

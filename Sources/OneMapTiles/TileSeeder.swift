@@ -29,13 +29,26 @@ public struct TileSeeder: Sendable {
         let blocks = zooms.flatMap { MapExtent.blocks(tms, area, z: $0) }
         let tiles = self.tiles
         var rendered = 0
+        let failuresBefore = tiles.cache.diskWriteFailures.count
         try await forEach(blocks, inFlight: width * 2) { block in
             try await tiles.tile(map: map, tms: tms.id, tile: block, scale: 1, principal: .anonymous).source
         } each: { done, source in
+            // The point of seeding is the files: a tile that could not be written stops the run.
+            let failures = tiles.cache.diskWriteFailures
+            if failures.count > failuresBefore { throw SeedError.cacheNotWritten(failures.last ?? "unknown reason") }
             if source == "render" { rendered += 1 }
             progress(done, blocks.count)
         }
         return SeedResult(blocks: blocks.count, rendered: rendered)
+    }
+
+    public enum SeedError: Error, CustomStringConvertible {
+        case cacheNotWritten(String)
+        public var description: String {
+            switch self {
+            case .cacheNotWritten(let reason): "tiles could not be written to the cache: \(reason); the seed stopped (rerun it to resume)"
+            }
+        }
     }
 
     /// What an export wrote.

@@ -13,9 +13,9 @@ struct BackupCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let store = try options.openExisting(readOnly: true)
+            let store = try options.openExisting()
             try store.backup(to: destination)
-            let report = try Store(path: destination, readOnly: true).check()
+            let report = try Store(path: destination).check()
             guard report.isHealthy else {
                 throw CLIError(description: "the copy at \(destination) did not pass its check: \(report.problems.joined(separator: "; "))")
             }
@@ -36,7 +36,7 @@ struct CheckCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let report = try options.openExisting(readOnly: true).check()
+            let report = try options.openExisting().check()
             if verbose { for item in report.checked { print("checked \(item)") } }
             guard report.isHealthy else {
                 for problem in report.problems { print("problem: \(problem)") }

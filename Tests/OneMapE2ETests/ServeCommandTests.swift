@@ -205,6 +205,12 @@ import Testing
         }
         let unknown = try CLI.run(["seed", "nosuchmap", "--zoom", "13", "--store", store, "--cache", cache], in: CLI.repository.path)
         #expect(unknown.status != 0 && unknown.stderr.contains("nosuchmap"), "\(unknown.stderr)")
+        // A cache that cannot be written (here a file where the directory should be; a full disk
+        // in Tools/drills/diskfull.py) stops the seed with the reason instead of reporting success.
+        let blocked = dir.path + "/not-a-directory"
+        try "x".write(toFile: blocked, atomically: true, encoding: .utf8)
+        let unwritable = try CLI.run(["seed", "helsinki", "--zoom", "13", "--bbox", area, "--store", store, "--cache", blocked], in: CLI.repository.path)
+        #expect(unwritable.status != 0 && unwritable.stderr.contains("could not be written to the cache"), "\(unwritable.stderr)")
 
         let output = dir.path + "/helsinki.mbtiles"
         let export = try CLI.run(["export", "helsinki", "--zoom", "14-15", "--bbox", area, "-o", output, "--store", store, "--cache", "none"], in: CLI.repository.path)

@@ -6,6 +6,7 @@ import OneMapTestSupport
 import Testing
 
 @testable import OneMapServer
+import OneMapStore
 
 /// What a hostile or mistaken request cannot do: put its own text into links and pages, get a
 /// misleading 404 for a wrong method, or have a wrong parameter silently ignored.
@@ -109,5 +110,10 @@ import Testing
             #expect(!parameters("/collections/wells/items").contains("datetime"))
             #expect(try await client.execute(uri: "/ogc/collections/wells/items?datetime=2024-01-01", method: .get).status == .badRequest)
         }
+    }
+
+    @Test func aFullDiskIs507WithAPlainReason() {
+        let api = APIError.from(StoreError.storageFull)
+        #expect(api.status.code == 507 && api.code == "InsufficientStorage" && api.description.contains("full"))
     }
 }

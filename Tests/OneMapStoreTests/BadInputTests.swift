@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 
 @testable import OneMapStore
@@ -146,5 +147,17 @@ import OneMapGeometry
             attributes: [AttributeField(name: "code", type: .text, title: "网格编码", required: true, searchable: true, codes: ["a": "b"])])
         try file.write()
         #expect(try LayerFile.load(path: dir.file("grids.json")) == file)
+    }
+}
+
+/// A full disk is its own error (the server answers 507, the command line says so), not a
+/// generic database failure.
+@Suite struct StorageFullTests {
+    @Test func sqliteFullAndENOSPCAreStorageFull() {
+        let full = GRDB.DatabaseError(resultCode: .SQLITE_FULL, message: "database or disk is full")
+        #expect(StoreError.wrap(full) == .storageFull)
+        #expect(StoreError.wrap(POSIXError(.ENOSPC)) == .storageFull)
+        #expect(StoreError.wrap(GRDB.DatabaseError(resultCode: .SQLITE_CORRUPT, message: "database disk image is malformed")) != .storageFull)
+        #expect(StoreError.storageFull.description.contains("full"))
     }
 }

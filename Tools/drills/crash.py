@@ -95,9 +95,9 @@ def drill_import(rounds, work):
     whole = os.path.join(work, 'import-whole.sqlite')
     shutil.copy(base, whole)
     started = time.time()
-    onemap('import', source, '--layer', 'roads', '--source-layer', 'lines', '--store', whole)
+    onemap('import', source, '--layer', 'drill_lines', '--source-layer', 'lines', '--store', whole)
     seconds = time.time() - started
-    expected = sqlite3.connect(whole).execute('SELECT count(*) FROM roads').fetchone()[0]
+    expected = sqlite3.connect(whole).execute('SELECT count(*) FROM drill_lines').fetchone()[0]
     killed = 0
     for n in range(rounds):
         store = os.path.join(work, 'import.sqlite')
@@ -105,13 +105,13 @@ def drill_import(rounds, work):
             if os.path.exists(store + suffix):
                 os.remove(store + suffix)
         shutil.copy(base, store)
-        ended = kill_at_random([BINARY, 'import', source, '--layer', 'roads', '--source-layer', 'lines', '--store', store], 0.05, seconds)
+        ended = kill_at_random([BINARY, 'import', source, '--layer', 'drill_lines', '--source-layer', 'lines', '--store', store], 0.05, seconds)
         killed += not ended
         ok, text = store_check(store)
         if not ok:
             raise SystemExit(f'import round {n}: the store fails its check after the kill: {text}')
         layers = json.loads(onemap('layers', '--json', '--store', store).stdout)['layers']
-        roads = [l for l in layers if l['id'] == 'roads']
+        roads = [l for l in layers if l['id'] == 'drill_lines']
         if roads and roads[0]['featureCount'] != expected:
             raise SystemExit(f'import round {n}: a half-imported layer: {roads[0]["featureCount"]} of {expected} features')
         if not any(l['id'] == 'pois' for l in layers):

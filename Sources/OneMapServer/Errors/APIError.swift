@@ -52,6 +52,7 @@ extension APIError {
             case .staleVersion: return APIError(.preconditionFailed, "PreconditionFailed", e.description)
             case .permissionDenied: return APIError(.forbidden, "Forbidden", e.description)
             case .database, .interrupted: return APIError(.internalServerError, "InternalError", "the store could not complete the request")
+            case .storageFull: return APIError(HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), "InsufficientStorage", e.description)
             default: return .badRequest(e.description)
             }
         case let e as RenderError:

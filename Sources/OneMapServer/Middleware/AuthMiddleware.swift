@@ -44,7 +44,9 @@ struct AuthMiddleware: RouterMiddleware {
             if !fromCookie, !limits.failures.allows(context.remoteAddress) {
                 throw Self.tooMany(60 / limits.failures.rate / 60, "too many invalid tokens from this address")
             }
-            let authentication = try authenticator.authenticate(token: token)
+            // A store read: on the blocking pool, not on the connection's event loop.
+            let authenticator = self.authenticator
+            let authentication = try await Blocking.run { try authenticator.authenticate(token: token) }
             if fromCookie {
                 if let authentication, authentication.isSession {
                     if ![.get, .head, .options].contains(request.method), request.uri.path != "/auth/login",

@@ -78,7 +78,8 @@ struct OGCFeaturesRoutes {
             return Responses.json(Self.queryables(layer, base: context.baseURL), headers: [.contentType: "application/schema+json"])
         }
         router.get("/ogc/collections/:id/items") { request, context in try await items(request, context) }
-        router.get("/ogc/collections/:id/items/:fid") { request, context in try item(request, context) }
+        // A store read: on the blocking pool, not on the connection's event loop.
+        router.get("/ogc/collections/:id/items/:fid") { request, context in try await Blocking.run { try item(request, context) } }
         router.post("/ogc/collections/:id/items") { request, context in try await create(request, context) }
         router.put("/ogc/collections/:id/items/:fid") { request, context in try await edit(request, context, patch: false) }
         router.patch("/ogc/collections/:id/items/:fid") { request, context in try await edit(request, context, patch: true) }

@@ -25,7 +25,23 @@ extension SpatiaLiteStore {
 
     public func check(_ layers: [Layer]) throws -> StoreCheckReport {
         var report = StoreCheckReport()
-        try read { db in
+        // SpatiaLite's CheckSpatialIndex() notes its run in the store's statistics tables: it gets
+        // the write connection, and everything it wrote is rolled back.
+        do {
+            try pool.writeWithoutTransaction { db in
+                try db.inTransaction(.deferred) {
+                    try Self.check(layers, in: db, into: &report)
+                    return .rollback
+                }
+            }
+        } catch {
+            throw StoreError.wrap(error)
+        }
+        return report
+    }
+
+    private static func check(_ layers: [Layer], in db: Database, into report: inout StoreCheckReport) throws {
+        do {
             report.checked.append("integrity")
             let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check")
             if integrity != ["ok"] { report.problems += integrity.prefix(20).map { "integrity: \($0)" } }
@@ -78,6 +94,5 @@ extension SpatiaLiteStore {
                 }
             }
         }
-        return report
     }
 }
