@@ -141,7 +141,7 @@ public final class TileCache: Sendable {
             try? FileManager.default.removeItem(atPath: temporary)
             diskFailures.add(1, ordering: .relaxed)
             let reason = (error as? POSIXError).map { String(cString: strerror($0.code.rawValue)) } ?? error.localizedDescription
-            lastDiskFailure.withLock { $0 = reason }
+            lastDiskFailure.withLock { $0 = reason.hasSuffix(".") ? String(reason.dropLast()) : reason }
         }
     }
 
