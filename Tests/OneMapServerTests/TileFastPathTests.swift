@@ -15,14 +15,23 @@ import Testing
 /// The fast path for cached tiles, through a real socket (`.live`): the same answers as the
 /// router, in request order, and the router still takes everything else.
 @Suite struct TileFastPathTests {
+    /// Draws the z15 tile into the memory cache before the server starts (the live test client
+    /// allows 20 s, which a draw on a loaded CI machine has overrun).
+    static func warm(_ services: AppServices) async throws {
+        _ = try await services.tiles.tile(map: "helsinki", tms: "WebMercatorQuad", tile: TileID(z: 15, x: 18654, y: 9484), scale: 1,
+                                          principal: .anonymous)
+    }
+
     @Test func cachedTilesAreAnsweredLikeTheRouterDoes() async throws {
         let fixture = try await OwnThread.build { try ServerFixture() }
+        try await Self.warm(fixture.services)
         let app = buildApplication(fixture.services)
         let uri = "/tiles/helsinki/WebMercatorQuad/\(Tiles.z15).png"
         let cacheHeader = HTTPField.Name("X-OneMap-Cache")!
         try await app.test(.live) { client in
-            let rendered = try await client.execute(uri: uri, method: .get)
-            #expect(rendered.status == .ok && rendered.headers[cacheHeader] == "render")
+            // A query string sends the request to the router (the tile is the same).
+            let rendered = try await client.execute(uri: uri + "?v=2", method: .get)
+            #expect(rendered.status == .ok && rendered.headers[cacheHeader] == "memory")
             let cached = try await client.execute(uri: uri, method: .get)
             #expect(cached.status == .ok && cached.headers[cacheHeader] == "memory")
             #expect(cached.bytes == rendered.bytes && cached.headers[.eTag] == rendered.headers[.eTag])
@@ -30,8 +39,6 @@ import Testing
                 #expect(cached.headers[name] == rendered.headers[name], "\(name)")
             }
             #expect(cached.headers[.date]?.hasSuffix(" GMT") == true && cached.headers[.contentLength] == String(rendered.bytes.count))
-            // A query string does not change the tile.
-            #expect(try await client.execute(uri: uri + "?v=2", method: .get).bytes == rendered.bytes)
             let etag = try #require(rendered.headers[.eTag])
             let revalidated = try await client.execute(uri: uri, method: .get, headers: [.ifNoneMatch: "\"other\", \(etag)"])
             #expect(revalidated.status == .notModified && revalidated.bytes.isEmpty && revalidated.headers[.eTag] == etag)
@@ -42,7 +49,7 @@ import Testing
             #expect(try await client.execute(uri: "/tiles/helsinki/WebMercatorQuad/99/0/0.png", method: .get).status == .notFound)
             #expect(try await client.execute(uri: "/tiles/nosuch/WebMercatorQuad/15/0/0.png", method: .get).status == .notFound)
             let metrics = try await client.execute(uri: "/metrics", method: .get).text
-            #expect(metrics.contains(#"onemap_http_requests_total{route="/tiles/{map}/{tms}/{z}/{x}/{y}",status="200"} 4"#), "\(metrics)")
+            #expect(metrics.contains(#"onemap_http_requests_total{route="/tiles/{map}/{tms}/{z}/{x}/{y}",status="200"} 3"#), "\(metrics)")
             #expect(metrics.contains(#"onemap_http_requests_total{route="/tiles/{map}/{tms}/{z}/{x}/{y}",status="304"} 1"#))
             #expect(metrics.contains(#"onemap_tile_cache_total{result="memory"} 4"#))
             // Two of them (the plain GET and the revalidation) never reached the HTTP decoder.
@@ -52,12 +59,12 @@ import Testing
 
     @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
         let fixture = try await OwnThread.build { try ServerFixture() }
+        try await Self.warm(fixture.services)
         let app = buildApplication(fixture.services)
         let cached = "/tiles/helsinki/WebMercatorQuad/\(Tiles.z15).png"
         // Far from the first tile's metatile, so it has to be rendered (slowly) by the router.
         let uncached = "/tiles/helsinki/WebMercatorQuad/17/74608/37928.png"
         try await app.test(.live) { client in
-            _ = try await client.execute(uri: cached, method: .get)
             let port = try #require(client.port)
             // Three requests in one write: the slow one first; the cached tile must not overtake it.
             let text = try await RawHTTP.exchange(port: port, requests: [

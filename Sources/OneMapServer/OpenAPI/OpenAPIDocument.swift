@@ -9,7 +9,7 @@ enum OpenAPIDocument {
         var paths: [(String, JSONValue)] = [
             ("/", get("getLandingPage", "Landing page", tag: "Capabilities", response: ref("LandingPage"))),
             ("/conformance", get("getConformance", "Conformance classes", tag: "Capabilities", response: ref("Conformance"))),
-            ("/api", get("getAPI", "This document", tag: "Capabilities", response: .object([("description", .string("OpenAPI 3.0 document"))]))),
+            ("/api", get("getAPI", "This document", tag: "Capabilities", response: ref("OpenAPI 3.0 document", mediaType: "application/vnd.oai.openapi+json;version=3.0"))),
             ("/collections", get("getCollections", "The feature collections the caller may see", tag: "Capabilities", response: ref("Collections"))),
             ("/tileMatrixSets", get("getTileMatrixSets", "Tile matrix sets", tag: "Tiles", response: ref("JSON"))),
         ]
@@ -30,7 +30,7 @@ enum OpenAPIDocument {
                 }
             paths.append(("/collections/\(id)/items", .object([
                 ("get", operation("items_\(id)", "\(layer.title): features", tag: id, parameters: itemParameters,
-                                 response: ref("FeatureCollection", mediaType: "application/geo+json"))),
+                                 response: ref("FeatureCollection", mediaType: "application/geo+json"), notAcceptable: true)),
                 ("post", .object([
                     ("operationId", .string("create_\(id)")), ("summary", .string("\(layer.title): add a feature")), ("tags", .array([.string(id)])),
                     ("requestBody", featureBody()),
@@ -78,11 +78,13 @@ enum OpenAPIDocument {
         .object([("get", operation(id, summary, tag: tag, parameters: [], response: response))])
     }
 
-    static func operation(_ id: String, _ summary: String, tag: String, parameters: [JSONValue], response: JSONValue) -> JSONValue {
+    static func operation(_ id: String, _ summary: String, tag: String, parameters: [JSONValue], response: JSONValue,
+                          notAcceptable: Bool = false) -> JSONValue {
+        // 406: a format (`f`) the operation does not write.
         .object([
             ("operationId", .string(id)), ("summary", .string(summary)), ("tags", .array([.string(tag)])),
             ("parameters", .array(parameters)),
-            ("responses", .object([("200", response), ("400", ref("Error")), ("404", ref("Error"))])),
+            ("responses", .object([("200", response), ("400", ref("Error")), ("404", ref("Error"))] + (notAcceptable ? [("406", ref("Error"))] : []))),
         ])
     }
 
@@ -127,7 +129,7 @@ enum OpenAPIDocument {
             parameter("sortby", "Properties to sort by, comma-separated, '-' for descending", string),
             parameter("properties", "Properties to return, comma-separated", string),
             parameter("skipGeometry", "Leave geometries out", .object([("type", .string("boolean"))])),
-            parameter("f", "json (default) or html", .object([("type", .string("string")), ("enum", .array([.string("json"), .string("html")]))])),
+            parameter("f", "json (default), geojson or html", .object([("type", .string("string")), ("enum", .array([.string("json"), .string("geojson"), .string("html")]))])),
         ]))])
     }
 }
