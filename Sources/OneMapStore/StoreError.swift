@@ -71,8 +71,11 @@ extension StoreError {
         switch error {
         case let e as StoreError: return e
         case let e as GeometryError:
-            if case .unknownCRS(let crs) = e { return .unknownCRS(crs) }
-            return .invalidGeometry(e.description)
+            switch e {
+            case .unknownCRS(let crs): return .unknownCRS(crs)
+            case .ballparkOnly: return .invalidArgument(e.description)
+            default: return .invalidGeometry(e.description)
+            }
         case let e as POSIXError where e.code == .ENOSPC: return .storageFull
         default:
             let text = safeDescription(error)

@@ -25,6 +25,11 @@ struct LayersCommand: ParsableCommand {
                     ]
                     if let g = l.geometryType { d["geometryType"] = g.name }
                     if let e = l.extent { d["extent"] = [e.minX, e.minY, e.maxX, e.maxY] }
+                    if let t = l.transformation {
+                        var shown: [String: Any] = ["operation": t.operation, "ballpark": t.ballpark, "viaWGS84": t.viaWGS84]
+                        shown["accuracyMetres"] = t.accuracy ?? NSNull()
+                        d["transformation"] = shown
+                    }
                     return d
                 }
                 let data = try JSONSerialization.data(withJSONObject: ["schemaVersion": try store.schemaVersion, "layers": list],
@@ -36,15 +41,18 @@ struct LayersCommand: ParsableCommand {
                 print("no layers in \(options.store); run `onemap demo` or `onemap import`")
                 return
             }
-            var rows: [[String]] = [["id", "title", "group", "kind", "access", "crs", "features", "extent", "synthetic", "table"]]
+            var rows: [[String]] = [["id", "title", "group", "kind", "access", "crs", "features", "extent", "synthetic", "table", "accuracy"]]
             for l in layers {
                 let extent = l.extent.map { e in [e.minX, e.minY, e.maxX, e.maxY].map { formatNumber($0, precision: 4) }.joined(separator: ",") } ?? "-"
                 let kind = l.kind == .vector ? (l.geometryType?.name ?? "vector") : l.kind.rawValue
                 rows.append([l.id, l.title, l.group, kind, l.access.rawValue, l.storageCRS.identifier,
                              l.kind == .vector ? String(l.featureCount) : "\(l.raster?.width ?? 0)×\(l.raster?.height ?? 0)",
-                             extent, l.synthetic ? "yes" : "no", l.table])
+                             extent, l.synthetic ? "yes" : "no", l.table, l.transformation?.accuracyText ?? "-"])
             }
             print(Table.render(rows))
+            for l in layers where l.transformation?.ballpark == true {
+                print("warning: \(l.id) was imported with a ballpark transformation (\(l.transformation!.operation)); its positions may be 100 m or more off")
+            }
         }
     }
 }

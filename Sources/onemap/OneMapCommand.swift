@@ -1,6 +1,7 @@
 import ArgumentParser
 import OneMapTiles
 import Foundation
+import OneMapGeometry
 import NIOCore
 import NIOPosix
 import OneMapStore
@@ -12,7 +13,7 @@ struct OneMapCommand: AsyncParsableCommand {
         abstract: "OneMap (一张图): a city's layers in one SpatiaLite store, served as maps and features.",
         subcommands: [ServeCommand.self, ImportCommand.self, LayersCommand.self, DemoCommand.self, RenderCommand.self, SeedCommand.self,
                       ExportCommand.self, SpritesCommand.self, BenchRenderCommand.self, BenchCasesCommand.self, BenchEmergencyCommand.self, UserCommand.self, TokenCommand.self,
-                      RoleCommand.self, AuditCommand.self, ReviewCommand.self, CasesCommand.self, BackupCommand.self, CheckCommand.self])
+                      RoleCommand.self, AuditCommand.self, ReviewCommand.self, CasesCommand.self, BackupCommand.self, CheckCommand.self, CRSCommand.self])
 
     /// Swift concurrency's global executor runs on NIO's event loop threads: a request's handler
     /// then runs where its connection lives instead of hopping to another thread and back
@@ -47,12 +48,21 @@ struct StoreOptions: ParsableArguments {
     var layers: String?
 
     func open() throws -> Store {
+        try loadNamedCRSs()
         do { return try Store(path: store) } catch { throw CLIError.from(error) }
+    }
+
+    /// Registers the city's named CRSs (`<layers>/crs/*.json`), so `--srs`, `crs=` and WMS `CRS`
+    /// accept them; a bad file stops the command with its name and fault.
+    func loadNamedCRSs() throws {
+        guard let layers = layersDirectory else { return }
+        do { try CRSRegistry.load(directory: (layers as NSString).appendingPathComponent("crs")) } catch { throw CLIError(description: "\(error)") }
     }
 
     /// Opens a store that must already exist (commands that inspect or copy one never create it).
     func openExisting(readOnly: Bool = false) throws -> Store {
         guard FileManager.default.fileExists(atPath: store) else { throw CLIError(description: "no store at \(store)") }
+        try loadNamedCRSs()
         do { return try Store(path: store, readOnly: readOnly) } catch { throw CLIError.from(error) }
     }
 

@@ -115,8 +115,22 @@ import Testing
 
     // MARK: WMS
 
-    @Test func wmsCapabilitiesListMapsAndCRSs() async throws {
+    /// A city that tiles and serves in Gauss-Krüger zone 39 configures it (Helsinki lies in no
+    /// CGCS2000 zone, so its derived list has none).
+    static let cityCRSs = ["EPSG:4490", "EPSG:4326", "EPSG:3857", "EPSG:4527", "EPSG:4548", "CRS84"]
+
+    @Test func wmsOffersTheDerivedListWithoutAConfiguredOne() async throws {
         let fixture = try await OwnThread.build { try ServerFixture() }
+        try await fixture.test { client in
+            let caps = try XMLNode.parse(try await client.execute(uri: "/wms?SERVICE=WMS&REQUEST=GetCapabilities&VERSION=1.3.0", method: .get).text)
+            #expect(caps.first("Capability")?.first("Layer")?.all("CRS").map(\.text) == ["EPSG:4490", "EPSG:4326", "EPSG:3857", "CRS:84"])
+            let r = try await client.execute(uri: "/wms?SERVICE=WMS&REQUEST=GetMap&VERSION=1.3.0&LAYERS=helsinki&STYLES=&FORMAT=image/png&WIDTH=64&HEIGHT=64&CRS=EPSG:4527&BBOX=0,0,1,1", method: .get)
+            #expect(r.status == .badRequest && r.text.contains("InvalidCRS"))
+        }
+    }
+
+    @Test func wmsCapabilitiesListMapsAndCRSs() async throws {
+        let fixture = try await OwnThread.build { try ServerFixture(offeredCRS: Self.cityCRSs) }
         try await fixture.test { client in
             let response = try await client.execute(uri: "/wms?SERVICE=WMS&REQUEST=GetCapabilities&VERSION=1.3.0", method: .get)
             #expect(response.status == .ok && response.headers[.contentType]?.hasPrefix("text/xml") == true)
@@ -163,7 +177,7 @@ import Testing
     }
 
     @Test func wmsGetMapInProjectedCRSsAndCombinedLayers() async throws {
-        let fixture = try await OwnThread.build { try ServerFixture() }
+        let fixture = try await OwnThread.build { try ServerFixture(offeredCRS: Self.cityCRSs) }
         let centre = Coordinate(24.945, 60.170)
         try await fixture.test { client in
             let mercator = WebMercator.project(centre)

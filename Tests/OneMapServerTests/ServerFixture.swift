@@ -19,13 +19,25 @@ final class ServerFixture: RouterFixture, @unchecked Sendable {
     let directory = NSTemporaryDirectory() + "onemap-server-" + UUID().uuidString
     let services: AppServices
 
-    init(cache: Bool = true, workers: Int = 2, queueLimit: Int = 64) throws {
+    /// - Parameter offeredCRS: a city's configured output CRSs (`Layers/crs/offered.json`); nil
+    ///   leaves the list derived from where Helsinki is.
+    /// - Parameter crsFiles: named CRS files for `Layers/crs` (file name → JSON).
+    init(cache: Bool = true, workers: Int = 2, queueLimit: Int = 64, offeredCRS: [String]? = nil, crsFiles: [String: String] = [:]) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: try Self.template.get(), toPath: directory + "/s.sqlite")
         var configuration = ServerConfiguration(storePath: directory + "/s.sqlite", stylesDirectory: Repo.path("Styles"), webDirectory: Repo.path("Web"))
         configuration.cacheDirectory = cache ? directory + "/cache" : nil
         configuration.workers = workers
         configuration.queueLimit = queueLimit
+        if offeredCRS != nil || !crsFiles.isEmpty {
+            try FileManager.default.createDirectory(atPath: directory + "/Layers/crs", withIntermediateDirectories: true)
+            for (name, text) in crsFiles { try text.write(toFile: directory + "/Layers/crs/" + name, atomically: true, encoding: .utf8) }
+            if let offeredCRS {
+                let list = offeredCRS.map { "\"\($0)\"" }.joined(separator: ", ")
+                try #"{"crs": [\#(list)]}"#.write(toFile: directory + "/Layers/crs/offered.json", atomically: true, encoding: .utf8)
+            }
+            configuration.layersDirectory = directory + "/Layers"
+        }
         services = try AppServices(configuration: configuration)
     }
 

@@ -3,13 +3,16 @@ import Foundation
 /// A coordinate reference system OneMap can store, serve or convert from.
 ///
 /// EPSG codes are checked against PROJ's database when parsed. GCJ-02 has no EPSG code: it is
-/// an obfuscated offset of WGS 84 that only OneMap's own `GCJ02` functions convert.
+/// an obfuscated offset of WGS 84 that only OneMap's own `GCJ02` functions convert. Named CRSs
+/// are a city's own systems, defined in files and registered in `CRSRegistry`.
 public struct CRS: Hashable, Sendable, CustomStringConvertible {
     public enum Code: Hashable, Sendable {
         case epsg(Int)
         /// OGC CRS84: WGS 84 with longitude first; the same coordinates as EPSG:4326 inside OneMap.
         case crs84
         case gcj02
+        /// A city's own system from `Layers/crs` (`CRSRegistry`), by its name.
+        case named(String)
     }
 
     public let code: Code
@@ -28,6 +31,7 @@ public struct CRS: Hashable, Sendable, CustomStringConvertible {
         case .epsg(let n): "EPSG:\(n)"
         case .crs84: "CRS84"
         case .gcj02: "GCJ02"
+        case .named(let name): name
         }
     }
 
@@ -39,6 +43,7 @@ public struct CRS: Hashable, Sendable, CustomStringConvertible {
         case .epsg(let n): "http://www.opengis.net/def/crs/EPSG/0/\(n)"
         case .crs84: "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
         case .gcj02: "urn:onemap:crs:GCJ02"
+        case .named(let name): "urn:onemap:crs:\(name)"
         }
     }
 
@@ -47,7 +52,7 @@ public struct CRS: Hashable, Sendable, CustomStringConvertible {
         switch code {
         case .epsg(let n): n
         case .crs84: 4326
-        case .gcj02: nil
+        case .gcj02, .named: nil
         }
     }
 
@@ -57,6 +62,7 @@ public struct CRS: Hashable, Sendable, CustomStringConvertible {
         case .epsg(let n): "EPSG:\(n)"
         case .crs84: "OGC:CRS84"
         case .gcj02: "EPSG:4326"
+        case .named(let name): CRSRegistry.entry(name)?.definition ?? name
         }
     }
 
@@ -64,6 +70,7 @@ public struct CRS: Hashable, Sendable, CustomStringConvertible {
     public var isGeographic: Bool {
         switch code {
         case .crs84, .gcj02: return true
+        case .named(let name): return CRSRegistry.entry(name)?.geographic ?? false
         case .epsg(let n):
             if let known = Self.knownGeographic[n] { return known }
             return ProjCatalog.shared.isGeographic(epsg: n)
@@ -82,7 +89,7 @@ public struct CRS: Hashable, Sendable, CustomStringConvertible {
     /// True when the CRS's official axis order puts northing/latitude first (WMS 1.3.0 BBOX order).
     public var isNorthFirst: Bool {
         switch code {
-        case .crs84, .gcj02: false
+        case .crs84, .gcj02, .named: false
         case .epsg(let n): ProjCatalog.shared.isNorthFirst(epsg: n)
         }
     }
@@ -90,7 +97,8 @@ public struct CRS: Hashable, Sendable, CustomStringConvertible {
     static let knownGeographic: [Int: Bool] = [4326: true, 4490: true, 4214: true, 3857: false, 4527: false, 4548: false]
 
     /// Parses `EPSG:4490`, `4490`, `epsg:4490`, an OGC CRS URI, `urn:ogc:def:crs:EPSG::4490`,
-    /// `CRS84`, `CRS:84` (WMS 1.3.0), `OGC:CRS84` or `GCJ02`/`GCJ-02`.
+    /// `CRS84`, `CRS:84` (WMS 1.3.0), `OGC:CRS84`, `GCJ02`/`GCJ-02`, or a registered named CRS
+    /// (`CZ2000`, `urn:onemap:crs:CZ2000`).
     /// - Throws: `GeometryError.unknownCRS` when the text is not a CRS PROJ knows.
     public init(parsing text: String) throws {
         let t = text.trimmingCharacters(in: .whitespaces)
@@ -98,6 +106,13 @@ public struct CRS: Hashable, Sendable, CustomStringConvertible {
         if ["GCJ02", "GCJ-02", "GCJ_02"].contains(upper) {
             self.init(.gcj02)
             return
+        }
+        // A named CRS: its name, `ONEMAP:name` or `urn:onemap:crs:name`.
+        for prefix in ["URN:ONEMAP:CRS:", "ONEMAP:", ""] where upper.hasPrefix(prefix) {
+            if let entry = CRSRegistry.entry(String(t.dropFirst(prefix.count))) {
+                self.init(.named(entry.crs.name))
+                return
+            }
         }
         if upper == "CRS84" || upper == "CRS:84" || upper == "OGC:CRS84" || upper.hasSuffix("/OGC/1.3/CRS84") || upper == "URN:OGC:DEF:CRS:OGC:1.3:CRS84"
             || upper == "[OGC:CRS84]"

@@ -9,62 +9,205 @@ public final class CoordinateTransform {
     public let source: CRS
     public let target: CRS
     private let steps: [Step]
+    /// How exact the conversion is; set by `checked(…)`, nil for transforms made with `init`.
+    public let report: TransformationReport?
 
     enum Step {
         case fromGCJ02
         case toGCJ02
         case lonLatToMercator
         case mercatorToLonLat
+        /// A named CRS's four parameters: local → base, or back.
+        case plane(PlaneSimilarity)
+        case planeInverse(PlaneSimilarity)
         case proj(ProjTransformer)
     }
 
-    /// - Throws: `GeometryError.transformFailed` when PROJ has no way between the two.
-    public init(from source: CRS, to target: CRS) throws {
+    /// One side of a transformation after OneMap's own steps: the CRS PROJ sees, as a `CRS` when
+    /// it is one (for the Swift shortcuts) and as PROJ's definition text.
+    struct Core {
+        var crs: CRS?
+        var definition: String
+        /// Named CRS parameters, whose accuracy stands in for PROJ's "unknown".
+        var parameters: NamedCRS?
+
+        init(_ crs: CRS) {
+            self.crs = crs
+            definition = crs.projDefinition
+        }
+
+        init(definition: String, parameters: NamedCRS? = nil) {
+            self.definition = definition
+            self.parameters = parameters
+        }
+
+        var name: String { parameters?.name ?? crs?.identifier ?? String(definition.prefix(60)) }
+    }
+
+    private init(source: CRS, target: CRS, steps: [Step], report: TransformationReport?) {
         self.source = source
         self.target = target
-        var steps: [Step] = []
-        var from = source
-        if from.code == .gcj02 {
-            steps.append(.fromGCJ02)
-            from = .wgs84
-        }
-        let to = target.code == .gcj02 ? CRS.wgs84 : target
-        if from.isDisplayEquivalent(to: to) {
-            // nothing
-        } else if from.isDisplayEquivalent(to: .wgs84), to == .webMercator {
-            steps.append(.lonLatToMercator)
-        } else if from == .webMercator, to.isDisplayEquivalent(to: .wgs84) {
-            steps.append(.mercatorToLonLat)
-        } else {
-            steps.append(.proj(try ProjTransformerPool.take(from: from.projDefinition, to: to.projDefinition)))
-        }
-        if target.code == .gcj02 { steps.append(.toGCJ02) }
         self.steps = steps
+        self.report = report
+    }
+
+    /// PROJ's usual choice between the two (a ballpark one when there is nothing better): for
+    /// display, tiles and queries. Imports use `checked`, which says how exact the answer is.
+    /// - Throws: `GeometryError.transformFailed` when PROJ has no way between the two.
+    public convenience init(from source: CRS, to target: CRS) throws {
+        let (pre, from) = try Self.entering(source)
+        let (post, to) = try Self.leaving(target)
+        self.init(source: source, target: target, steps: pre + (try Self.core(from, to, area: nil)) + post, report: nil)
     }
 
     /// A transformation from a CRS given as WKT or PROJJSON (a source without an EPSG code).
     /// - Throws: `GeometryError.transformFailed` when PROJ cannot read the definition.
-    public init(fromDefinition definition: String, to target: CRS) throws {
-        self.source = .wgs84
-        self.target = target
-        let to = target.code == .gcj02 ? CRS.wgs84 : target
-        var steps: [Step] = [.proj(try ProjTransformerPool.take(from: definition, to: to.projDefinition))]
-        if target.code == .gcj02 { steps.append(.toGCJ02) }
-        self.steps = steps
+    public convenience init(fromDefinition definition: String, to target: CRS) throws {
+        let (post, to) = try Self.leaving(target)
+        self.init(source: .wgs84, target: target, steps: (try Self.core(Core(definition: definition), to, area: nil)) + post, report: nil)
     }
 
     /// A transformation into a CRS given as a PROJ string or WKT (a local projection).
-    public init(from source: CRS, toDefinition definition: String) throws {
-        self.source = source
-        self.target = .wgs84
-        var steps: [Step] = []
-        var from = source
-        if from.code == .gcj02 {
-            steps.append(.fromGCJ02)
-            from = .wgs84
+    public convenience init(from source: CRS, toDefinition definition: String) throws {
+        let (pre, from) = try Self.entering(source)
+        self.init(source: source, target: .wgs84, steps: pre + (try Self.core(from, Core(definition: definition), area: nil)), report: nil)
+    }
+
+    /// A transformation that knows how exact it is (`report`), for data that will be stored or
+    /// handed on. When PROJ's best operation over `area` only guesses the datum shift (a
+    /// "ballpark" one), it goes through WGS 84 instead if both legs are real (WGS 84 and
+    /// CGCS2000 taken as equal: they differ by centimetres); otherwise it refuses unless
+    /// `ballpark` is `.allow`.
+    /// - Parameters:
+    ///   - source: the data's CRS, or a `NamedCRS` not registered (`--towgs84` on an import).
+    ///   - area: the data's extent in the source CRS, so PROJ weighs the operations valid there.
+    /// - Throws: `GeometryError.ballparkOnly`, `.unknownCRS`, `.transformFailed`.
+    public static func checked(from source: CRS, to target: CRS, area: BoundingBox?, ballpark: BallparkPolicy) throws -> CoordinateTransform {
+        let (pre, from) = try entering(source)
+        return try checked(source: source, pre: pre, from: from, to: target, area: area, ballpark: ballpark)
+    }
+
+    /// `checked` from a source given by its definition (WKT of a file without an EPSG code) or
+    /// by parameters not registered (`base` + `towgs84`).
+    public static func checked(from definition: NamedCRS, to target: CRS, area: BoundingBox?, ballpark: BallparkPolicy) throws -> CoordinateTransform {
+        let problems = definition.problems()
+        guard problems.isEmpty else { throw GeometryError.invalid(problems.joined(separator: "; ")) }
+        let pre: [Step] = definition.plane.map { [.plane($0)] } ?? []
+        let core = Core(definition: try definition.projDefinition(), parameters: definition)
+        return try checked(source: .wgs84, pre: pre, from: core, to: target, area: area, ballpark: ballpark)
+    }
+
+    private static func checked(source: CRS, pre: [Step], from: Core, to target: CRS, area: BoundingBox?, ballpark: BallparkPolicy) throws -> CoordinateTransform {
+        let (post, to) = try leaving(target)
+        var report = TransformationReport.exact
+        for step in pre {
+            switch step {
+            case .fromGCJ02: report = report.then(TransformationReport(operation: "GCJ-02 offset removed (OneMap)", accuracy: 1))
+            case .plane: report = report.then(TransformationReport(operation: "four-parameter plane transformation of \(from.name)", accuracy: from.parameters?.accuracy))
+            default: break
+            }
         }
-        steps.append(.proj(try ProjTransformerPool.take(from: from.projDefinition, to: definition)))
-        self.steps = steps
+        let degrees = lonLatArea(area, pre: pre, from: from)
+        let (steps, coreReport) = try checkedCore(from, to, area: degrees, ballpark: ballpark)
+        report = report.then(coreReport)
+        if case .named(let name) = target.code, let p = CRSRegistry.named(name), p.plane != nil {
+            report = report.then(TransformationReport(operation: "four-parameter plane transformation of \(name)", accuracy: p.accuracy))
+        }
+        return CoordinateTransform(source: source, target: target, steps: pre + steps + post, report: report)
+    }
+
+    /// OneMap's own steps before PROJ: GCJ-02 to WGS 84, a named CRS's plane parameters.
+    private static func entering(_ crs: CRS) throws -> ([Step], Core) {
+        switch crs.code {
+        case .gcj02: return ([.fromGCJ02], Core(.wgs84))
+        case .named(let name):
+            guard let entry = CRSRegistry.entry(name) else { throw GeometryError.unknownCRS(name) }
+            return (entry.crs.plane.map { [.plane($0)] } ?? [], Core(definition: entry.definition, parameters: entry.crs))
+        default: return ([], Core(crs))
+        }
+    }
+
+    /// OneMap's own steps after PROJ.
+    private static func leaving(_ crs: CRS) throws -> ([Step], Core) {
+        switch crs.code {
+        case .gcj02: return ([.toGCJ02], Core(.wgs84))
+        case .named(let name):
+            guard let entry = CRSRegistry.entry(name) else { throw GeometryError.unknownCRS(name) }
+            return (entry.crs.plane.map { [.planeInverse($0)] } ?? [], Core(definition: entry.definition, parameters: entry.crs))
+        default: return ([], Core(crs))
+        }
+    }
+
+    /// The PROJ part, or Swift's closed forms for lon/lat ↔ lon/lat and lon/lat ↔ Web Mercator.
+    private static func core(_ from: Core, _ to: Core, area: BoundingBox?) throws -> [Step] {
+        if let shortcut = shortcut(from, to) { return shortcut }
+        return [.proj(try ProjTransformerPool.take(from: from.definition, to: to.definition, area: area))]
+    }
+
+    private static func shortcut(_ from: Core, _ to: Core) -> [Step]? {
+        if from.definition == to.definition { return [] }
+        guard let a = from.crs, let b = to.crs else { return nil }
+        if a.isDisplayEquivalent(to: b) { return [] }
+        if a.isDisplayEquivalent(to: .wgs84), b == .webMercator { return [.lonLatToMercator] }
+        if a == .webMercator, b.isDisplayEquivalent(to: .wgs84) { return [.mercatorToLonLat] }
+        return nil
+    }
+
+    private static func checkedCore(_ from: Core, _ to: Core, area: BoundingBox?, ballpark: BallparkPolicy) throws -> ([Step], TransformationReport) {
+        if let shortcut = shortcut(from, to) {
+            let sameDatum = from.crs?.isDisplayEquivalent(to: to.crs ?? .wgs84) == true && from.crs != to.crs
+                && Set([from.crs?.epsg, to.crs?.epsg]) == Set([4326, 4490])
+            return (shortcut, sameDatum ? TransformationReport(operation: "WGS 84 taken as CGCS2000", accuracy: 0.05, viaWGS84: true) : .exact)
+        }
+        let best = try leg(from, to, area: area)
+        if !best.1.ballpark { return best }
+        // Through WGS 84 = CGCS2000, when PROJ has a real datum shift on each side.
+        for (x, y) in [(CRS.wgs84, CRS.cgcs2000), (CRS.cgcs2000, CRS.wgs84)] {
+            guard let first = try? leg(from, Core(x), area: area), !first.1.ballpark,
+                  let second = try? leg(Core(y), to, area: area), !second.1.ballpark else { continue }
+            var report = first.1.then(second.1)
+            report.viaWGS84 = true
+            return (first.0 + second.0, report)
+        }
+        guard ballpark == .allow else { throw GeometryError.ballparkOnly(from: from.name, to: to.name) }
+        return best
+    }
+
+    /// One PROJ leg (or a shortcut) with PROJ's report of it.
+    private static func leg(_ from: Core, _ to: Core, area: BoundingBox?) throws -> ([Step], TransformationReport) {
+        if let shortcut = shortcut(from, to) { return (shortcut, .exact) }
+        var report = try ProjOperations.best(from: from.definition, to: to.definition, area: area)
+        // PROJ knows no accuracy for parameters it was handed; the file's own figure stands in.
+        if report.accuracy == nil, !report.ballpark, let p = from.parameters ?? to.parameters, p.towgs84 != nil {
+            report.accuracy = p.accuracy
+            report.operation = from.parameters != nil ? "datum shift of \(p.name) to WGS 84 (its +towgs84)" : "datum shift from WGS 84 to \(p.name) (its +towgs84)"
+        }
+        return ([.proj(try ProjTransformerPool.take(from: from.definition, to: to.definition, area: area))], report)
+    }
+
+    /// The area in degrees (west, south, east, north) for PROJ's choice of operation; any
+    /// transformation is good enough for that, a ballpark one included.
+    private static func lonLatArea(_ area: BoundingBox?, pre: [Step], from: Core) -> BoundingBox? {
+        guard var box = area, !box.isEmpty else { return nil }
+        do {
+            for case .plane(let p) in pre {
+                var b = BoundingBox.empty
+                for c in [Coordinate(box.minX, box.minY), Coordinate(box.maxX, box.minY), Coordinate(box.minX, box.maxY), Coordinate(box.maxX, box.maxY)] {
+                    b.extend(p.forward(c))
+                }
+                box = b
+            }
+            if !(from.crs?.isGeographic ?? ProjOperations.isGeographic(from.definition)) {
+                let t = CoordinateTransform(source: .wgs84, target: .wgs84,
+                                            steps: [.proj(try ProjTransformerPool.take(from: from.definition, to: CRS.wgs84.projDefinition))], report: nil)
+                box = try t.apply(box)
+            }
+        } catch {
+            return nil
+        }
+        // A single point is an area too: PROJ takes an empty box for "anywhere".
+        let pad = 1e-6
+        return BoundingBox(minX: max(-180, box.minX - pad), minY: max(-90, box.minY - pad), maxX: min(180, box.maxX + pad), maxY: min(90, box.maxY + pad))
     }
 
     deinit {
@@ -82,6 +225,8 @@ public final class CoordinateTransform {
             case .toGCJ02: for i in buffer.indices { buffer[i] = GCJ02.fromWGS84(buffer[i]) }
             case .lonLatToMercator: for i in buffer.indices { buffer[i] = WebMercator.project(buffer[i]) }
             case .mercatorToLonLat: for i in buffer.indices { buffer[i] = WebMercator.unproject(buffer[i]) }
+            case .plane(let p): for i in buffer.indices { buffer[i] = p.forward(buffer[i]) }
+            case .planeInverse(let p): for i in buffer.indices { buffer[i] = p.inverse(buffer[i]) }
             case .proj(let p): try p.transform(buffer)
             }
         }

@@ -12,14 +12,25 @@ final class ProjTransformer: @unchecked Sendable {
     let from: String
     let to: String
 
-    init(from: String, to: String) throws {
+    /// The operations PROJ may pick from are those whose area of use meets `area` (west, south,
+    /// east, north in degrees), when given.
+    let area: BoundingBox?
+
+    init(from: String, to: String, area: BoundingBox? = nil) throws {
         self.from = from
         self.to = to
+        self.area = area
         guard let ctx = proj_context_create() else {
             throw GeometryError.transformFailed(from: from, to: to, detail: "no PROJ context")
         }
         proj_log_level(ctx, PJ_LOG_NONE)
-        guard let raw = proj_create_crs_to_crs(ctx, from, to, nil) else {
+        var pjArea: OpaquePointer?
+        if let area, let a = proj_area_create() {
+            proj_area_set_bbox(a, area.minX, area.minY, area.maxX, area.maxY)
+            pjArea = a
+        }
+        defer { if let pjArea { proj_area_destroy(pjArea) } }
+        guard let raw = proj_create_crs_to_crs(ctx, from, to, pjArea) else {
             let detail = String(cString: proj_context_errno_string(ctx, proj_context_errno(ctx)))
             proj_context_destroy(ctx)
             throw GeometryError.transformFailed(from: from, to: to, detail: detail)
@@ -69,14 +80,18 @@ enum ProjTransformerPool {
     static let perPair = 8
     static let pairs = 256
 
-    static func take(from: String, to: String) throws -> ProjTransformer {
-        let key = from + "\u{1}" + to
+    static func take(from: String, to: String, area: BoundingBox? = nil) throws -> ProjTransformer {
+        let key = key(from, to, area)
         if let t = idle.withLock({ $0[key]?.popLast() }) { return t }
-        return try ProjTransformer(from: from, to: to)
+        return try ProjTransformer(from: from, to: to, area: area)
+    }
+
+    private static func key(_ from: String, _ to: String, _ area: BoundingBox?) -> String {
+        from + "\u{1}" + to + (area.map { "\u{1}\($0.minX),\($0.minY),\($0.maxX),\($0.maxY)" } ?? "")
     }
 
     static func give(_ t: ProjTransformer) {
-        let key = t.from + "\u{1}" + t.to
+        let key = key(t.from, t.to, t.area)
         idle.withLock { pool in
             if pool[key] == nil && pool.count >= pairs { pool.removeAll() }
             if pool[key, default: []].count < perPair { pool[key, default: []].append(t) }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import OneMapAnalysis
+import OneMapGeometry
 import OneMapRender
 import OneMapStore
 import OneMapTiles
@@ -33,12 +34,16 @@ public final class AppServices: Sendable {
     public let live: LiveSituation?
     /// The road network the emergency analyses (and the unit simulator) route over.
     public let network: RoadNetwork?
+    /// The CRSs offered for output (features, WMS, identify): `<layers>/crs/offered.json`, else
+    /// CGCS2000, WGS 84, Web Mercator, the Gauss-Krüger zones over the city and its named systems.
+    public let offeredCRS: [CRS]
 
     public init(configuration: ServerConfiguration, authenticator: (any Authenticator)? = nil,
                 logger: Logger = Logger(label: "onemap")) throws {
         self.configuration = configuration
         self.logger = logger
         store = try Store(path: configuration.storePath, logger: logger)
+        offeredCRS = try Self.offeredCRS(configuration, store: store)
         metrics = ServerMetrics()
         let pipeline = try configuration.tilePipeline(store: store, metrics: metrics.tiles, logger: logger)
         maps = pipeline.maps
@@ -63,6 +68,17 @@ public final class AppServices: Sendable {
         processes = try ProcessService(store: store, processes: Self.processes(store: store, planning: planningRules, network: network)) { work in
             try await Blocking.run(work)
         }
+    }
+
+    /// The city's named CRSs registered, then the offered list; a broken file stops start-up.
+    static func offeredCRS(_ configuration: ServerConfiguration, store: Store) throws -> [CRS] {
+        var named: [NamedCRS] = []
+        if let dir = configuration.layersDirectory {
+            let crsDirectory = (dir as NSString).appendingPathComponent("crs")
+            named = try CRSRegistry.load(directory: crsDirectory)
+            if let list = try OfferedCRS.load(directory: crsDirectory) { return list }
+        }
+        return OfferedCRS.derived(over: MapExtent.of(try store.layers(for: .system)), named: named)
     }
 
     /// The rules file when present; a broken one stops start-up with every problem it has.

@@ -29,8 +29,6 @@ final class ConnectionLimit: Sendable {
         gauge = metrics.openConnections()
     }
 
-    var open: Int { count.load(ordering: .relaxed) }
-
     /// Counts a new connection until it closes; false (and counted as refused) when over the limit.
     func open(_ channel: any Channel) -> Bool {
         let now = count.wrappingAdd(1, ordering: .relaxed).newValue
@@ -61,10 +59,10 @@ final class ConnectionLimit: Sendable {
         private func refuse(_ context: ChannelHandlerContext) {
             guard !refused else { return }
             refused = true
-            let text = "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: 80\r\n\r\n"
             let body = #"{"code":"ServiceUnavailable","description":"too many connections; try again soon"}"#
-            var buffer = context.channel.allocator.buffer(capacity: text.utf8.count + body.utf8.count)
-            buffer.writeString(text.replacingOccurrences(of: "Content-Length: 80", with: "Content-Length: \(body.utf8.count)"))
+            let head = "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n"
+            var buffer = context.channel.allocator.buffer(capacity: head.utf8.count + body.utf8.count)
+            buffer.writeString(head)
             buffer.writeString(body)
             context.writeAndFlush(NIOAny(buffer)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         }

@@ -5,7 +5,7 @@ import OneMapStore
 /// The OpenAPI 3.0 description of `/ogc`, built per caller from the collections it may see
 /// (one path per collection, so each lists its own property parameters, as pygeoapi does).
 enum OpenAPIDocument {
-    static func build(base: String, collections: [Layer], processes: [ProcessDescription], cases: Bool = false) -> JSONValue {
+    static func build(base: String, offered: [CRS], collections: [Layer], processes: [ProcessDescription], cases: Bool = false) -> JSONValue {
         var paths: [(String, JSONValue)] = [
             ("/", get("getLandingPage", "Landing page", tag: "Capabilities", response: ref("LandingPage"))),
             ("/conformance", get("getConformance", "Conformance classes", tag: "Capabilities", response: ref("Conformance"))),
@@ -66,7 +66,7 @@ enum OpenAPIDocument {
                               ("description", .string("OGC API – Features (Parts 1–4, CQL2 text), Tiles and Processes over the city's one map."))])),
             ("servers", .array([.object([("url", .string("\(base)/ogc"))])])),
             ("paths", .object(paths)),
-            ("components", components()),
+            ("components", components(offered: offered)),
         ])
     }
 
@@ -110,10 +110,10 @@ enum OpenAPIDocument {
         return (name, .object(fields))
     }
 
-    static func components() -> JSONValue {
+    static func components(offered: [CRS]) -> JSONValue {
         let string: JSONValue = .object([("type", .string("string"))])
         let crsEnum: JSONValue = .object([("type", .string("string")), ("format", .string("uri")),
-                                          ("enum", .array(OGCFeaturesRoutes.crsList.map { .string($0.uri) }))])
+                                          ("enum", .array(offered.map { .string($0.uri) }))])
         return .object([("parameters", .object([
             parameter("limit", "Features per page (1–\(OGCFeaturesRoutes.maxLimit), default 100)",
                       .object([("type", .string("integer")), ("minimum", .number(1)), ("maximum", .number(Double(OGCFeaturesRoutes.maxLimit))), ("default", .number(100))])),

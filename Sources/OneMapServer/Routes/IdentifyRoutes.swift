@@ -19,8 +19,8 @@ struct IdentifyRoutes {
             }
             var point = Coordinate(try number("lon"), try number("lat"))
             if let text = kvp["crs"] {
-                guard let crs = try? CRS(parsing: text), OGCFeaturesRoutes.crsList.contains(crs) else {
-                    throw APIError.badRequest("crs must be one of \(OGCFeaturesRoutes.crsList.map(\.identifier).joined(separator: ", "))")
+                guard let crs = try? CRS(parsing: text), services.offeredCRS.contains(crs) else {
+                    throw APIError.badRequest("crs must be one of \(services.offeredCRS.map(\.identifier).joined(separator: ", "))")
                 }
                 // lon/lat name the east and north values whatever the CRS's axis order.
                 point = try CoordinateTransform(from: crs, to: .crs84).apply(point)

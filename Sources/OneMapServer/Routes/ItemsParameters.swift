@@ -13,7 +13,8 @@ struct ItemsParameters: Sendable {
     /// The parameters as sent (without `offset`, `f` and `token`), for next/prev links.
     var passThrough: [(String, String)]
 
-    init(_ request: Request, layer: Layer) throws {
+    /// - Parameter offered: the server's output CRSs (`AppServices.offeredCRS`).
+    init(_ request: Request, layer: Layer, offered: [CRS]) throws {
         let kvp = try QueryParameters.checked(request)
         var query = FeatureQuery()
         var filters: [FeatureFilter] = []
@@ -37,7 +38,7 @@ struct ItemsParameters: Sendable {
             query.offset = n
         }
         if let text = kvp["bbox"] {
-            let bboxCRS = try Self.crs(kvp["bbox-crs"] ?? CRS.crs84.uri, parameter: "bbox-crs", layer: layer)
+            let bboxCRS = try Self.crs(kvp["bbox-crs"] ?? CRS.crs84.uri, parameter: "bbox-crs", layer: layer, offered: offered)
             query.bbox = try Self.bbox(text, crs: bboxCRS, storage: layer.storageCRS)
         } else if kvp["bbox-crs"] != nil {
             throw APIError.badRequest("bbox-crs needs a bbox")
@@ -47,7 +48,7 @@ struct ItemsParameters: Sendable {
         // wrong value is a mistake the caller should hear about, not a parameter silently ignored.
         let lang = kvp["filter-lang"] ?? "cql2-text"
         guard lang == "cql2-text" else { throw APIError.badRequest("filter-lang must be cql2-text, not '\(lang)'") }
-        let filterCRS = try Self.crs(kvp["filter-crs"] ?? CRS.crs84.uri, parameter: "filter-crs", layer: layer)
+        let filterCRS = try Self.crs(kvp["filter-crs"] ?? CRS.crs84.uri, parameter: "filter-crs", layer: layer, offered: offered)
         if let text = kvp["filter"] {
             do { filters.append(try CQL2Parser.parse(text, crs: filterCRS)) } catch {
                 throw APIError.badRequest(error.description)
@@ -75,7 +76,7 @@ struct ItemsParameters: Sendable {
         }
         query.filter = FeatureFilter.all(filters)
         self.query = query
-        self.output = try Self.outputCRS(kvp["crs"], layer: layer)
+        self.output = try Self.outputCRS(kvp["crs"], layer: layer, offered: offered)
         self.format = OGCFormat(request)
         self.passThrough = passThrough
     }
@@ -107,13 +108,13 @@ struct ItemsParameters: Sendable {
     }
 
     /// The output CRS from `crs` (CRS84 when absent): one of the offered list or the storage CRS.
-    static func outputCRS(_ text: String?, layer: Layer) throws -> OutputCRS {
+    static func outputCRS(_ text: String?, layer: Layer, offered: [CRS]) throws -> OutputCRS {
         guard let text else { return .crs84 }
-        return OutputCRS(try crs(text, parameter: "crs", layer: layer))
+        return OutputCRS(try crs(text, parameter: "crs", layer: layer, offered: offered))
     }
 
-    static func crs(_ text: String, parameter: String, layer: Layer) throws -> CRS {
-        let offered = OGCFeaturesRoutes.crsList + (OGCFeaturesRoutes.crsList.contains(layer.storageCRS) ? [] : [layer.storageCRS])
+    static func crs(_ text: String, parameter: String, layer: Layer, offered list: [CRS]) throws -> CRS {
+        let offered = list + (list.contains(layer.storageCRS) ? [] : [layer.storageCRS])
         let cleaned = text.trimmingCharacters(in: CharacterSet(charactersIn: "<> "))
         guard let crs = try? CRS(parsing: cleaned), offered.contains(crs) else {
             throw APIError.badRequest("\(parameter) '\(text)' is not offered for '\(layer.id)'; use one of \(offered.map(\.uri).joined(separator: ", "))")
@@ -172,7 +173,7 @@ struct ItemsParameters: Sendable {
 
 /// The body of a POST, PUT or PATCH: a GeoJSON Feature, its CRS from `Content-Crs`.
 enum FeatureBody {
-    static func read(_ request: Request, patch: Bool) async throws -> FeatureInput {
+    static func read(_ request: Request, patch: Bool, offered: [CRS]) async throws -> FeatureInput {
         if let type = request.headers[.contentType]?.lowercased(),
            !(type.hasPrefix("application/geo+json") || type.hasPrefix("application/json") || type.hasPrefix("application/merge-patch+json")) {
             throw APIError(.unsupportedMediaType, "UnsupportedMediaType", "send the feature as application/geo+json, not \(type)")
@@ -191,8 +192,8 @@ enum FeatureBody {
         var crs = CRS.crs84
         if let header = request.headers[HTTPField.Name("Content-Crs")!] {
             let cleaned = header.trimmingCharacters(in: CharacterSet(charactersIn: "<> "))
-            guard let parsed = try? CRS(parsing: cleaned), OGCFeaturesRoutes.crsList.contains(parsed) else {
-                throw APIError.badRequest("Content-Crs '\(header)' is not supported; use one of \(OGCFeaturesRoutes.crsList.map(\.uri).joined(separator: ", "))")
+            guard let parsed = try? CRS(parsing: cleaned), offered.contains(parsed) else {
+                throw APIError.badRequest("Content-Crs '\(header)' is not supported; use one of \(offered.map(\.uri).joined(separator: ", "))")
             }
             crs = parsed
         }

@@ -36,8 +36,6 @@ struct OGCFeaturesRoutes {
         "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
     ]
 
-    /// Output and bbox CRSs offered for every collection (plus its storage CRS).
-    static let crsList: [CRS] = [.crs84, .cgcs2000, .wgs84, .webMercator, CRS(.epsg(4527)), CRS(.epsg(4548))]
     /// Parameters the items endpoint understands besides `property=value` filters.
     static let itemsParameters: Set<String> = ["limit", "offset", "bbox", "bbox-crs", "crs", "datetime", "filter", "filter-lang", "filter-crs",
                                                "sortby", "properties", "skipGeometry", "f", "token"]
@@ -52,7 +50,7 @@ struct OGCFeaturesRoutes {
             return Responses.json(.object([("conformsTo", .array(classes.map { .string($0) }))]))
         }
         router.get("/ogc/api") { request, context -> Response in
-            let document = OpenAPIDocument.build(base: context.baseURL, collections: try collections(context.principal),
+            let document = OpenAPIDocument.build(base: context.baseURL, offered: services.offeredCRS, collections: try collections(context.principal),
                                                  processes: services.processes.processes, cases: services.cases != nil)
             return Responses.json(document, headers: [.contentType: "application/vnd.oai.openapi+json;version=3.0"])
         }
@@ -64,7 +62,7 @@ struct OGCFeaturesRoutes {
                 ("links", .array([link("self", "\(base)/ogc/collections", "application/json"),
                                   link("alternate", "\(base)/ogc/collections?f=html", "text/html")])),
                 ("collections", .array(layers.map { collection($0, base: base) })),
-                ("crs", .array(Self.crsList.map { .string($0.uri) })),
+                ("crs", .array(services.offeredCRS.map { .string($0.uri) })),
             ]))
         }
         router.get("/ogc/collections/:id") { request, context -> Response in
@@ -158,7 +156,7 @@ struct OGCFeaturesRoutes {
                 ("crs", .string(CRS.crs84.uri)),
             ]))])))
         }
-        var crs = Self.crsList
+        var crs = services.offeredCRS
         if !crs.contains(layer.storageCRS) { crs.append(layer.storageCRS) }
         fields.append(("crs", .array(crs.map { .string($0.uri) })))
         fields.append(("storageCrs", .string(layer.storageCRS.uri)))
@@ -212,7 +210,7 @@ struct OGCFeaturesRoutes {
 
     func items(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let layer = try vectorLayer(context)
-        let parameters = try ItemsParameters(request, layer: layer)
+        let parameters = try ItemsParameters(request, layer: layer, offered: services.offeredCRS)
         let base = context.baseURL
         let path = "\(base)/ogc/collections/\(layer.id)/items"
         if parameters.format == .html {
@@ -262,7 +260,7 @@ struct OGCFeaturesRoutes {
     func item(_ request: Request, _ context: AppRequestContext) throws -> Response {
         let layer = try vectorLayer(context)
         let fid = try featureID(context)
-        let output = try ItemsParameters.outputCRS(QueryParameters.checked(request)["crs"], layer: layer)
+        let output = try ItemsParameters.outputCRS(QueryParameters.checked(request)["crs"], layer: layer, offered: services.offeredCRS)
         let feature = try services.store.feature(fid, in: layer.id, for: context.principal)
         if OGCFormat(request) == .html { return OGCPages.item(feature, layer: layer) }
         let base = context.baseURL
@@ -281,7 +279,7 @@ struct OGCFeaturesRoutes {
 
     func create(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let layer = try vectorLayer(context)
-        let input = try await FeatureBody.read(request, patch: false)
+        let input = try await FeatureBody.read(request, patch: false, offered: services.offeredCRS)
         let result = try await services.edits.create(in: layer.id, input, for: context.principal)
         let location = "\(context.baseURL)/ogc/collections/\(layer.id)/items/\(result.feature.id)"
         return try editResponse(result, status: .created, extra: [.location: location])
@@ -290,7 +288,7 @@ struct OGCFeaturesRoutes {
     func edit(_ request: Request, _ context: AppRequestContext, patch: Bool) async throws -> Response {
         let layer = try vectorLayer(context)
         let fid = try featureID(context)
-        let input = try await FeatureBody.read(request, patch: patch)
+        let input = try await FeatureBody.read(request, patch: patch, offered: services.offeredCRS)
         let ifMatch = request.headers[.ifMatch]
         let result = patch ? try await services.edits.update(fid, in: layer.id, input, ifMatch: ifMatch, for: context.principal)
             : try await services.edits.replace(fid, in: layer.id, input, ifMatch: ifMatch, for: context.principal)

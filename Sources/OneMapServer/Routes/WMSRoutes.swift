@@ -11,7 +11,11 @@ import OneMapTiles
 /// ServiceExceptionReports with the right 4xx status.
 struct WMSRoutes {
     let services: AppServices
-    static let crsList = ["EPSG:4490", "EPSG:4326", "EPSG:3857", "EPSG:4527", "EPSG:4548", "CRS:84"]
+    /// The offered CRSs by their WMS names, `CRS:84` last (clients look for the EPSG codes first).
+    var crsNames: [String] {
+        let offered = services.offeredCRS
+        return offered.filter { $0 != .crs84 }.map(\.identifier) + (offered.contains(.crs84) ? ["CRS:84"] : [])
+    }
 
     func register(on router: Router<AppRequestContext>) {
         // Errors become ServiceExceptionReports in the error funnel (`ErrorFormat.wms`).
@@ -65,9 +69,9 @@ struct WMSRoutes {
             throw ProtocolError(code: "StyleNotDefined", locator: "STYLES", message: "unknown style '\(s)' (each map has its default style)")
         }
         let crsName = try kvp.require(version == "1.3.0" ? "CRS" : "SRS")
-        guard Self.crsList.contains(crsName.uppercased()), let crs = try? CRS(parsing: crsName) else {
+        guard let crs = try? CRS(parsing: crsName), services.offeredCRS.contains(crs) else {
             throw ProtocolError(code: version == "1.3.0" ? "InvalidCRS" : "InvalidSRS", locator: version == "1.3.0" ? "CRS" : "SRS",
-                                message: "CRS must be one of \(Self.crsList.joined(separator: ", "))")
+                                message: "CRS must be one of \(crsNames.joined(separator: ", "))")
         }
         let numbers = try kvp.require("BBOX").split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
         guard numbers.count == 4, numbers.allSatisfy({ $0?.isFinite == true }) else {
@@ -213,7 +217,7 @@ struct WMSRoutes {
         x.close()
         x.open("Layer")
         x.element("Title", "OneMap 一张图")
-        for crs in Self.crsList { x.element("CRS", crs) }
+        for crs in crsNames { x.element("CRS", crs) }
         let principal = context.principal
         func layer(_ l: ServiceLayer) {
             x.open("Layer", ["queryable": "1", "opaque": "0"])

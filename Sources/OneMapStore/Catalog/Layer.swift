@@ -88,11 +88,14 @@ public struct Layer: Codable, Sendable, Identifiable, Hashable {
     public var description: String?
     /// Set for layers a domain keeps itself (`cases`): read-only to the features API and imports.
     public var managedBy: String?
+    /// How the import brought the source's coordinates into the storage CRS, and how exactly.
+    public var transformation: TransformationReport?
 
     public init(id: String, title: String, group: String, kind: LayerKind, geometryType: GeometryType?,
                 storageCRS: CRS, attributes: [AttributeField], access: AccessLevel, featureCount: Int,
                 extent: BoundingBox?, version: Int, source: String, synthetic: Bool, importedAt: String,
-                table: String, raster: RasterInfo? = nil, description: String? = nil, managedBy: String? = nil) {
+                table: String, raster: RasterInfo? = nil, description: String? = nil, managedBy: String? = nil,
+                transformation: TransformationReport? = nil) {
         self.id = id
         self.title = title
         self.group = group
@@ -111,6 +114,7 @@ public struct Layer: Codable, Sendable, Identifiable, Hashable {
         self.raster = raster
         self.description = description
         self.managedBy = managedBy
+        self.transformation = transformation
     }
 
     /// The attribute with this name.

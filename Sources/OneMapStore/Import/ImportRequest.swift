@@ -7,6 +7,10 @@ public struct ImportRequest: Sendable {
     public var kind: LayerKind
     /// Overrides the CRS the source declares (or supplies a missing one); `GCJ02` is converted.
     public var srs: CRS?
+    /// Bursa-Wolf parameters (3 or 7, PROJ's `+towgs84`) for a source datum PROJ has no shift for.
+    public var towgs84: [Double]?
+    /// Whether a ballpark-only transformation is refused (the default) or accepted on purpose.
+    public var ballpark: BallparkPolicy
     /// The text encoding of a source without a declared one (`GBK`, `GB18030`).
     public var encoding: String?
     /// Which layer of a multi-layer source (GeoPackage, OSM PBF).
@@ -26,7 +30,7 @@ public struct ImportRequest: Sendable {
     /// Free text recorded as the layer's source (defaults to the file name).
     public var sourceDescription: String?
 
-    public init(source: String, layerID: String, kind: LayerKind = .vector, srs: CRS? = nil, encoding: String? = nil,
+    public init(source: String, layerID: String, kind: LayerKind = .vector, srs: CRS? = nil, towgs84: [Double]? = nil, ballpark: BallparkPolicy = .refuse, encoding: String? = nil,
                 sourceLayer: String? = nil, replace: Bool = false, layersDirectory: String? = nil, writesLayerFile: Bool = true, title: String? = nil,
                 group: String? = nil, access: AccessLevel? = nil, imageEncoding: RasterEncoding = .png,
                 synthetic: Bool? = nil, sourceDescription: String? = nil) {
@@ -34,6 +38,8 @@ public struct ImportRequest: Sendable {
         self.layerID = layerID
         self.kind = kind
         self.srs = srs
+        self.towgs84 = towgs84
+        self.ballpark = ballpark
         self.encoding = encoding
         self.sourceLayer = sourceLayer
         self.replace = replace
@@ -63,6 +69,8 @@ public struct ImportSummary: Sendable {
     public var warnings: [String: Int]
     /// Raster imports: tiles written over all levels.
     public var tiles: Int
+    /// How the source's coordinates were brought into the storage CRS, and how exactly.
+    public var transformation: TransformationReport? { layer.transformation }
 }
 
 /// Progress reports: (done, total if known).

@@ -114,6 +114,15 @@ final class OGRVectorReader {
         featureCountHint = hint >= 0 ? Int(hint) : nil
     }
 
+    /// The layer's extent in its own coordinates, when the driver knows it or can find it without
+    /// reading an OSM file twice; nil otherwise.
+    var extent: BoundingBox? {
+        var envelope = OGREnvelope()
+        guard OGR_L_GetExtent(layer, &envelope, driver == "OSM" ? 0 : 1) == OGRERR_NONE else { return nil }
+        let box = BoundingBox(minX: envelope.MinX, minY: envelope.MinY, maxX: envelope.MaxX, maxY: envelope.MaxY)
+        return box.isEmpty || ![box.minX, box.minY, box.maxX, box.maxY].allSatisfy(\.isFinite) ? nil : box
+    }
+
     deinit {
         if let osmConfigPath { try? FileManager.default.removeItem(atPath: osmConfigPath) }
     }

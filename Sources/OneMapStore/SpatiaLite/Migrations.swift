@@ -239,6 +239,11 @@ enum Migrations {
                 throw StoreError.database("cannot register the incidents geometry")
             }
         }
+        m.registerMigration("v9 layer transformation") { db in
+            // How an import brought the source into the storage CRS and to how many metres (JSON
+            // of TransformationReport); NULL for layers imported before, or made by OneMap.
+            try db.execute(sql: "ALTER TABLE layers ADD COLUMN transformation TEXT")
+        }
         return m
     }
 

@@ -53,7 +53,8 @@ extension SpatiaLiteStore {
             access: AccessLevel(rawValue: row["access"]) ?? .confidential,
             featureCount: row["feature_count"], extent: extent, version: row["version"], source: row["source"],
             synthetic: row["synthetic"], importedAt: row["imported_at"], table: row["table_name"],
-            raster: try json("raster", RasterInfo.self), description: row["description"], managedBy: row["managed_by"])
+            raster: try json("raster", RasterInfo.self), description: row["description"], managedBy: row["managed_by"],
+            transformation: try json("transformation", TransformationReport.self))
     }
 
     /// Inserts or replaces a catalog row (inside the caller's transaction).
@@ -62,8 +63,8 @@ extension SpatiaLiteStore {
             sql: """
                 INSERT OR REPLACE INTO layers (id, title, group_name, kind, geometry_type, storage_crs, attributes,
                     access, feature_count, min_x, min_y, max_x, max_y, version, source, synthetic, imported_at,
-                    table_name, raster, description, managed_by)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    table_name, raster, description, managed_by, transformation)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 layer.id, layer.title, layer.group, layer.kind.rawValue, layer.geometryType?.name,
@@ -71,6 +72,7 @@ extension SpatiaLiteStore {
                 layer.featureCount, layer.extent?.minX, layer.extent?.minY, layer.extent?.maxX, layer.extent?.maxY,
                 layer.version, layer.source, layer.synthetic, layer.importedAt, layer.table,
                 try layer.raster.map(StoreJSON.encode), layer.description, layer.managedBy,
+                try layer.transformation.map(StoreJSON.encode),
             ])
     }
 

@@ -39,6 +39,25 @@ struct RasterImport {
         let layerID = request.layerID
         var tiles = 0
         var cells = 0
+        // A DEM keeps its own CRS; imagery is warped into the storage CRS, checked like vectors.
+        let imageryCRS = file?.storageCRS ?? .cgcs2000
+        let transformation: TransformationReport
+        if request.kind == .dem {
+            transformation = .exact
+        } else {
+            let area = BoundingBox(minX: gt[0], minY: gt[3] + Double(source.height) * gt[5], maxX: gt[0] + Double(source.width) * gt[1], maxY: gt[3])
+            let checked = request.towgs84 == nil
+                ? try CoordinateTransform.checked(from: sourceCRS, to: imageryCRS, area: area, ballpark: request.ballpark)
+                : try CoordinateTransform.checked(from: NamedCRS(name: "source", base: sourceCRS.identifier, towgs84: request.towgs84),
+                                                  to: imageryCRS, area: area, ballpark: request.ballpark)
+            transformation = checked.report ?? .exact
+            // GDAL's warper takes one PROJ operation: a path through WGS 84 or given parameters can
+            // only be followed when the storage CRS is lon/lat (WGS 84 and CGCS2000 share the numbers).
+            if (transformation.viaWGS84 || request.towgs84 != nil) && !sourceCRS.isDisplayEquivalent(to: imageryCRS)
+                && !imageryCRS.isDisplayEquivalent(to: .wgs84) {
+                throw StoreError.unsupported("imagery from \(sourceCRS.identifier) needs a path through WGS 84, which the warper follows only into a lon/lat storage CRS; warp it to EPSG:4490 first (gdalwarp)")
+            }
+        }
         let layer: Layer = try store.write { db in
             let old = try SpatiaLiteStore.fetchCatalog(db)[layerID]
             if old != nil && !request.replace { throw StoreError.layerExists(layerID) }
@@ -55,8 +74,9 @@ struct RasterImport {
                 storageCRS = sourceCRS
                 info = try importElevation(source, gt: gt, writer: writer, tiles: &tiles)
             } else {
-                storageCRS = file?.storageCRS ?? .cgcs2000
-                info = try importImagery(source, sourceCRS: sourceCRS, storageCRS: storageCRS, writer: writer, messages: messages, tiles: &tiles)
+                storageCRS = imageryCRS
+                info = try importImagery(source, sourceCRS: sourceCRS, storageCRS: storageCRS, towgs84: request.towgs84,
+                                         throughWGS84: transformation.viaWGS84, writer: writer, messages: messages, tiles: &tiles)
             }
             cells = info.width * info.height
             guard tiles > 0 else { throw StoreError.emptySource(request.source) }
@@ -67,7 +87,7 @@ struct RasterImport {
                 featureCount: 0, extent: info.extent, version: 1,
                 source: request.sourceDescription ?? file?.source ?? (request.source as NSString).lastPathComponent,
                 synthetic: request.synthetic ?? file?.synthetic ?? false, importedAt: isoNow(), table: table, raster: info,
-                description: file?.description ?? old?.description)
+                description: file?.description ?? old?.description, transformation: transformation)
             try SpatiaLiteStore.finishImport(&layer, replacing: old, in: db)
             return layer
         }
@@ -168,9 +188,11 @@ struct RasterImport {
 
     // MARK: DOM
 
-    func importImagery(_ original: GDALRasterSource, sourceCRS: CRS, storageCRS: CRS, writer: PyramidWriter,
-                       messages: GDALMessages, tiles: inout Int) throws -> RasterInfo {
-        guard let targetEPSG = storageCRS.epsg else { throw StoreError.unknownCRS(storageCRS.identifier) }
+    func importImagery(_ original: GDALRasterSource, sourceCRS: CRS, storageCRS: CRS, towgs84: [Double]?, throughWGS84: Bool,
+                       writer: PyramidWriter, messages: GDALMessages, tiles: inout Int) throws -> RasterInfo {
+        guard var targetEPSG = storageCRS.epsg else { throw StoreError.unknownCRS(storageCRS.identifier) }
+        // Into lon/lat through WGS 84: warp to WGS 84, whose numbers the storage CRS shares.
+        if throughWGS84 || towgs84 != nil { targetEPSG = 4326 }
         let roles = (1...original.bandCount).map { original.role(band: $0) }
         let sourceAlpha = roles.firstIndex(of: .alpha).map { $0 + 1 }
         var source = original
@@ -187,7 +209,8 @@ struct RasterImport {
         }
         let noData = colorBands.compactMap { original.noData(band: $0) }
         if !sourceCRS.isDisplayEquivalent(to: storageCRS) {
-            let sourceWKT = sourceCRS.epsg.flatMap { ProjWKT.wkt(epsg: $0) }
+            var sourceWKT = sourceCRS.epsg.flatMap { ProjWKT.wkt(epsg: $0) }
+            if let towgs84 { sourceWKT = try NamedCRS(name: "source", base: sourceCRS.identifier, towgs84: towgs84).gdalWKT() }
             source = try original.warped(toEPSG: targetEPSG, sourceCRSWKT: sourceWKT, alphaBand: sourceAlpha, messages: messages)
             // The warped view numbers the non-alpha bands 1…n and adds its alpha band last.
             let kept = (1...original.bandCount).filter { $0 != sourceAlpha }

@@ -41,6 +41,7 @@ struct VectorImport {
         let storageCRS = file?.storageCRS ?? .cgcs2000
         guard let srid = storageCRS.epsg else { throw StoreError.unknownCRS(storageCRS.identifier) }
         let transform = try makeTransform(reader, to: storageCRS)
+        let transformation = transform.report
         let type = try resolveType(reader)
         let columns = try schema(reader)
 
@@ -102,7 +103,7 @@ struct VectorImport {
                     extent: tally.extent.isEmpty ? nil : tally.extent, version: 1,
                     source: request.sourceDescription ?? file?.source ?? (request.source as NSString).lastPathComponent,
                     synthetic: request.synthetic ?? file?.synthetic ?? false, importedAt: isoNow(), table: table,
-                    description: file?.description ?? old?.description)
+                    description: file?.description ?? old?.description, transformation: transformation)
                 try SpatiaLiteStore.finishImport(&layer, replacing: old, in: db)
                 return layer
             } catch {
@@ -118,19 +119,32 @@ struct VectorImport {
 
     // MARK: planning
 
+    /// The way from the source's CRS into the storage CRS, checked for ballpark guesses over the
+    /// source's extent (see `CoordinateTransform.checked`).
     func makeTransform(_ reader: OGRVectorReader, to target: CRS) throws -> CoordinateTransform {
-        if let srs = request.srs { return try CoordinateTransform(from: srs, to: target) }
+        let area = reader.extent
+        let policy = request.ballpark
+        func checked(_ source: CRS) throws -> CoordinateTransform {
+            if let towgs84 = request.towgs84 {
+                return try CoordinateTransform.checked(from: NamedCRS(name: "source", base: source.identifier, towgs84: towgs84),
+                                                       to: target, area: area, ballpark: policy)
+            }
+            return try CoordinateTransform.checked(from: source, to: target, area: area, ballpark: policy)
+        }
+        if let srs = request.srs { return try checked(srs) }
         switch reader.sourceCRS {
         case .epsg(let n):
             guard let crs = try? CRS(parsing: "EPSG:\(n)") else { throw StoreError.unknownCRS("EPSG:\(n)") }
-            return try CoordinateTransform(from: crs, to: target)
+            return try checked(crs)
         case .wkt(let wkt):
-            do { return try CoordinateTransform(fromDefinition: wkt, to: target) } catch {
+            guard (try? NamedCRS.baseDefinition(wkt)) != nil else {
                 throw StoreError.unknownCRS("the source's CRS (\(wkt.prefix(60))…)")
             }
+            return try CoordinateTransform.checked(from: NamedCRS(name: "source", base: wkt, towgs84: request.towgs84),
+                                                   to: target, area: area, ballpark: policy)
         case .none:
             // lon/lat columns in a CSV are geographic by their names.
-            if reader.driver == "CSV" { return try CoordinateTransform(from: .wgs84, to: target) }
+            if reader.driver == "CSV" { return try checked(.wgs84) }
             throw StoreError.noCRS(request.source)
         }
     }
