@@ -53,10 +53,15 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// Registers the city's named CRSs (`<layers>/crs/*.json`), so `--srs`, `crs=` and WMS `CRS`
-    /// accept them; a bad file stops the command with its name and fault.
+    /// accept them, and the tile matrix sets of `./Tiles`; a bad file stops the command with its
+    /// name and fault.
     func loadNamedCRSs() throws {
-        guard let layers = layersDirectory else { return }
-        do { try CRSRegistry.load(directory: (layers as NSString).appendingPathComponent("crs")) } catch { throw CLIError(description: "\(error)") }
+        do {
+            if let layers = layersDirectory { try CRSRegistry.load(directory: (layers as NSString).appendingPathComponent("crs")) }
+            if let tiles = try? RepositoryPaths.folder("Tiles", option: nil) { try TileMatrixSetRegistry.load(directory: tiles) }
+        } catch {
+            throw CLIError(description: "\(error)")
+        }
     }
 
     /// Opens a store that must already exist (commands that inspect or copy one never create it).

@@ -35,11 +35,12 @@ struct RenderCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            try options.loadNamedCRSs()
             let parts = tile.split(separator: "/").map { Int($0) }
             guard parts.count == 3, let z = parts[0], let x = parts[1], let y = parts[2] else {
                 throw CLIError(description: "tile must be Z/X/Y with integers, e.g. 14/13579/6196")
             }
-            guard let matrixSet = TileMatrixSet.named(tms) else { throw CLIError(description: "unknown tile matrix set '\(tms)' (WebMercatorQuad, CGCS2000Quad)") }
+            guard let matrixSet = TileMatrixSet.named(tms) else { throw CLIError(description: "unknown tile matrix set '\(tms)' (\(TileMatrixSet.all.map(\.id).joined(separator: ", ")))") }
             guard scale == 1 || scale == 2 else { throw CLIError(description: "--scale must be 1 or 2") }
             guard (1...16).contains(metatile) else { throw CLIError(description: "--metatile must be 1…16") }
             let store = try options.open()

@@ -15,6 +15,9 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "The web map's files (default: ./Web).")
     var web: String?
 
+    @Option(help: "The tile matrix set files, OGC TMS 2.0 JSON (default: ./Tiles).")
+    var tiles: String?
+
     @Option(help: "Tile cache directory (default: Tiles/cache; 'none' for memory only).")
     var cache: String?
 
@@ -34,12 +37,12 @@ struct ServerOptions: ParsableArguments {
         let stylesDirectory = try RepositoryPaths.folder("Styles", option: styles)
         var configuration = ServerConfiguration(storePath: store.store, stylesDirectory: stylesDirectory,
                                                 webDirectory: (try? RepositoryPaths.folder("Web", option: web)) ?? "Web")
+        let tilesDirectory = tiles ?? ((stylesDirectory as NSString).deletingLastPathComponent as NSString).appendingPathComponent("Tiles")
+        configuration.tilesDirectory = tilesDirectory
         switch cache {
         case "none": configuration.cacheDirectory = nil
         case let dir?: configuration.cacheDirectory = dir
-        case nil:
-            let tiles = ((stylesDirectory as NSString).deletingLastPathComponent as NSString).appendingPathComponent("Tiles")
-            configuration.cacheDirectory = (tiles as NSString).appendingPathComponent("cache")
+        case nil: configuration.cacheDirectory = (tilesDirectory as NSString).appendingPathComponent("cache")
         }
         configuration.layersDirectory = store.layersDirectory ?? RepositoryPaths.layersDirectory()
         configuration.workers = workers

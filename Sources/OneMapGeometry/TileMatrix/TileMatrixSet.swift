@@ -70,14 +70,20 @@ public struct TileMatrixSet: Sendable, Identifiable {
         origin: Coordinate(-180, 90), firstCellSize: 0.703125, firstMatrixWidth: 2, firstMatrixHeight: 1,
         minZoom: 1, maxZoom: 20)
 
+    /// The sets OneMap knows without a `Tiles/` folder.
     public static let builtIn: [TileMatrixSet] = [.webMercatorQuad, .cgcs2000Quad]
 
-    /// Looks a built-in set up by id, case-insensitively; also accepts TianDiTu's `c`/`w` and EPSG numbers.
+    /// Every set offered: the built-in ones, replaced or joined by the `Tiles/` folder's files
+    /// (`TileMatrixSetRegistry.load`), in that order.
+    public static var all: [TileMatrixSet] { TileMatrixSetRegistry.all }
+
+    /// Looks a set up by id, case-insensitively; also accepts TianDiTu's `c`/`w` and EPSG numbers
+    /// for the two built-in ones.
     public static func named(_ name: String) -> TileMatrixSet? {
         switch name.lowercased() {
-        case "webmercatorquad", "w", "3857", "epsg:3857", "googlemapscompatible": .webMercatorQuad
-        case "cgcs2000quad", "c", "4490", "epsg:4490": .cgcs2000Quad
-        default: nil
+        case "w", "3857", "epsg:3857", "googlemapscompatible": return TileMatrixSetRegistry.set(webMercatorQuad.id)
+        case "c", "4490", "epsg:4490": return TileMatrixSetRegistry.set(cgcs2000Quad.id)
+        default: return TileMatrixSetRegistry.set(name)
         }
     }
 

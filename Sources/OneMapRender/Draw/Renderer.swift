@@ -87,7 +87,8 @@ public final class TileRenderer {
         }
         let tilePixels = 256 * request.scale
         let view = RenderView(crs: tms.crs, bbox: tms.bounds(of: t, columns: request.columns, rows: request.rows),
-                              width: request.columns * tilePixels, height: request.rows * tilePixels, zoom: Double(t.z), scale: Double(request.scale))
+                              width: request.columns * tilePixels, height: request.rows * tilePixels, zoom: RenderView.zoom(level: t.z, of: tms),
+                              scale: Double(request.scale))
         let image = try render(view: view, style: request.style, principal: request.principal, buffer: request.buffer)
         return RenderedMetatile(canvas: image.canvas, request: request, layerVersions: image.layerVersions, drewAnything: image.drewAnything)
     }
@@ -178,6 +179,18 @@ public struct RenderView: Sendable {
 
     public var resolutionX: Double { bbox.width / Double(width) }
     public var resolutionY: Double { bbox.height / Double(height) }
+
+    /// The style zoom of a tile level: its ground resolution at the set's centre, so a level of a
+    /// Gauss-Krüger grid draws what a Web Mercator tile of the same metres per pixel draws (and
+    /// the same for every tile of the level, whichever metatile it is rendered in). Levels of
+    /// WebMercatorQuad and the TianDiTu-aligned CGCS2000Quad come out as their own numbers.
+    public static func zoom(level z: Int, of tms: TileMatrixSet) -> Double {
+        let span = tms.cellSize(z) * 256
+        let c = tms.extent.center
+        let zoom = Self.zoom(crs: tms.crs, bbox: BoundingBox(minX: c.x - span / 2, minY: c.y - span / 2, maxX: c.x + span / 2, maxY: c.y + span / 2), width: 256)
+        // Whole levels stay whole despite rounding (a layer with minzoom 15 must show at level 15).
+        return abs(zoom - zoom.rounded()) < 1e-6 ? zoom.rounded() : zoom
+    }
 
     /// The style zoom whose ground resolution matches the view's at its centre (tile levels of
     /// WebMercatorQuad and of the TianDiTu-aligned CGCS2000Quad come out as their own numbers).

@@ -1,4 +1,5 @@
 import Foundation
+import OneMapGeometry
 import Logging
 import OneMapStore
 import OneMapTiles
@@ -14,6 +15,8 @@ public struct ServerConfiguration: Sendable {
     /// The layer files and the city's rules (`Layers/`, with `rules/`); nil: no rules, so the
     /// analyses that need them are not offered.
     public var layersDirectory: String?
+    /// The tile matrix set files (OGC TMS 2.0 JSON, the `Tiles/` folder); nil: the built-in sets only.
+    public var tilesDirectory: String?
     /// Leaflet from Debian's libjs-leaflet.
     public var leafletDirectory = "/usr/share/javascript/leaflet"
     /// Rendered tiles on disk; nil keeps them in memory only.
@@ -70,8 +73,10 @@ public struct ServerConfiguration: Sendable {
 
 extension ServerConfiguration {
     /// The tile pipeline this configuration describes, over `store`.
+    /// The `Tiles/` folder's tile matrix sets are registered first: a broken file stops start-up.
     public func tilePipeline(store: Store, metrics: TileMetrics = TileMetrics(), logger: Logger = Logger(label: "onemap.tiles")) throws -> TilePipeline {
-        try TilePipeline(store: store, stylesDirectory: stylesDirectory, cacheDirectory: cacheDirectory, workers: workers, queueLimit: queueLimit,
+        if let tilesDirectory { try TileMatrixSetRegistry.load(directory: tilesDirectory) }
+        return try TilePipeline(store: store, stylesDirectory: stylesDirectory, cacheDirectory: cacheDirectory, workers: workers, queueLimit: queueLimit,
                          memoryCacheBytes: memoryCacheBytes, metrics: metrics, logger: logger)
     }
 

@@ -19,7 +19,7 @@ struct MapRoutes {
                 var fields: [(String, JSONValue)] = [("id", .string(entry.id)), ("style", .string("\(base)/maps/\(entry.id)/style.json"))]
                 if let style = entry.style {
                     fields += [("name", .string(style.name)), ("status", .string("ok")), ("format", .string(style.format.rawValue))]
-                    fields.append(("tilejson", .object(TileMatrixSet.builtIn.map { ($0.id, .string("\(base)/maps/\(entry.id)/\($0.id)/tilejson.json")) })))
+                    fields.append(("tilejson", .object(TileMatrixSet.all.map { ($0.id, .string("\(base)/maps/\(entry.id)/\($0.id)/tilejson.json")) })))
                     fields.append(("layers", .array(services.tiles.visibleLayers(style, for: context.principal).map { layer in
                         .object([("id", .string(layer.id)), ("title", .string(layer.title)), ("group", .string(layer.group)), ("kind", .string(layer.kind.rawValue))])
                     })))

@@ -20,7 +20,7 @@ struct OGCTilesRoutes {
     func register(on router: Router<AppRequestContext>) {
         router.get("/ogc/tileMatrixSets") { _, context -> Response in
             let base = context.baseURL
-            return Responses.json(.object([("tileMatrixSets", .array(TileMatrixSet.builtIn.map { set in
+            return Responses.json(.object([("tileMatrixSets", .array(TileMatrixSet.all.map { set in
                 .object([("id", .string(set.id)), ("title", .string(set.title)),
                          ("links", .array([.object([("rel", .string("self")), ("type", .string("application/json")),
                                                     ("href", .string("\(base)/ogc/tileMatrixSets/\(set.id)"))])]))])
@@ -35,7 +35,7 @@ struct OGCTilesRoutes {
         router.get("/ogc/maps/:map/tiles") { request, context -> Response in
             let style = try services.tiles.style(context.parameters.get("map") ?? "", for: context.principal)
             let base = context.baseURL
-            return Responses.json(.object([("tilesets", .array(TileMatrixSet.builtIn.map { set in
+            return Responses.json(.object([("tilesets", .array(TileMatrixSet.all.map { set in
                 .object([("title", .string("\(style.name) (\(set.id))")), ("dataType", .string("map")), ("crs", .string(set.crs.uri)),
                          ("tileMatrixSetURI", set.uri.map { .string($0) } ?? .string("\(base)/ogc/tileMatrixSets/\(set.id)")),
                          ("links", .array([.object([("rel", .string("self")), ("href", .string("\(base)/ogc/maps/\(style.id)/tiles/\(set.id)"))])]))])
@@ -72,7 +72,9 @@ struct OGCTilesRoutes {
         var fields: [(String, JSONValue)] = [("id", .string(set.id)), ("title", .string(set.title)), ("crs", .string(set.crs.uri))]
         if let uri = set.uri { fields.append(("uri", .string(uri))) }
         if let wkss = set.wellKnownScaleSet { fields.append(("wellKnownScaleSet", .string(wkss))) }
-        fields.append(("orderedAxes", .array(set.crs.isGeographic ? [.string("Lat"), .string("Lon")] : [.string("E"), .string("N")])))
+        // The axes in the order pointOfOrigin gives them: the CRS's own (EPSG:4490 and the GK zones put north first).
+        let axes = set.crs.isGeographic ? ["Lon", "Lat"] : ["E", "N"]
+        fields.append(("orderedAxes", .array((set.crs.isNorthFirst ? axes.reversed() : axes).map { .string($0) })))
         fields.append(("tileMatrices", .array((set.minZoom...set.maxZoom).map { z in
             .object([
                 ("id", .string(String(z))), ("scaleDenominator", .number(set.scaleDenominator(z))), ("cellSize", .number(set.cellSize(z))),

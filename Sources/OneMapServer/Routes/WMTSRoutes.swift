@@ -123,7 +123,7 @@ struct WMTSRoutes {
                                   "xlink:href": "\(base)/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetLegendGraphic&FORMAT=image/png&LAYER=\(layer.name)"])
             x.close()
             x.element("Format", "image/png")
-            for set in TileMatrixSet.builtIn {
+            for set in TileMatrixSet.all {
                 x.open("TileMatrixSetLink")
                 x.element("TileMatrixSet", set.id)
                 x.close()
@@ -132,7 +132,7 @@ struct WMTSRoutes {
                                     "template": "\(base)/wmts/\(layer.name)/{Style}/{TileMatrixSet}/{TileMatrix}/{TileRow}/{TileCol}.png"])
             x.close()
         }
-        for set in TileMatrixSet.builtIn { Self.write(set, into: &x) }
+        for set in TileMatrixSet.all { Self.write(set, into: &x) }
         x.close()
         x.empty("ServiceMetadataURL", ["xlink:href": "\(base)/wmts/1.0.0/WMTSCapabilities.xml"])
         x.close()
@@ -144,7 +144,7 @@ struct WMTSRoutes {
     static func write(_ set: TileMatrixSet, into x: inout XMLWriter) {
         x.open("TileMatrixSet")
         x.element("ows:Identifier", set.id)
-        x.element("ows:SupportedCRS", "urn:ogc:def:crs:EPSG::\(set.crs.epsg ?? 4326)")
+        x.element("ows:SupportedCRS", set.crs.epsg.map { "urn:ogc:def:crs:EPSG::\($0)" } ?? set.crs.uri)
         if set.id == TileMatrixSet.webMercatorQuad.id {
             x.element("WellKnownScaleSet", "urn:ogc:def:wkss:OGC:1.0:GoogleMapsCompatible")
         }
