@@ -90,6 +90,7 @@ struct ServeCommand: AsyncParsableCommand {
         let services: AppServices
         do {
             var configuration = try options.configuration()
+            guard (0...65_535).contains(port) else { throw CLIError(description: "--port must be 0…65535 (0 picks a free one)") }
             configuration.host = host
             configuration.port = port
             guard rateLimit >= 0, rateBurst >= 1 else { throw CLIError(description: "--rate-limit must be 0 or more and --rate-burst at least 1") }

@@ -32,6 +32,8 @@ enum CLI {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
+        // Never the test's terminal: a command that reads standard input gets end of file.
+        process.standardInput = FileHandle.nullDevice
         try process.run()
         let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()

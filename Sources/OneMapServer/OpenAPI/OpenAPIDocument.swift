@@ -7,17 +7,17 @@ import OneMapStore
 enum OpenAPIDocument {
     static func build(base: String, offered: [CRS], collections: [Layer], processes: [ProcessDescription], cases: Bool = false) -> JSONValue {
         var paths: [(String, JSONValue)] = [
-            ("/", get("getLandingPage", "Landing page", tag: "Capabilities", response: ref("LandingPage"))),
-            ("/conformance", get("getConformance", "Conformance classes", tag: "Capabilities", response: ref("Conformance"))),
-            ("/api", get("getAPI", "This document", tag: "Capabilities", response: ref("OpenAPI 3.0 document", mediaType: "application/vnd.oai.openapi+json;version=3.0"))),
-            ("/collections", get("getCollections", "The feature collections the caller may see", tag: "Capabilities", response: ref("Collections"))),
+            ("/", get("getLandingPage", "Landing page", tag: "Capabilities", response: ref("LandingPage"), formats: true)),
+            ("/conformance", get("getConformance", "Conformance classes", tag: "Capabilities", response: ref("Conformance"), formats: true)),
+            ("/api", get("getAPI", "This document", tag: "Capabilities", response: ref("OpenAPI 3.0 document", mediaType: "application/vnd.oai.openapi+json;version=3.0"), formats: true)),
+            ("/collections", get("getCollections", "The feature collections the caller may see", tag: "Capabilities", response: ref("Collections"), formats: true)),
             ("/tileMatrixSets", get("getTileMatrixSets", "Tile matrix sets", tag: "Tiles", response: ref("JSON"))),
         ]
         for layer in collections {
             let id = layer.id
-            paths.append(("/collections/\(id)", get("describe_\(id)", "\(layer.title): metadata", tag: id, response: ref("Collection"))))
+            paths.append(("/collections/\(id)", get("describe_\(id)", "\(layer.title): metadata", tag: id, response: ref("Collection"), formats: true)))
             paths.append(("/collections/\(id)/queryables", get("queryables_\(id)", "\(layer.title): queryable properties (JSON Schema)", tag: id,
-                                                                response: ref("JSON", mediaType: "application/schema+json"))))
+                                                                response: ref("JSON", mediaType: "application/schema+json"), formats: true)))
             // `datetime` only where the collection has a date property to apply it to.
             let temporal = layer.attributes.contains { $0.type == .date }
             let common: [String] = ["limit", "offset", "bbox", "bbox-crs", "crs"] + (temporal ? ["datetime"] : [])
@@ -74,8 +74,10 @@ enum OpenAPIDocument {
         .object([("description", .string(name)), ("content", .object([(mediaType, .object([("schema", .object([("type", .string("object"))]))]))]))])
     }
 
-    static func get(_ id: String, _ summary: String, tag: String, response: JSONValue) -> JSONValue {
-        .object([("get", operation(id, summary, tag: tag, parameters: [], response: response))])
+    /// - Parameter formats: the operation takes `f` (json, geojson, html; another is 406).
+    static func get(_ id: String, _ summary: String, tag: String, response: JSONValue, formats: Bool = false) -> JSONValue {
+        let f: [JSONValue] = formats ? [.object([("$ref", .string("#/components/parameters/f"))])] : []
+        return .object([("get", operation(id, summary, tag: tag, parameters: f, response: response, notAcceptable: formats))])
     }
 
     static func operation(_ id: String, _ summary: String, tag: String, parameters: [JSONValue], response: JSONValue,

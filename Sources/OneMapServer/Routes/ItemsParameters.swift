@@ -71,13 +71,10 @@ struct ItemsParameters: Sendable {
             guard ["true", "false"].contains(text) else { throw APIError.badRequest("skipGeometry must be true or false") }
             query.includeGeometry = text == "false"
         }
-        if let f = kvp["f"], !["json", "geojson", "html"].contains(f.lowercased()) {
-            throw APIError(.notAcceptable, "NotAcceptable", "f must be json, geojson or html, not '\(f)'")
-        }
         query.filter = FeatureFilter.all(filters)
         self.query = query
         self.output = try Self.outputCRS(kvp["crs"], layer: layer, offered: offered)
-        self.format = OGCFormat(request)
+        self.format = try OGCFormat(request)
         self.passThrough = passThrough
     }
 

@@ -46,10 +46,11 @@ struct OGCFeaturesRoutes {
         router.get("/ogc") { request, context in try landing(request, context) }
         router.get("/ogc/conformance") { request, _ -> Response in
             let classes = Self.conformance + OGCTilesRoutes.conformance + OGCProcessesRoutes.conformance
-            if OGCFormat(request) == .html { return OGCPages.conformance(classes) }
+            if try OGCFormat(request) == .html { return OGCPages.conformance(classes) }
             return Responses.json(.object([("conformsTo", .array(classes.map { .string($0) }))]))
         }
         router.get("/ogc/api") { request, context -> Response in
+            _ = try OGCFormat(request)  // the document is JSON whatever the format; an unknown one is 406
             let document = OpenAPIDocument.build(base: context.baseURL, offered: services.offeredCRS, collections: try collections(context.principal),
                                                  processes: services.processes.processes, cases: services.cases != nil)
             return Responses.json(document, headers: [.contentType: "application/vnd.oai.openapi+json;version=3.0"])
@@ -57,7 +58,7 @@ struct OGCFeaturesRoutes {
         router.get("/ogc/collections") { request, context -> Response in
             let base = context.baseURL
             let layers = try collections(context.principal)
-            if OGCFormat(request) == .html { return OGCPages.collections(layers, base: base) }
+            if try OGCFormat(request) == .html { return OGCPages.collections(layers, base: base) }
             return Responses.json(.object([
                 ("links", .array([link("self", "\(base)/ogc/collections", "application/json"),
                                   link("alternate", "\(base)/ogc/collections?f=html", "text/html")])),
@@ -68,10 +69,11 @@ struct OGCFeaturesRoutes {
         router.get("/ogc/collections/:id") { request, context -> Response in
             let layer = try vectorLayer(context)
             let base = context.baseURL
-            if OGCFormat(request) == .html { return OGCPages.collection(layer, base: base, preview: preview(layer.id, base: base, principal: context.principal)) }
+            if try OGCFormat(request) == .html { return OGCPages.collection(layer, base: base, preview: preview(layer.id, base: base, principal: context.principal)) }
             return Responses.json(collection(layer, base: base))
         }
         router.get("/ogc/collections/:id/queryables") { request, context -> Response in
+            _ = try OGCFormat(request)
             let layer = try vectorLayer(context)
             return Responses.json(Self.queryables(layer, base: context.baseURL), headers: [.contentType: "application/schema+json"])
         }
@@ -105,7 +107,7 @@ struct OGCFeaturesRoutes {
 
     func landing(_ request: Request, _ context: AppRequestContext) throws -> Response {
         let base = context.baseURL
-        if OGCFormat(request) == .html { return OGCPages.landing(base: base) }
+        if try OGCFormat(request) == .html { return OGCPages.landing(base: base) }
         return Responses.json(.object([
             ("title", .string("OneMap 一张图")),
             ("description", .string("The city's base layers and thematic overlays: features (OGC API – Features) and map tiles (OGC API – Tiles).")),
@@ -262,7 +264,7 @@ struct OGCFeaturesRoutes {
         let fid = try featureID(context)
         let output = try ItemsParameters.outputCRS(QueryParameters.checked(request)["crs"], layer: layer, offered: services.offeredCRS)
         let feature = try services.store.feature(fid, in: layer.id, for: context.principal)
-        if OGCFormat(request) == .html { return OGCPages.item(feature, layer: layer) }
+        if try OGCFormat(request) == .html { return OGCPages.item(feature, layer: layer) }
         let base = context.baseURL
         let links = JSONValue.array([
             link("self", "\(base)/ogc/collections/\(layer.id)/items/\(fid)", "application/geo+json"),
@@ -327,9 +329,15 @@ func linkTitled(_ rel: String, _ href: String, _ type: String, _ title: String) 
 enum OGCFormat {
     case json, html
 
-    init(_ request: Request) {
+    /// `f` (json, geojson or html), else the Accept header.
+    /// - Throws: 406 for an `f` the OGC APIs do not write.
+    init(_ request: Request) throws {
         if let f = QueryParameters(request)["f"] {
-            self = f.lowercased() == "html" ? .html : .json
+            switch f.lowercased() {
+            case "html": self = .html
+            case "json", "geojson": self = .json
+            default: throw APIError(.notAcceptable, "NotAcceptable", "f must be json, geojson or html, not '\(f)'")
+            }
         } else if let accept = request.headers[.accept], accept.contains("text/html") {
             self = .html
         } else {

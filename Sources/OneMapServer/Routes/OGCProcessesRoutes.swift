@@ -28,7 +28,7 @@ struct OGCProcessesRoutes {
         router.get("/ogc/processes") { request, context -> Response in
             let base = context.baseURL
             let list = services.processes.processes
-            if OGCFormat(request) == .html { return ProcessPages.list(list, base: base) }
+            if try OGCFormat(request) == .html { return ProcessPages.list(list, base: base) }
             return Responses.json(.object([
                 ("processes", .array(list.map { summary($0, base: base) })),
                 ("links", .array([link("self", "\(base)/ogc/processes", "application/json"),
@@ -37,7 +37,7 @@ struct OGCProcessesRoutes {
         }
         router.get("/ogc/processes/:id") { request, context -> Response in
             let process = try services.processes.process(context.parameters.get("id") ?? "").description
-            if OGCFormat(request) == .html { return ProcessPages.process(process, base: context.baseURL) }
+            if try OGCFormat(request) == .html { return ProcessPages.process(process, base: context.baseURL) }
             return Responses.json(describe(process, base: context.baseURL))
         }
         router.post("/ogc/processes/:id/execution") { request, context in try await execute(request, context) }
@@ -45,7 +45,7 @@ struct OGCProcessesRoutes {
             let base = context.baseURL
             let principal = context.principal
             let jobs = try await Blocking.run { try services.processes.jobs(for: principal) }
-            if OGCFormat(request) == .html { return ProcessPages.jobs(jobs, base: base) }
+            if try OGCFormat(request) == .html { return ProcessPages.jobs(jobs, base: base) }
             return Responses.json(.object([
                 ("jobs", .array(jobs.map { statusInfo($0, base: base) })),
                 ("links", .array([link("self", "\(base)/ogc/jobs", "application/json"), link("alternate", "\(base)/ogc/jobs?f=html", "text/html")])),
@@ -54,7 +54,7 @@ struct OGCProcessesRoutes {
         router.get("/ogc/jobs/:id") { request, context -> Response in
             let id = context.parameters.get("id") ?? "", principal = context.principal
             let job = try await Blocking.run { try services.processes.job(id, for: principal) }
-            if OGCFormat(request) == .html { return ProcessPages.job(job, base: context.baseURL) }
+            if try OGCFormat(request) == .html { return ProcessPages.job(job, base: context.baseURL) }
             return Responses.json(statusInfo(job, base: context.baseURL))
         }
         router.get("/ogc/jobs/:id/results") { request, context -> Response in

@@ -50,7 +50,14 @@ public final class Store: Sendable {
     public func checkpoint() throws { try backend.checkpoint() }
 
     /// A consistent copy of the store at `destination` (a new file), taken while it is in use.
-    public func backup(to destination: String) throws { try backend.backup(to: destination) }
+    public func backup(to destination: String) throws {
+        let folder = (destination as NSString).deletingLastPathComponent
+        var isDirectory: ObjCBool = false
+        guard folder.isEmpty || (FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) && isDirectory.boolValue) else {
+            throw StoreError.invalidArgument("no folder \(folder) to write the backup into")
+        }
+        try backend.backup(to: destination)
+    }
 
     /// Integrity, spatial indexes, the catalog against the tables and pyramids against their grids.
     public func check() throws -> StoreCheckReport { try backend.check(Array(allLayers().values)) }

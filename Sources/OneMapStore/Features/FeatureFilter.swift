@@ -53,3 +53,33 @@ public enum FilterOperand: Sendable, Hashable {
     case property(String)
     case value(FeatureValue)
 }
+
+extension FeatureFilter {
+    /// A comparison of a property with a literal of another type (`area_m2 = 'abc'`, `code = 5`),
+    /// which SQL would answer with "nothing" instead of an error; nil when every one fits.
+    func typeMismatch(on layer: Layer) -> String? {
+        func shown(_ v: FeatureValue) -> String { if case .text(let t) = v { "'\(t)'" } else { v.description } }
+        func check(_ a: FilterOperand, _ others: [FilterOperand]) -> String? {
+            guard case .property(let name) = a, let field = layer.attribute(name) else { return nil }
+            for case .value(let v) in others {
+                switch (field.type, v) {
+                case (_, .null), (.integer, .integer), (.integer, .real), (.real, .integer), (.real, .real), (.text, .text), (.date, .text):
+                    continue
+                case (.integer, _), (.real, _):
+                    return "\(name) is a number; \(shown(v)) is not"
+                case (.text, _), (.date, _):
+                    return "\(name) is \(field.type == .date ? "a date" : "text"); compare it with a quoted value, not \(shown(v))"
+                }
+            }
+            return nil
+        }
+        switch self {
+        case .and(let fs), .or(let fs): return fs.lazy.compactMap { $0.typeMismatch(on: layer) }.first
+        case .not(let f): return f.typeMismatch(on: layer)
+        case .compare(let a, _, let b): return check(a, [b]) ?? check(b, [a])
+        case .between(let a, let low, let high): return check(a, [low, high])
+        case .inList(let a, let list): return check(a, list)
+        case .isNull, .like, .spatial, .literal: return nil
+        }
+    }
+}

@@ -46,6 +46,7 @@ public struct FeatureQuery: Sendable {
         if let bbox, !(bbox.minX <= bbox.maxX && bbox.minY <= bbox.maxY) {
             throw StoreError.invalidArgument("bbox: the minimum is above the maximum")
         }
+        if let problem = filter?.typeMismatch(on: layer) { throw StoreError.invalidArgument("filter: \(problem)") }
         return properties
     }
 }
