@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import OneMapGeometry
 import OneMapRender
 import OneMapStore
 
@@ -18,14 +19,15 @@ public final class TilePipeline: Sendable {
     ///   - cacheDirectory: where rendered tiles are kept on disk; nil keeps them in memory only.
     ///   - workers: render threads.
     ///   - queueLimit: render jobs that may wait before requests are refused (overloaded).
+    ///   - matrixSets: the tile matrix sets offered (`TileMatrixSetCatalog.load(directory:)` of `Tiles/`).
     public init(store: Store, stylesDirectory: String, cacheDirectory: String?, workers: Int, queueLimit: Int, memoryCacheBytes: Int,
-                metrics: TileMetrics = TileMetrics(), logger: Logger = Logger(label: "onemap.tiles")) throws {
+                matrixSets: TileMatrixSetCatalog = .builtIn, metrics: TileMetrics = TileMetrics(), logger: Logger = Logger(label: "onemap.tiles")) throws {
         self.store = store
         maps = try MapCatalog(directory: stylesDirectory, store: store)
         watcher = try StoreWatcher(store: store, maps: maps, logger: logger)
         pool = RenderPool(store: store, sprites: maps.sprites, workers: workers, limit: queueLimit)
         service = TileService(watcher: watcher, pool: pool, cache: TileCache(memoryBytes: memoryCacheBytes, directory: cacheDirectory),
-                              metrics: metrics)
+                              metrics: metrics, matrixSets: matrixSets)
         seeder = TileSeeder(tiles: service, width: workers)
     }
 }

@@ -23,11 +23,14 @@ public final class TileService: Sendable {
     public let pool: RenderPool
     public let cache: TileCache
     public let metrics: TileMetrics
+    /// The tile matrix sets offered (the built-in ones and the `Tiles/` folder's).
+    public let matrixSets: TileMatrixSetCatalog
     private let publicVisibility = Mutex<(sequence: Int64, byMap: [String: String])>((-1, [:]))
     private let inflight = Mutex<[String: Task<[TileID: TileCache.Entry], any Error>]>([:])
 
-    public init(watcher: StoreWatcher, pool: RenderPool, cache: TileCache, metrics: TileMetrics) {
+    public init(watcher: StoreWatcher, pool: RenderPool, cache: TileCache, metrics: TileMetrics, matrixSets: TileMatrixSetCatalog = .builtIn) {
         self.watcher = watcher
+        self.matrixSets = matrixSets
         self.maps = watcher.maps
         self.pool = pool
         self.cache = cache
@@ -127,7 +130,7 @@ public final class TileService: Sendable {
     /// disk, no await): the pipeline's fast path. Anything else, errors included, returns nil and
     /// the request takes the full route.
     public func memoryTile(map: String, tms tmsID: String, tile: TileID, scale: Int, principal: Principal) -> TileResult? {
-        guard let tms = TileMatrixSet.named(tmsID), tms.contains(zoom: tile.z), tms.contains(tile) else { return nil }
+        guard let tms = matrixSets.named(tmsID), tms.contains(zoom: tile.z), tms.contains(tile) else { return nil }
         let sequence = watcher.snapshot.sequence
         guard let visibility = visibility(map, for: principal, sequence: sequence) else { return nil }
         let key = TileCache.Key(map: map, tms: tms.id, z: tile.z, x: tile.x, y: tile.y, scale: scale, visibility: visibility)
@@ -159,7 +162,7 @@ public final class TileService: Sendable {
     ///   web map's per-layer overlays); each must be visible to the caller.
     public func tile(map: String, tms tmsID: String, tile: TileID, scale: Int, principal: Principal, only: [String]? = nil) async throws -> TileResult {
         var (style, visible) = try resolve(map, for: principal)
-        guard let tms = TileMatrixSet.named(tmsID) else { throw RenderError.unknownTileMatrixSet(tmsID) }
+        guard let tms = matrixSets.named(tmsID) else { throw RenderError.unknownTileMatrixSet(tmsID) }
         guard tms.contains(zoom: tile.z) else {
             throw RenderError.tileOutOfRange("zoom \(tile.z) is outside \(tms.id) (\(tms.minZoom)–\(tms.maxZoom))")
         }
@@ -197,7 +200,7 @@ public final class TileService: Sendable {
             guard let found = layerStyle(id, for: principal) else { throw StoreError.layerNotFound(id) }
             styles.append(found.style)
         }
-        guard let tms = TileMatrixSet.named(tmsID) else { throw RenderError.unknownTileMatrixSet(tmsID) }
+        guard let tms = matrixSets.named(tmsID) else { throw RenderError.unknownTileMatrixSet(tmsID) }
         guard tms.contains(zoom: tile.z), tms.contains(tile) else { throw RenderError.tileOutOfRange("tile \(tile) is outside \(tms.id)") }
         var sources: [String: StyleSource] = [:]
         for style in styles { sources.merge(style.sources) { first, _ in first } }

@@ -40,7 +40,7 @@ struct BenchRenderCommand: ParsableCommand {
             let store = try options.open()
             let catalog = try MapCatalog(directory: try StylesDirectory.resolve(styles), store: store)
             let style = try catalog.style(map)
-            guard let matrixSet = TileMatrixSet.named(tms) else { throw CLIError(description: "unknown tile matrix set") }
+            guard let matrixSet = try options.matrixSets().named(tms) else { throw CLIError(description: "unknown tile matrix set") }
             let tileFormat = format.flatMap(TileFormat.init(rawValue:)) ?? style.format
             let text = try String(contentsOfFile: list, encoding: .utf8)
             let tiles: [TileID] = text.split(separator: "\n").compactMap { line in

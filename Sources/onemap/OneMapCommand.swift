@@ -58,15 +58,18 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// Registers the city's named CRSs (`<layers>/crs/*.json`), so `--srs`, `crs=` and WMS `CRS`
-    /// accept them, and the tile matrix sets of `./Tiles`; a bad file stops the command with its
-    /// name and fault.
+    /// accept them; a bad file stops the command with its name and fault.
     func loadNamedCRSs() throws {
         do {
             if let layers = layersDirectory { try CRSRegistry.load(directory: (layers as NSString).appendingPathComponent("crs")) }
-            if let tiles = try? RepositoryPaths.folder("Tiles", option: nil) { try TileMatrixSetRegistry.load(directory: tiles) }
         } catch {
             throw CLIError(description: "\(error)")
         }
+    }
+
+    /// The tile matrix sets of `./Tiles` (or the repository's) with the built-in ones.
+    func matrixSets() throws -> TileMatrixSetCatalog {
+        do { return try TileMatrixSetCatalog.load(directory: try? RepositoryPaths.folder("Tiles", option: nil)) } catch { throw CLIError(description: "\(error)") }
     }
 
     /// Opens a store that must already exist (commands that inspect or copy one never create it).

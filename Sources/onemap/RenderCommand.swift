@@ -40,7 +40,8 @@ struct RenderCommand: ParsableCommand {
             guard parts.count == 3, let z = parts[0], let x = parts[1], let y = parts[2] else {
                 throw CLIError(description: "tile must be Z/X/Y with integers, e.g. 14/13579/6196")
             }
-            guard let matrixSet = TileMatrixSet.named(tms) else { throw CLIError(description: "unknown tile matrix set '\(tms)' (\(TileMatrixSet.all.map(\.id).joined(separator: ", ")))") }
+            let sets = try options.matrixSets()
+            guard let matrixSet = sets.named(tms) else { throw CLIError(description: "unknown tile matrix set '\(tms)' (\(sets.all.map(\.id).joined(separator: ", ")))") }
             guard scale == 1 || scale == 2 else { throw CLIError(description: "--scale must be 1 or 2") }
             guard (1...16).contains(metatile) else { throw CLIError(description: "--metatile must be 1…16") }
             let store = try options.open()

@@ -52,7 +52,7 @@ struct SeedCommand: AsyncParsableCommand {
             let configuration = try options.configuration()
             guard configuration.cacheDirectory != nil else { throw CLIError(description: "seeding needs a disk cache (not --cache none)") }
             let tiles = try configuration.tilePipeline()
-            guard let set = TileMatrixSet.named(tms) else { throw CLIError(description: "unknown tile matrix set '\(tms)'") }
+            guard let set = tiles.service.matrixSets.named(tms) else { throw CLIError(description: "unknown tile matrix set '\(tms)'") }
             let style = try tiles.service.maps.style(map)
             let zooms = try range.zooms()
             guard set.contains(zoom: zooms.lowerBound), set.contains(zoom: zooms.upperBound) else {

@@ -52,7 +52,7 @@ import Testing
         try "taken".write(toFile: dir.path + "/taken.sqlite", atomically: true, encoding: .utf8)
         let cases: [([String], String)] = [
             (["backup", dir.path + "/taken.sqlite"], "exists"),
-            (["backup", dir.path + "/no/such/dir/copy.sqlite"], "backup to"),
+            (["backup", dir.path + "/no/such/dir/copy.sqlite"], "no folder"),
             (["backup", dir.path + "/copy.sqlite", "--store", dir.path + "/missing.sqlite"], "no store at"),
             (["check", "--store", dir.path + "/missing.sqlite"], "no store at"),
             (["check", "--store", dir.path + "/taken.sqlite"], "cannot open store"),

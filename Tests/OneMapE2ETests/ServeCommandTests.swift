@@ -115,7 +115,7 @@ import Testing
         #expect(py.status == 0, "\(py.stderr)")
         let json = try JSONSerialization.jsonObject(with: Data(py.stdout.utf8)) as? [String: Any] ?? [:]
         #expect(json["wmts_layers"] as? [String] == ["helsinki", "helsinki_lines", "helsinki_points", "helsinki_polygons"], "each layer alone too")
-        #expect(json["wmts_sets"] as? [String] == ["CGCS2000Quad", "WebMercatorQuad"])
+        #expect(json["wmts_sets"] as? [String] == ["CGCS2000GK39", "CGCS2000Quad", "WebMercatorQuad"], "the Tiles folder's sets")
         let level1 = json["cgcs_level1"] as? [Any] ?? []
         #expect(level1.count == 4 && level1[0] as? Int == 2 && level1[1] as? Int == 1)
         // OWSLib keeps TopLeftCorner as written: latitude first for EPSG:4490.

@@ -70,9 +70,13 @@ import Testing
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try #"{"id": "Broken", "crs": "http://www.opengis.net/def/crs/EPSG/0/4527", "tileMatrices": [{"id": "0"}]}"#.write(toFile: dir + "/broken.json", atomically: true, encoding: .utf8)
-        #expect(throws: GeometryError.invalid("\(dir)/broken.json: tileMatrices[0].cellSize: a number")) { try TileMatrixSetRegistry.load(directory: dir) }
-        #expect(TileMatrixSet.named("Broken") == nil)
+        #expect(throws: GeometryError.invalid("\(dir)/broken.json: tileMatrices[0].cellSize: a number")) { try TileMatrixSetCatalog.load(directory: dir) }
         try "{ not json".write(toFile: dir + "/broken.json", atomically: true, encoding: .utf8)
-        #expect(throws: GeometryError.invalid("\(dir)/broken.json: not a JSON object")) { try TileMatrixSetRegistry.load(directory: dir) }
+        #expect(throws: GeometryError.invalid("\(dir)/broken.json: not a JSON object")) { try TileMatrixSetCatalog.load(directory: dir) }
+        // The repository's folder: the built-in sets with their exact constants, then the GK grid.
+        let folder = try TileMatrixSetCatalog.load(directory: Self.tiles)
+        #expect(folder.all.map(\.id) == ["WebMercatorQuad", "CGCS2000Quad", "CGCS2000GK39"])
+        #expect(folder.named("w")?.origin == TileMatrixSet.webMercatorQuad.origin && folder.named("c")?.firstCellSize == 0.703125)
+        #expect(TileMatrixSetCatalog.builtIn.named("CGCS2000GK39") == nil)
     }
 }

@@ -13,7 +13,7 @@ import Testing
 @Suite struct GaussKrugerTilesTests {
     @Test func aGKTileIsTheWMSMapOfItsBoundsPixelForPixel() async throws {
         let fixture = try await OwnThread.build { try FeatureFixture { $0.tilesDirectory = Repo.path("Tiles") } }
-        let set = try #require(TileMatrixSet.named("CGCS2000GK39"))
+        let set = try #require(fixture.services.tiles.matrixSets.named("CGCS2000GK39"))
         // Level 8 (1 m pixels) over the parcels at 116.805 E, 38.305 N: E 39,482,944, N 4,241,371.
         let tile = TileID(z: 8, x: 519, y: 424)
         let b = set.bounds(of: tile)

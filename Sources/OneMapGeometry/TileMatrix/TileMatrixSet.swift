@@ -73,19 +73,8 @@ public struct TileMatrixSet: Sendable, Identifiable {
     /// The sets OneMap knows without a `Tiles/` folder.
     public static let builtIn: [TileMatrixSet] = [.webMercatorQuad, .cgcs2000Quad]
 
-    /// Every set offered: the built-in ones, replaced or joined by the `Tiles/` folder's files
-    /// (`TileMatrixSetRegistry.load`), in that order.
-    public static var all: [TileMatrixSet] { TileMatrixSetRegistry.all }
-
-    /// Looks a set up by id, case-insensitively; also accepts TianDiTu's `c`/`w` and EPSG numbers
-    /// for the two built-in ones.
-    public static func named(_ name: String) -> TileMatrixSet? {
-        switch name.lowercased() {
-        case "w", "3857", "epsg:3857", "googlemapscompatible": return TileMatrixSetRegistry.set(webMercatorQuad.id)
-        case "c", "4490", "epsg:4490": return TileMatrixSetRegistry.set(cgcs2000Quad.id)
-        default: return TileMatrixSetRegistry.set(name)
-        }
-    }
+    /// Looks a built-in set up by id (a server's own sets: `TileMatrixSetCatalog`).
+    public static func named(_ name: String) -> TileMatrixSet? { TileMatrixSetCatalog.builtIn.named(name) }
 
     /// Metres per CRS unit (one degree on the equator of the WGS 84 sphere for geographic CRSs), as OGC TMS defines it.
     public var metersPerUnit: Double { crs.isGeographic ? 6_378_137.0 * 2 * .pi / 360 : 1 }

@@ -75,9 +75,9 @@ extension ServerConfiguration {
     /// The tile pipeline this configuration describes, over `store`.
     /// The `Tiles/` folder's tile matrix sets are registered first: a broken file stops start-up.
     public func tilePipeline(store: Store, metrics: TileMetrics = TileMetrics(), logger: Logger = Logger(label: "onemap.tiles")) throws -> TilePipeline {
-        if let tilesDirectory { try TileMatrixSetRegistry.load(directory: tilesDirectory) }
         return try TilePipeline(store: store, stylesDirectory: stylesDirectory, cacheDirectory: cacheDirectory, workers: workers, queueLimit: queueLimit,
-                         memoryCacheBytes: memoryCacheBytes, metrics: metrics, logger: logger)
+                                memoryCacheBytes: memoryCacheBytes, matrixSets: try TileMatrixSetCatalog.load(directory: tilesDirectory),
+                                metrics: metrics, logger: logger)
     }
 
     /// The tile pipeline over the configured store, without the HTTP application (`seed`, `export`).

@@ -19,7 +19,7 @@ struct MapRoutes {
                 var fields: [(String, JSONValue)] = [("id", .string(entry.id)), ("style", .string("\(base)/maps/\(entry.id)/style.json"))]
                 if let style = entry.style {
                     fields += [("name", .string(style.name)), ("status", .string("ok")), ("format", .string(style.format.rawValue))]
-                    fields.append(("tilejson", .object(TileMatrixSet.all.map { ($0.id, .string("\(base)/maps/\(entry.id)/\($0.id)/tilejson.json")) })))
+                    fields.append(("tilejson", .object(services.tiles.matrixSets.all.map { ($0.id, .string("\(base)/maps/\(entry.id)/\($0.id)/tilejson.json")) })))
                     fields.append(("layers", .array(services.tiles.visibleLayers(style, for: context.principal).map { layer in
                         .object([("id", .string(layer.id)), ("title", .string(layer.title)), ("group", .string(layer.group)), ("kind", .string(layer.kind.rawValue))])
                     })))
@@ -69,7 +69,7 @@ struct MapRoutes {
 
         router.get("/maps/:map/:tms/tilejson.json") { request, context -> Response in
             let style = try services.tiles.style(context.parameters.get("map") ?? "", for: context.principal)
-            guard let tms = TileMatrixSet.named(context.parameters.get("tms") ?? "") else {
+            guard let tms = services.tiles.matrixSets.named(context.parameters.get("tms") ?? "") else {
                 throw RenderError.unknownTileMatrixSet(context.parameters.get("tms") ?? "")
             }
             return Responses.json(tileJSON(style, tms: tms, base: context.baseURL, principal: context.principal))

@@ -20,14 +20,14 @@ struct OGCTilesRoutes {
     func register(on router: Router<AppRequestContext>) {
         router.get("/ogc/tileMatrixSets") { _, context -> Response in
             let base = context.baseURL
-            return Responses.json(.object([("tileMatrixSets", .array(TileMatrixSet.all.map { set in
+            return Responses.json(.object([("tileMatrixSets", .array(services.tiles.matrixSets.all.map { set in
                 .object([("id", .string(set.id)), ("title", .string(set.title)),
                          ("links", .array([.object([("rel", .string("self")), ("type", .string("application/json")),
                                                     ("href", .string("\(base)/ogc/tileMatrixSets/\(set.id)"))])]))])
             }))]))
         }
         router.get("/ogc/tileMatrixSets/:id") { _, context -> Response in
-            guard let set = TileMatrixSet.named(context.parameters.get("id") ?? ""), set.id == context.parameters.get("id") else {
+            guard let set = services.tiles.matrixSets.named(context.parameters.get("id") ?? ""), set.id == context.parameters.get("id") else {
                 throw APIError.notFound("no tile matrix set '\(context.parameters.get("id") ?? "")' (WebMercatorQuad, CGCS2000Quad)")
             }
             return Responses.json(Self.definition(set))
@@ -35,7 +35,7 @@ struct OGCTilesRoutes {
         router.get("/ogc/maps/:map/tiles") { request, context -> Response in
             let style = try services.tiles.style(context.parameters.get("map") ?? "", for: context.principal)
             let base = context.baseURL
-            return Responses.json(.object([("tilesets", .array(TileMatrixSet.all.map { set in
+            return Responses.json(.object([("tilesets", .array(services.tiles.matrixSets.all.map { set in
                 .object([("title", .string("\(style.name) (\(set.id))")), ("dataType", .string("map")), ("crs", .string(set.crs.uri)),
                          ("tileMatrixSetURI", set.uri.map { .string($0) } ?? .string("\(base)/ogc/tileMatrixSets/\(set.id)")),
                          ("links", .array([.object([("rel", .string("self")), ("href", .string("\(base)/ogc/maps/\(style.id)/tiles/\(set.id)"))])]))])
@@ -43,7 +43,7 @@ struct OGCTilesRoutes {
         }
         router.get("/ogc/maps/:map/tiles/:tms") { request, context -> Response in
             let style = try services.tiles.style(context.parameters.get("map") ?? "", for: context.principal)
-            guard let set = TileMatrixSet.named(context.parameters.get("tms") ?? "") else {
+            guard let set = services.tiles.matrixSets.named(context.parameters.get("tms") ?? "") else {
                 throw RenderError.unknownTileMatrixSet(context.parameters.get("tms") ?? "")
             }
             let base = context.baseURL

@@ -48,7 +48,7 @@ struct WMTSRoutes {
 
     func tile(_ request: Request, _ context: AppRequestContext, map: String, style: String, tms: String, matrix: String, row: Int, col: Int) async throws -> Response {
         guard style.isEmpty || style == "default" else { throw ProtocolError(code: "InvalidParameterValue", locator: "STYLE", message: "STYLE must be default") }
-        guard let set = TileMatrixSet.named(tms) else {
+        guard let set = services.tiles.matrixSets.named(tms) else {
             throw ProtocolError(code: "InvalidParameterValue", locator: "TILEMATRIXSET", message: "unknown TileMatrixSet '\(tms)' (WebMercatorQuad, CGCS2000Quad)")
         }
         guard let z = Int(matrix), set.contains(zoom: z) else {
@@ -123,7 +123,7 @@ struct WMTSRoutes {
                                   "xlink:href": "\(base)/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetLegendGraphic&FORMAT=image/png&LAYER=\(layer.name)"])
             x.close()
             x.element("Format", "image/png")
-            for set in TileMatrixSet.all {
+            for set in services.tiles.matrixSets.all {
                 x.open("TileMatrixSetLink")
                 x.element("TileMatrixSet", set.id)
                 x.close()
@@ -132,7 +132,7 @@ struct WMTSRoutes {
                                     "template": "\(base)/wmts/\(layer.name)/{Style}/{TileMatrixSet}/{TileMatrix}/{TileRow}/{TileCol}.png"])
             x.close()
         }
-        for set in TileMatrixSet.all { Self.write(set, into: &x) }
+        for set in services.tiles.matrixSets.all { Self.write(set, into: &x) }
         x.close()
         x.empty("ServiceMetadataURL", ["xlink:href": "\(base)/wmts/1.0.0/WMTSCapabilities.xml"])
         x.close()

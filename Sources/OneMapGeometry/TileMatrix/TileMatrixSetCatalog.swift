@@ -1,49 +1,64 @@
 import Foundation
-import Synchronization
 
-/// The tile matrix sets this process offers: the built-in WebMercatorQuad and CGCS2000Quad,
-/// and one per OGC Two-Dimensional Tile Matrix Set 2.0 JSON file in the `Tiles/` folder, loaded
-/// at start. Adding a file adds a set; a file with the id of a built-in one replaces it.
-public enum TileMatrixSetRegistry {
-    private static let sets = Mutex<[TileMatrixSet]>(TileMatrixSet.builtIn)
+/// The tile matrix sets one server (or command) offers: the built-in WebMercatorQuad and
+/// CGCS2000Quad, and one per OGC Two-Dimensional Tile Matrix Set 2.0 JSON file in its `Tiles/`
+/// folder, read at start. Adding a file adds a set; a file with a built-in set's id replaces it.
+public struct TileMatrixSetCatalog: Sendable {
+    public let all: [TileMatrixSet]
 
-    static var all: [TileMatrixSet] { sets.withLock { $0 } }
+    public init(_ sets: [TileMatrixSet]) { all = sets }
 
-    static func set(_ id: String) -> TileMatrixSet? {
-        let key = id.lowercased()
-        return sets.withLock { $0.first { $0.id.lowercased() == key } }
+    public static let builtIn = TileMatrixSetCatalog(TileMatrixSet.builtIn)
+
+    /// Looks a set up by id, case-insensitively; also accepts TianDiTu's `c`/`w` and EPSG numbers
+    /// for the two built-in ones.
+    public func named(_ name: String) -> TileMatrixSet? {
+        var key = name.lowercased()
+        switch key {
+        case "w", "3857", "epsg:3857", "googlemapscompatible": key = TileMatrixSet.webMercatorQuad.id.lowercased()
+        case "c", "4490", "epsg:4490": key = TileMatrixSet.cgcs2000Quad.id.lowercased()
+        default: break
+        }
+        return all.first { $0.id.lowercased() == key }
     }
 
-    /// Reads every `*.json` directly in `directory` (subfolders such as `cache/` are not read);
-    /// a missing directory leaves the built-in sets.
-    /// - Throws: `GeometryError.invalid` naming the file and the JSON path at fault; nothing is
-    ///   registered then.
-    @discardableResult
-    public static func load(directory: String) throws -> [TileMatrixSet] {
+    /// The built-in sets and every `*.json` directly in `directory` (subfolders such as `cache/`
+    /// are not read); a missing directory gives the built-in sets.
+    /// - Throws: `GeometryError.invalid` naming the file and the JSON path at fault.
+    public static func load(directory: String?) throws -> TileMatrixSetCatalog {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else { return [] }
-        var loaded: [TileMatrixSet] = []
+        guard let directory, FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else { return .builtIn }
+        var sets = TileMatrixSet.builtIn
+        var loaded: Set<String> = []
         for file in try FileManager.default.contentsOfDirectory(atPath: directory).filter({ $0.hasSuffix(".json") }).sorted() {
             let path = (directory as NSString).appendingPathComponent(file)
-            let set: TileMatrixSet
+            var set: TileMatrixSet
             do { set = try TileMatrixSet(definition: Data(contentsOf: URL(fileURLWithPath: path))) } catch let e as TileMatrixSet.DefinitionError {
                 throw GeometryError.invalid("\(path): \(e.path.isEmpty ? "" : e.path + ": ")\(e.message)")
             }
-            if loaded.contains(where: { $0.id.lowercased() == set.id.lowercased() }) {
-                throw GeometryError.invalid("\(path): id: \(set.id) is defined twice")
+            guard loaded.insert(set.id.lowercased()).inserted else { throw GeometryError.invalid("\(path): id: \(set.id) is defined twice") }
+            if let i = sets.firstIndex(where: { $0.id.lowercased() == set.id.lowercased() }) {
+                // The built-in set's exact constants when the file describes it (Foundation's JSON
+                // reader can lose a 17th digit: nanometres, but capabilities would show them).
+                if set.isSameGrid(as: sets[i]) { set = sets[i] }
+                sets[i] = set
+            } else {
+                sets.append(set)
             }
-            loaded.append(set)
         }
-        sets.withLock { current in
-            for set in loaded {
-                if let i = current.firstIndex(where: { $0.id.lowercased() == set.id.lowercased() }) { current[i] = set } else { current.append(set) }
-            }
-        }
-        return loaded
+        return TileMatrixSetCatalog(sets)
     }
 }
 
 extension TileMatrixSet {
+    /// The same grid to a millionth of a cell: same CRS, levels, origin, cell sizes and matrices.
+    func isSameGrid(as other: TileMatrixSet) -> Bool {
+        crs == other.crs && minZoom == other.minZoom && maxZoom == other.maxZoom && tileSize == other.tileSize
+            && firstMatrixWidth == other.firstMatrixWidth && firstMatrixHeight == other.firstMatrixHeight
+            && abs(firstCellSize - other.firstCellSize) <= 1e-12 * other.firstCellSize
+            && abs(origin.x - other.origin.x) <= 1e-6 * other.firstCellSize && abs(origin.y - other.origin.y) <= 1e-6 * other.firstCellSize
+    }
+
     /// What is wrong with a definition, and where (`tileMatrices[3].cellSize`).
     public struct DefinitionError: Error, Equatable {
         public var path: String
