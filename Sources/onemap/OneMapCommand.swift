@@ -61,7 +61,10 @@ struct StoreOptions: ParsableArguments {
     /// accept them; a bad file stops the command with its name and fault.
     func loadNamedCRSs() throws {
         do {
-            if let layers = layersDirectory { try CRSRegistry.load(directory: (layers as NSString).appendingPathComponent("crs")) }
+            // Like `serve`: the repository's Layers when there is none here.
+            if let layers = layersDirectory ?? RepositoryPaths.layersDirectory() {
+                try CRSRegistry.load(directory: (layers as NSString).appendingPathComponent("crs"))
+            }
         } catch {
             throw CLIError(description: "\(error)")
         }
