@@ -12,7 +12,7 @@ int onemap_tune_malloc(int mmap_threshold, int arena_max) {
     return ok ? 0 : -1;
 }
 
-void onemap_release_free_memory(void) { malloc_trim(0); }
+int onemap_release_free_memory(void) { return malloc_trim(0); }
 #else
 int onemap_tune_malloc(int mmap_threshold, int arena_max) {
     (void)mmap_threshold;
@@ -20,5 +20,5 @@ int onemap_tune_malloc(int mmap_threshold, int arena_max) {
     return -2;
 }
 
-void onemap_release_free_memory(void) {}
+int onemap_release_free_memory(void) { return -1; }
 #endif

@@ -6,7 +6,8 @@
 /// mallopt (where it does nothing).
 int onemap_tune_malloc(int mmap_threshold, int arena_max);
 
-/// Returns free heap pages to the OS (malloc_trim); a no-op without glibc.
-void onemap_release_free_memory(void);
+/// Returns free heap pages to the OS (malloc_trim). Returns 1 when memory was released, 0 when
+/// there was none to release, -1 on a libc without malloc_trim (where it does nothing).
+int onemap_release_free_memory(void);
 
 #endif

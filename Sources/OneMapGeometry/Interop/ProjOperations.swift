@@ -42,51 +42,45 @@ enum ProjOperations {
         throw GeometryError.transformFailed(from: from, to: to, detail: "PROJ has no usable operation")
     }
 
-    /// The PROJ string of a CRS (for appending `+towgs84`); nil when PROJ cannot express it so.
-    static func projString(of definition: String) -> String? {
+    /// Runs `body` with the object PROJ reads from `definition`, in a context of its own; nil when
+    /// PROJ cannot read it.
+    private static func withObject<T>(_ definition: String, _ body: (OpaquePointer, OpaquePointer) -> T?) -> T? {
         guard let ctx = proj_context_create() else { return nil }
         defer { proj_context_destroy(ctx) }
         proj_log_level(ctx, PJ_LOG_NONE)
-        guard let crs = proj_create(ctx, definition) else { return nil }
-        defer { proj_destroy(crs) }
-        guard proj_is_crs(crs) != 0, let text = proj_as_proj_string(ctx, crs, PJ_PROJ_4, nil) else { return nil }
-        return String(cString: text)
+        guard let object = proj_create(ctx, definition) else { return nil }
+        defer { proj_destroy(object) }
+        return body(ctx, object)
+    }
+
+    /// The PROJ string of a CRS (for appending `+towgs84`); nil when PROJ cannot express it so.
+    static func projString(of definition: String) -> String? {
+        withObject(definition) { ctx, crs in
+            guard proj_is_crs(crs) != 0, let text = proj_as_proj_string(ctx, crs, PJ_PROJ_4, nil) else { return nil }
+            return String(cString: text)
+        }
     }
 
     /// WKT1 as GDAL writes it (keeps `TOWGS84`), for GDAL's warper.
     static func gdalWKT(of definition: String) -> String? {
-        guard let ctx = proj_context_create() else { return nil }
-        defer { proj_context_destroy(ctx) }
-        proj_log_level(ctx, PJ_LOG_NONE)
-        guard let crs = proj_create(ctx, definition) else { return nil }
-        defer { proj_destroy(crs) }
-        guard let text = proj_as_wkt(ctx, crs, PJ_WKT1_GDAL, nil) else { return nil }
-        return String(cString: text)
+        withObject(definition) { ctx, crs in proj_as_wkt(ctx, crs, PJ_WKT1_GDAL, nil).map { String(cString: $0) } }
     }
 
     /// Whether PROJ reads the text as a CRS.
     static func isCRS(_ definition: String) -> Bool {
-        guard let ctx = proj_context_create() else { return false }
-        defer { proj_context_destroy(ctx) }
-        proj_log_level(ctx, PJ_LOG_NONE)
-        guard let crs = proj_create(ctx, definition) else { return false }
-        defer { proj_destroy(crs) }
-        return proj_is_crs(crs) != 0
+        withObject(definition) { _, object in proj_is_crs(object) != 0 } ?? false
     }
 
     /// Whether the CRS is geographic (degrees).
     static func isGeographic(_ definition: String) -> Bool {
-        guard let ctx = proj_context_create() else { return false }
-        defer { proj_context_destroy(ctx) }
-        proj_log_level(ctx, PJ_LOG_NONE)
-        guard let crs = proj_create(ctx, definition) else { return false }
-        defer { proj_destroy(crs) }
-        var type = proj_get_type(crs)
-        // A CRS with +towgs84 is a bound CRS: what counts is the CRS it binds.
-        if type == PJ_TYPE_BOUND_CRS, let source = proj_get_source_crs(ctx, crs) {
-            type = proj_get_type(source)
-            proj_destroy(source)
-        }
-        return type == PJ_TYPE_GEOGRAPHIC_2D_CRS || type == PJ_TYPE_GEOGRAPHIC_3D_CRS
+        withObject(definition) { ctx, crs in
+            var type = proj_get_type(crs)
+            // A CRS with +towgs84 is a bound CRS: what counts is the CRS it binds.
+            if type == PJ_TYPE_BOUND_CRS, let source = proj_get_source_crs(ctx, crs) {
+                type = proj_get_type(source)
+                proj_destroy(source)
+            }
+            return type == PJ_TYPE_GEOGRAPHIC_2D_CRS || type == PJ_TYPE_GEOGRAPHIC_3D_CRS
+        } ?? false
     }
 }

@@ -3,7 +3,7 @@ import CMallocTuning
 /// glibc malloc tuning for a long-running renderer (the one place its C calls are made).
 public enum MemoryTrim {
     /// Returns freed heap pages to the OS (glibc `malloc_trim`); a no-op elsewhere.
-    public static func releaseFreeMemory() { onemap_release_free_memory() }
+    public static func releaseFreeMemory() { _ = onemap_release_free_memory() }
 
     /// Fixes glibc's mmap threshold and caps its arena count, so a render burst does not leave
     /// hundreds of MB resident.
