@@ -49,11 +49,6 @@ struct StoreOptions: ParsableArguments {
 
     func open() throws -> Store {
         try loadNamedCRSs()
-        let folder = (store as NSString).deletingLastPathComponent
-        var isDirectory: ObjCBool = false
-        guard folder.isEmpty || (FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) && isDirectory.boolValue) else {
-            throw CLIError(description: "no folder \(folder) for the store \((store as NSString).lastPathComponent)")
-        }
         do { return try Store(path: store) } catch { throw CLIError.from(error) }
     }
 

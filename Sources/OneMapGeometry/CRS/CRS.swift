@@ -107,13 +107,6 @@ public struct CRS: Hashable, Sendable, CustomStringConvertible {
             self.init(.gcj02)
             return
         }
-        // A named CRS: its name, `ONEMAP:name` or `urn:onemap:crs:name`.
-        for prefix in ["URN:ONEMAP:CRS:", "ONEMAP:", ""] where upper.hasPrefix(prefix) {
-            if let entry = CRSRegistry.entry(String(t.dropFirst(prefix.count))) {
-                self.init(.named(entry.crs.name))
-                return
-            }
-        }
         if upper == "CRS84" || upper == "CRS:84" || upper == "OGC:CRS84" || upper.hasSuffix("/OGC/1.3/CRS84") || upper == "URN:OGC:DEF:CRS:OGC:1.3:CRS84"
             || upper == "[OGC:CRS84]"
         {
@@ -130,7 +123,18 @@ public struct CRS: Hashable, Sendable, CustomStringConvertible {
         } else if upper.hasPrefix("HTTP://WWW.OPENGIS.NET/DEF/CRS/EPSG/") || upper.hasPrefix("HTTPS://WWW.OPENGIS.NET/DEF/CRS/EPSG/") {
             digits = upper.split(separator: "/").last
         }
-        guard let digits, let n = Int(digits), n > 0, n < 1_000_000 else { throw GeometryError.unknownCRS(text) }
+        guard let digits else {
+            // A named CRS: its name, `ONEMAP:name` or `urn:onemap:crs:name` (after the standard
+            // spellings: every catalog read parses each layer's EPSG code).
+            for prefix in ["URN:ONEMAP:CRS:", "ONEMAP:", ""] where upper.hasPrefix(prefix) {
+                if let entry = CRSRegistry.entry(String(t.dropFirst(prefix.count))) {
+                    self.init(.named(entry.crs.name))
+                    return
+                }
+            }
+            throw GeometryError.unknownCRS(text)
+        }
+        guard let n = Int(digits), n > 0, n < 1_000_000 else { throw GeometryError.unknownCRS(text) }
         guard ProjCatalog.shared.exists(epsg: n) else { throw GeometryError.unknownCRS(text) }
         self.init(.epsg(n))
     }

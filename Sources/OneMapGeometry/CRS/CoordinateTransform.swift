@@ -159,30 +159,31 @@ public final class CoordinateTransform {
                 && Set([from.crs?.epsg, to.crs?.epsg]) == Set([4326, 4490])
             return (shortcut, sameDatum ? TransformationReport(operation: "WGS 84 taken as CGCS2000", accuracy: 0.05, viaWGS84: true) : .exact)
         }
-        let best = try leg(from, to, area: area)
-        if !best.1.ballpark { return best }
+        // PROJ is asked for its reports first; a transformer is built only for the path taken.
+        let direct = try report(from, to, area: area)
+        if !direct.ballpark { return (try core(from, to, area: area), direct) }
         // Through WGS 84 = CGCS2000, when PROJ has a real datum shift on each side.
         for (x, y) in [(CRS.wgs84, CRS.cgcs2000), (CRS.cgcs2000, CRS.wgs84)] {
-            guard let first = try? leg(from, Core(x), area: area), !first.1.ballpark,
-                  let second = try? leg(Core(y), to, area: area), !second.1.ballpark else { continue }
-            var report = first.1.then(second.1)
-            report.viaWGS84 = true
-            return (first.0 + second.0, report)
+            guard let first = try? report(from, Core(x), area: area), !first.ballpark,
+                  let second = try? report(Core(y), to, area: area), !second.ballpark else { continue }
+            var through = first.then(second)
+            through.viaWGS84 = true
+            return (try core(from, Core(x), area: area) + core(Core(y), to, area: area), through)
         }
         guard ballpark == .allow else { throw GeometryError.ballparkOnly(from: from.name, to: to.name) }
-        return best
+        return (try core(from, to, area: area), direct)
     }
 
-    /// One PROJ leg (or a shortcut) with PROJ's report of it.
-    private static func leg(_ from: Core, _ to: Core, area: BoundingBox?) throws -> ([Step], TransformationReport) {
-        if let shortcut = shortcut(from, to) { return (shortcut, .exact) }
+    /// PROJ's report of one leg (exact for a shortcut).
+    private static func report(_ from: Core, _ to: Core, area: BoundingBox?) throws -> TransformationReport {
+        if shortcut(from, to) != nil { return .exact }
         var report = try ProjOperations.best(from: from.definition, to: to.definition, area: area)
         // PROJ knows no accuracy for parameters it was handed; the file's own figure stands in.
         if report.accuracy == nil, !report.ballpark, let p = from.parameters ?? to.parameters, p.towgs84 != nil {
             report.accuracy = p.accuracy
             report.operation = from.parameters != nil ? "datum shift of \(p.name) to WGS 84 (its +towgs84)" : "datum shift from WGS 84 to \(p.name) (its +towgs84)"
         }
-        return ([.proj(try ProjTransformerPool.take(from: from.definition, to: to.definition, area: area))], report)
+        return report
     }
 
     /// The area in degrees (west, south, east, north) for PROJ's choice of operation; any

@@ -37,7 +37,17 @@ public final class Store: Sendable {
     /// Opens (and creates, when missing) the SpatiaLite store at `path`.
     /// - Throws: `StoreError.database` when the file is not a usable store.
     public convenience init(path: String, readOnly: Bool = false, logger: Logger = Logger(label: "onemap.store")) throws {
+        try Self.requireFolder(of: path, "for the store \((path as NSString).lastPathComponent)")
         try self.init(backend: SpatiaLiteStore(path: path, readOnly: readOnly, logger: logger))
+    }
+
+    /// A file can only be made in a folder that exists; SQLite would say "unable to open database file".
+    static func requireFolder(of path: String, _ purpose: String) throws {
+        let folder = (path as NSString).deletingLastPathComponent
+        var isDirectory: ObjCBool = false
+        guard folder.isEmpty || (FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) && isDirectory.boolValue) else {
+            throw StoreError.invalidArgument("no folder \(folder) \(purpose)")
+        }
     }
 
     /// Where the store lives.
@@ -51,11 +61,7 @@ public final class Store: Sendable {
 
     /// A consistent copy of the store at `destination` (a new file), taken while it is in use.
     public func backup(to destination: String) throws {
-        let folder = (destination as NSString).deletingLastPathComponent
-        var isDirectory: ObjCBool = false
-        guard folder.isEmpty || (FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) && isDirectory.boolValue) else {
-            throw StoreError.invalidArgument("no folder \(folder) to write the backup into")
-        }
+        try Self.requireFolder(of: destination, "to write the backup into")
         try backend.backup(to: destination)
     }
 

@@ -54,6 +54,20 @@ public struct ImportRequest: Sendable {
     }
 }
 
+extension ImportRequest {
+    /// The source's datum with the request's `--towgs84`, when given.
+    func shifted(_ base: String) -> NamedCRS? { towgs84.map { NamedCRS(name: "source", base: base, towgs84: $0) } }
+
+    /// The way from the source's CRS into `target`, checked for ballpark guesses over `area`, with
+    /// the request's datum shift and ballpark policy (vector and raster imports alike).
+    func transform(from source: CRS, to target: CRS, area: BoundingBox?) throws -> CoordinateTransform {
+        if let shifted = shifted(source.identifier) {
+            return try CoordinateTransform.checked(from: shifted, to: target, area: area, ballpark: ballpark)
+        }
+        return try CoordinateTransform.checked(from: source, to: target, area: area, ballpark: ballpark)
+    }
+}
+
 /// The outcome of an import, printed at the end.
 public struct ImportSummary: Sendable {
     public var layer: Layer

@@ -46,10 +46,7 @@ struct RasterImport {
             transformation = .exact
         } else {
             let area = BoundingBox(minX: gt[0], minY: gt[3] + Double(source.height) * gt[5], maxX: gt[0] + Double(source.width) * gt[1], maxY: gt[3])
-            let checked = request.towgs84 == nil
-                ? try CoordinateTransform.checked(from: sourceCRS, to: imageryCRS, area: area, ballpark: request.ballpark)
-                : try CoordinateTransform.checked(from: NamedCRS(name: "source", base: sourceCRS.identifier, towgs84: request.towgs84),
-                                                  to: imageryCRS, area: area, ballpark: request.ballpark)
+            let checked = try request.transform(from: sourceCRS, to: imageryCRS, area: area)
             transformation = checked.report ?? .exact
             // GDAL's warper takes one PROJ operation: a path through WGS 84 or given parameters can
             // only be followed when the storage CRS is lon/lat (WGS 84 and CGCS2000 share the numbers).
@@ -75,7 +72,7 @@ struct RasterImport {
                 info = try importElevation(source, gt: gt, writer: writer, tiles: &tiles)
             } else {
                 storageCRS = imageryCRS
-                info = try importImagery(source, sourceCRS: sourceCRS, storageCRS: storageCRS, towgs84: request.towgs84,
+                info = try importImagery(source, sourceCRS: sourceCRS, storageCRS: storageCRS, shifted: request.shifted(sourceCRS.identifier),
                                          throughWGS84: transformation.viaWGS84, writer: writer, messages: messages, tiles: &tiles)
             }
             cells = info.width * info.height
@@ -188,11 +185,11 @@ struct RasterImport {
 
     // MARK: DOM
 
-    func importImagery(_ original: GDALRasterSource, sourceCRS: CRS, storageCRS: CRS, towgs84: [Double]?, throughWGS84: Bool,
+    func importImagery(_ original: GDALRasterSource, sourceCRS: CRS, storageCRS: CRS, shifted: NamedCRS?, throughWGS84: Bool,
                        writer: PyramidWriter, messages: GDALMessages, tiles: inout Int) throws -> RasterInfo {
         guard var targetEPSG = storageCRS.epsg else { throw StoreError.unknownCRS(storageCRS.identifier) }
         // Into lon/lat through WGS 84: warp to WGS 84, whose numbers the storage CRS shares.
-        if throughWGS84 || towgs84 != nil { targetEPSG = 4326 }
+        if throughWGS84 || shifted != nil { targetEPSG = 4326 }
         let roles = (1...original.bandCount).map { original.role(band: $0) }
         let sourceAlpha = roles.firstIndex(of: .alpha).map { $0 + 1 }
         var source = original
@@ -210,7 +207,7 @@ struct RasterImport {
         let noData = colorBands.compactMap { original.noData(band: $0) }
         if !sourceCRS.isDisplayEquivalent(to: storageCRS) {
             var sourceWKT = sourceCRS.epsg.flatMap { ProjWKT.wkt(epsg: $0) }
-            if let towgs84 { sourceWKT = try NamedCRS(name: "source", base: sourceCRS.identifier, towgs84: towgs84).gdalWKT() }
+            if let shifted { sourceWKT = try shifted.gdalWKT() }
             source = try original.warped(toEPSG: targetEPSG, sourceCRSWKT: sourceWKT, alphaBand: sourceAlpha, messages: messages)
             // The warped view numbers the non-alpha bands 1…n and adds its alpha band last.
             let kept = (1...original.bandCount).filter { $0 != sourceAlpha }

@@ -123,14 +123,7 @@ struct VectorImport {
     /// source's extent (see `CoordinateTransform.checked`).
     func makeTransform(_ reader: OGRVectorReader, to target: CRS) throws -> CoordinateTransform {
         let area = reader.extent
-        let policy = request.ballpark
-        func checked(_ source: CRS) throws -> CoordinateTransform {
-            if let towgs84 = request.towgs84 {
-                return try CoordinateTransform.checked(from: NamedCRS(name: "source", base: source.identifier, towgs84: towgs84),
-                                                       to: target, area: area, ballpark: policy)
-            }
-            return try CoordinateTransform.checked(from: source, to: target, area: area, ballpark: policy)
-        }
+        func checked(_ source: CRS) throws -> CoordinateTransform { try request.transform(from: source, to: target, area: area) }
         if let srs = request.srs { return try checked(srs) }
         switch reader.sourceCRS {
         case .epsg(let n):
@@ -140,8 +133,8 @@ struct VectorImport {
             guard (try? NamedCRS.baseDefinition(wkt)) != nil else {
                 throw StoreError.unknownCRS("the source's CRS (\(wkt.prefix(60))…)")
             }
-            return try CoordinateTransform.checked(from: NamedCRS(name: "source", base: wkt, towgs84: request.towgs84),
-                                                   to: target, area: area, ballpark: policy)
+            return try CoordinateTransform.checked(from: request.shifted(wkt) ?? NamedCRS(name: "source", base: wkt),
+                                                   to: target, area: area, ballpark: request.ballpark)
         case .none:
             // lon/lat columns in a CSV are geographic by their names.
             if reader.driver == "CSV" { return try checked(.wgs84) }
