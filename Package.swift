@@ -122,6 +122,23 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Fuzz targets over the parsers of outside input, and their libFuzzer driver (Tools/fuzz/run).
+        .target(
+            name: "OneMapFuzz",
+            dependencies: [
+                "OneMapGeometry", "OneMapStore", "OneMapRender", "OneMapServer", "OneMapAnalysis", "OneMapTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "onemap-fuzz",
+            dependencies: ["OneMapFuzz"],
+            swiftSettings: swiftSettings
+        ),
+
         .target(
             name: "OneMapTestSupport",
             dependencies: ["OneMapStore", "OneMapGeometry"],
@@ -161,6 +178,11 @@ let package = Package(
         .testTarget(
             name: "OneMapDemoTests",
             dependencies: ["OneMapDemo", "OneMapServer", "OneMapTestSupport", "OneMapAnalysis", "OneMapStore", "OneMapGeometry", "OneMapRender", "OneMapImage", "OneMapTiles"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OneMapFuzzTests",
+            dependencies: ["OneMapFuzz"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

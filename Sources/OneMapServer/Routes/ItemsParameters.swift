@@ -176,8 +176,13 @@ enum FeatureBody {
             throw APIError(.unsupportedMediaType, "UnsupportedMediaType", "send the feature as application/geo+json, not \(type)")
         }
         let buffer = try await request.body.collect(upTo: OGCFeaturesRoutes.maxBody)
+        return try parse(Array(buffer.readableBytesView), contentCrs: request.headers[HTTPField.Name("Content-Crs")!], patch: patch, offered: offered)
+    }
+
+    /// The feature in `body` (JSON bytes), its coordinates in `contentCrs` (the header's value).
+    static func parse(_ body: [UInt8], contentCrs: String?, patch: Bool, offered: [CRS]) throws -> FeatureInput {
         let json: JSONValue
-        do { json = try JSONValue.parse(Array(buffer.readableBytesView)) } catch {
+        do { json = try JSONValue.parse(body) } catch {
             throw APIError.badRequest("the body is not JSON: \(error)")
         }
         guard case .object = json else { throw APIError.badRequest("the body must be a GeoJSON Feature object") }
@@ -187,7 +192,7 @@ enum FeatureBody {
             throw APIError.badRequest("the body must be a GeoJSON Feature (\"type\": \"Feature\")")
         }
         var crs = CRS.crs84
-        if let header = request.headers[HTTPField.Name("Content-Crs")!] {
+        if let header = contentCrs {
             let cleaned = header.trimmingCharacters(in: CharacterSet(charactersIn: "<> "))
             guard let parsed = try? CRS(parsing: cleaned), offered.contains(parsed) else {
                 throw APIError.badRequest("Content-Crs '\(header)' is not supported; use one of \(offered.map(\.uri).joined(separator: ", "))")

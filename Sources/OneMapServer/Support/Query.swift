@@ -8,8 +8,10 @@ struct KVP {
     private let query: QueryParameters
 
     /// - Throws: `ProtocolError` when a name is given twice with different values.
-    init(_ request: Request) throws(ProtocolError) {
-        query = QueryParameters(request)
+    init(_ request: Request) throws(ProtocolError) { try self.init(QueryParameters(request)) }
+
+    init(_ query: QueryParameters) throws(ProtocolError) {
+        self.query = query
         if let name = query.conflicting(caseInsensitive: true) {
             throw ProtocolError(code: "InvalidParameterValue", locator: name.uppercased(), message: "\(name.uppercased()) is given twice with different values")
         }
@@ -54,9 +56,11 @@ enum Parse {
 struct QueryParameters: Sendable {
     let pairs: [(String, String)]
 
-    init(_ request: Request) {
+    init(_ request: Request) { self.init(query: request.uri.query ?? "") }
+
+    init(query: String) {
         var pairs: [(String, String)] = []
-        for part in (request.uri.query ?? "").split(separator: "&", omittingEmptySubsequences: true) {
+        for part in query.split(separator: "&", omittingEmptySubsequences: true) {
             let kv = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             func decode(_ s: Substring) -> String {
                 let spaced = s.replacingOccurrences(of: "+", with: " ")
