@@ -76,14 +76,12 @@ extension StoreError {
             case .ballparkOnly: return .invalidArgument(e.description)
             default: return .invalidGeometry(e.description)
             }
+        // The file system refusing a write (a backend's own errors are mapped by the backend).
         case let e as POSIXError where e.code == .ENOSPC: return .storageFull
+        case let e as CocoaError where e.code == .fileWriteOutOfSpace: return .storageFull
+        case let e as NSError where e.domain == NSPOSIXErrorDomain && e.code == Int(ENOSPC): return .storageFull
         default:
-            let text = safeDescription(error)
-            // SQLITE_FULL (13), or the file system refusing a write.
-            if text.contains("SQLite error 13:") || text.contains("database or disk is full") || text.contains("No space left on device") {
-                return .storageFull
-            }
-            return .database(String(describing: type(of: error)) + ": " + text)
+            return .database(String(describing: type(of: error)) + ": " + safeDescription(error))
         }
     }
 

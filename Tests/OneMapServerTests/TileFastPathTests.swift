@@ -279,6 +279,30 @@ import Testing
         #expect(try quiescing.readOutbound(as: ByteBuffer.self) == nil)
         #expect(try quiescing.readInbound(as: ByteBuffer.self).map { String(buffer: $0) } == request)
         _ = try quiescing.finish()
+
+        // The start of a head already read goes to the decoder with the rest, whatever ends the
+        // fast path's part: a decoder error, the input closing, or the server quiescing.
+        let (split, _) = try channel()
+        try split.writeInbound(ByteBuffer(string: String(request.prefix(20))))
+        #expect(try split.readInbound(as: ByteBuffer.self) == nil)
+        split.pipeline.fireErrorCaught(HTTPParserError.invalidHeaderToken)
+        _ = try? split.throwIfErrorCaught()
+        try split.writeInbound(ByteBuffer(string: String(request.dropFirst(20))))
+        var passed = ""
+        while let part = try split.readInbound(as: ByteBuffer.self) { passed += String(buffer: part) }
+        #expect(passed == request)
+        _ = try? split.finish()
+        for quiesce in [false, true] {
+            let (ended, _) = try channel()
+            try ended.writeInbound(ByteBuffer(string: "GET /tiles/helsinki/WebMer"))
+            if quiesce {
+                ended.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+            } else {
+                ended.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+            }
+            #expect(try ended.readInbound(as: ByteBuffer.self).map { String(buffer: $0) } == "GET /tiles/helsinki/WebMer", "quiesce: \(quiesce)")
+            _ = try? ended.finish()
+        }
     }
 }
 

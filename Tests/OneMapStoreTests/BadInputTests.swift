@@ -155,9 +155,11 @@ import OneMapGeometry
 @Suite struct StorageFullTests {
     @Test func sqliteFullAndENOSPCAreStorageFull() {
         let full = GRDB.DatabaseError(resultCode: .SQLITE_FULL, message: "database or disk is full")
-        #expect(StoreError.wrap(full) == .storageFull)
+        #expect(SpatiaLiteStore.storeError(full) == .storageFull)
         #expect(StoreError.wrap(POSIXError(.ENOSPC)) == .storageFull)
-        #expect(StoreError.wrap(GRDB.DatabaseError(resultCode: .SQLITE_CORRUPT, message: "database disk image is malformed")) != .storageFull)
+        #expect(StoreError.wrap(CocoaError(.fileWriteOutOfSpace)) == .storageFull)
+        // Told by the code, not the words: a message that merely mentions a full disk is not one.
+        #expect(SpatiaLiteStore.storeError(GRDB.DatabaseError(resultCode: .SQLITE_CORRUPT, message: "database or disk is full")) != .storageFull)
         #expect(StoreError.storageFull.description.contains("full"))
     }
 }

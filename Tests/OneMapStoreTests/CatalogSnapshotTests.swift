@@ -66,3 +66,52 @@ import Testing
         #expect(try store.layers(for: .system).isEmpty)
     }
 }
+
+@Suite struct ChangeFeedCompactionTests {
+    static func rows(_ store: Store, _ layer: String) throws -> Int {
+        try store.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM layer_changes WHERE layer_id = ?", arguments: [layer]) ?? 0 }
+    }
+
+    @Test func theFeedStaysShortAndAStoreOpenedLaterStillSeesEveryChange() throws {
+        let dir = TemporaryDirectory()
+        let store = try makeStore(dir)
+        _ = try store.importLayer(ImportRequest(source: Fixtures.importFile("points.geojson"), layerID: "wells"))
+        // Edits far apart, each remembered with the sequence it was recorded at.
+        let edits = SpatiaLiteStore.changeRowsPerLayer * 2 + 10
+        var recorded: [(Coordinate, Int64)] = []
+        for i in 0..<edits {
+            let point = Coordinate(100 + Double(i) * 0.01, 30)
+            _ = try store.createFeature(in: "wells", FeatureInput(geometry: .point(point), properties: [:]), for: .system)
+            recorded.append((point, try store.latestChangeSequence()))
+        }
+        // Compacted on the way: never more than the limit plus the changes since the last look.
+        let rows = try Self.rows(store, "wells")
+        #expect(rows <= SpatiaLiteStore.changeRowsPerLayer + SpatiaLiteStore.changeRowsPerLayer / 2 && rows < edits / 2, "\(rows) rows")
+        // A process that starts now reads the short feed and misses no change: each edit's
+        // place is stale from its own sequence or a later one, and the newest are exact.
+        let later = try makeStore(dir)
+        let snapshot = later.snapshot
+        #expect(snapshot.sequence == recorded.last!.1)
+        for (point, seq) in recorded {
+            let box = BoundingBox(minX: point.x - 0.001, minY: point.y - 0.001, maxX: point.x + 0.001, maxY: point.y + 0.001)
+            #expect(snapshot.changes.latest(layer: "wells", touching: box) >= seq)
+        }
+        let (newest, newestSeq) = recorded.last!
+        #expect(snapshot.changes.latest(layer: "wells", touching: BoundingBox(minX: newest.x - 0.001, minY: 29.999, maxX: newest.x + 0.001, maxY: 30.001)) == newestSeq)
+        #expect(snapshot.changes.latest(layer: "wells", touching: BoundingBox(minX: -50, minY: -50, maxX: -49, maxY: -49)) == 0)
+    }
+
+    @Test func aWholeLayerChangeOutdatesTheChangesBeforeIt() throws {
+        let dir = TemporaryDirectory()
+        let store = try makeStore(dir)
+        _ = try store.importLayer(ImportRequest(source: Fixtures.importFile("points.geojson"), layerID: "wells"))
+        for i in 0..<5 {
+            _ = try store.createFeature(in: "wells", FeatureInput(geometry: .point(Coordinate(100 + Double(i), 30)), properties: [:]), for: .system)
+        }
+        try store.pool.write { db in try SpatiaLiteStore.recordChange(layerID: "wells", version: 99, area: nil, in: db) }
+        let whole = try store.latestChangeSequence()
+        try store.pool.write { db in try SpatiaLiteStore.compactChanges(rowsPerLayer: SpatiaLiteStore.changeRowsPerLayer, in: db) }
+        #expect(try Self.rows(store, "wells") == 1)
+        #expect(try makeStore(dir).snapshot.changes.latest(layer: "wells", touching: BoundingBox(minX: 100, minY: 29, maxX: 101, maxY: 31)) == whole)
+    }
+}

@@ -193,10 +193,14 @@ final class RawTileHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         lastRead = .now()
         guard !decoderOnly, !responses.closing else {
-            decoderOnly = true
+            handOver(context)
             return context.fireChannelRead(data)
         }
         var buffer = unwrapInboundIn(data)
+        // The unfinished head kept from earlier reads is this handler's own buffer: the new bytes
+        // are appended to it, and it is kept as it is while the head goes on (a trickled head is
+        // copied once, not once per read).
+        let ownBuffer = pending != nil
         if var earlier = pending {
             pending = nil
             earlier.writeBuffer(&buffer)
@@ -206,10 +210,14 @@ final class RawTileHandler: ChannelInboundHandler {
             switch buffer.withUnsafeReadableBytes({ scanner.scan($0) }) {
             case .incomplete:
                 if headStarted == nil { headStarted = lastRead }
-                // A copy of just the head's bytes: the read buffer goes back to NIO's pool.
-                var head = context.channel.allocator.buffer(capacity: buffer.readableBytes)
-                head.writeBuffer(&buffer)
-                pending = head
+                if ownBuffer {
+                    pending = buffer
+                } else {
+                    // A copy of just the head's bytes: the read buffer goes back to NIO's pool.
+                    var head = context.channel.allocator.buffer(capacity: max(buffer.readableBytes * 2, 1024))
+                    head.writeBuffer(&buffer)
+                    pending = head
+                }
                 return
             case .other:
                 headStarted = nil
@@ -253,15 +261,26 @@ final class RawTileHandler: ChannelInboundHandler {
             // The connection handler closes an idle connection at once, which would cut off
             // answers of this handler still being written: pass the event on once they are out
             // (writes complete in order, so after an empty one).
-            decoderOnly = true
+            handOver(context)
             let written = context.eventLoop.makePromise(of: Void.self)
             context.writeAndFlush(wrapOutboundOut(ByteBuffer()), promise: written)
             written.futureResult.assumeIsolated().whenComplete { _ in context.fireUserInboundEventTriggered(event) }
         case ChannelEvent.inputClosed, ChannelEvent.outputClosed:
-            decoderOnly = true
+            handOver(context)
             context.fireUserInboundEventTriggered(event)
         default:
             context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    /// Leaves the connection to the decoder for good, with the start of a head read so far: the
+    /// decoder must see every byte the client sent, in order.
+    private func handOver(_ context: ChannelHandlerContext) {
+        decoderOnly = true
+        headStarted = nil
+        if let earlier = pending {
+            pending = nil
+            context.fireChannelRead(wrapInboundOut(earlier))
         }
     }
 

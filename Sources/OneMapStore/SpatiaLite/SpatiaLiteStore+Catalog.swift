@@ -104,6 +104,44 @@ extension SpatiaLiteStore {
         try db.execute(
             sql: "INSERT INTO layer_changes (layer_id, version, min_x, min_y, max_x, max_y, changed_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             arguments: [layerID, version, area?.minX, area?.minY, area?.maxX, area?.maxY, isoNow()])
+        if db.lastInsertedRowID % Int64(changeRowsPerLayer / 2) == 0 { try compactChanges(rowsPerLayer: changeRowsPerLayer, in: db) }
+    }
+
+    /// Past this many rows a layer's oldest changes are merged (every half as many changes, the
+    /// table is looked over), so a process that starts reads a short feed however long the history.
+    static let changeRowsPerLayer = 512
+
+    /// Keeps the change feed short without ever losing a change for a reader that starts later:
+    /// a whole-layer change (no area) outdates every earlier change of its layer, which goes; a
+    /// layer with more than `rowsPerLayer` rows has its oldest ones merged into one row with their
+    /// union at the newest of their sequences, so a tile is at most thought stale once more than
+    /// needed. Readers already past those sequences never read the feed there again. The newest row
+    /// of each layer stays as it was, so the feed's latest sequence does not move.
+    static func compactChanges(rowsPerLayer: Int, in db: Database) throws {
+        for row in try Row.fetchAll(db, sql: "SELECT layer_id, max(seq) AS seq FROM layer_changes WHERE min_x IS NULL GROUP BY layer_id") {
+            try db.execute(sql: "DELETE FROM layer_changes WHERE layer_id = ? AND seq < ?", arguments: [row["layer_id"] as String, row["seq"] as Int64])
+        }
+        let long = try Row.fetchAll(db, sql: "SELECT layer_id, count(*) AS n FROM layer_changes GROUP BY layer_id HAVING n > ?", arguments: [rowsPerLayer])
+        for row in long {
+            let layer: String = row["layer_id"], count: Int = row["n"]
+            let merged = try Row.fetchAll(db, sql: "SELECT * FROM layer_changes WHERE layer_id = ? ORDER BY seq LIMIT ?",
+                                          arguments: [layer, count - rowsPerLayer / 2])
+            guard let newest = merged.last else { continue }
+            // The oldest may be the layer's last whole-layer change: then the merged row is one too.
+            var union: BoundingBox? = BoundingBox.empty
+            for m in merged {
+                if let a: Double = m["min_x"], let b: Double = m["min_y"], let c: Double = m["max_x"], let d: Double = m["max_y"] {
+                    union?.extend(BoundingBox(minX: a, minY: b, maxX: c, maxY: d))
+                } else {
+                    union = nil
+                }
+            }
+            let newestSeq: Int64 = newest["seq"]
+            try db.execute(sql: "DELETE FROM layer_changes WHERE layer_id = ? AND seq <= ?", arguments: [layer, newestSeq])
+            try db.execute(
+                sql: "INSERT INTO layer_changes (seq, layer_id, version, min_x, min_y, max_x, max_y, changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                arguments: [newestSeq, layer, newest["version"] as Int, union?.minX, union?.minY, union?.maxX, union?.maxY, newest["changed_at"] as String])
+        }
     }
 
     @discardableResult

@@ -19,7 +19,7 @@ extension SpatiaLiteStore {
             try copy.close()
         } catch {
             try? FileManager.default.removeItem(atPath: destination)
-            let wrapped = StoreError.wrap(error)
+            let wrapped = Self.storeError(error)
             if case .storageFull = wrapped { throw wrapped }
             throw StoreError.database("backup to \(destination) failed: \(StoreError.safeDescription(error))")
         }
@@ -37,7 +37,7 @@ extension SpatiaLiteStore {
                 }
             }
         } catch {
-            throw StoreError.wrap(error)
+            throw Self.storeError(error)
         }
         return report
     }

@@ -40,6 +40,7 @@ public final class SpatiaLiteStore: StoreBackend {
         } catch let error as StoreError {
             throw error
         } catch {
+            if case .storageFull = Self.storeError(error) { throw StoreError.storageFull }
             throw StoreError.database("cannot open store \(URL(fileURLWithPath: path).lastPathComponent): \(StoreError.safeDescription(error))")
         }
     }
@@ -62,17 +63,17 @@ public final class SpatiaLiteStore: StoreBackend {
 
     /// Checkpoints the WAL into the main file (after big imports, so GDAL/QGIS see one file).
     public func checkpoint() throws {
-        do { try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) } } catch { throw StoreError.wrap(error) }
+        do { try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) } } catch { throw Self.storeError(error) }
     }
 
     /// Runs `body` with a read connection, mapping errors to `StoreError`.
     func read<T>(_ body: (Database) throws -> T) throws -> T {
-        do { return try pool.read(body) } catch { throw StoreError.wrap(error) }
+        do { return try pool.read(body) } catch { throw Self.storeError(error) }
     }
 
     /// Runs `body` in one write transaction, mapping errors to `StoreError`.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
-        do { return try pool.write(body) } catch { throw StoreError.wrap(error) }
+        do { return try pool.write(body) } catch { throw Self.storeError(error) }
     }
 }
 
