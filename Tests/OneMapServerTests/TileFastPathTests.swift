@@ -347,6 +347,8 @@ import Testing
                      "GET /a HTTP/1.1\r\nX: a\rb\r\n\r\n", "GET /a HTTP/1.1\r\nX: a\u{0}b\r\n\r\n", "GET /a HTTP/1.1\r\nX(y): 1\r\n\r\n",
                      "GET /tiles/a\u{7f}.png HTTP/1.1\r\n\r\n", "GET /a HTTP/2.0\r\n\r\n", "GET /a HTTP/1.1 x\r\n\r\n", "GET  /a HTTP/1.1\r\n\r\n",
                      "CONNECT a.cn:443 HTTP/1.1\r\n\r\n",
+                     // A method llhttp does not know (found by the differential fuzz target).
+                     "GETi /a HTTP/1.1\r\n\r\n", "BREW /pot HTTP/1.1\r\n\r\n",
                      "GET /a HTTP/1.1\r\nX: " + String(repeating: "a", count: RawRequestHead.limit),
                      "GET /a HTTP/1.1\r\nX: " + String(repeating: "a", count: RawRequestHead.limit) + "\r\n\r\n"] {
             #expect(scan(text) == .other, "\(text.prefix(60))")

@@ -70,6 +70,8 @@ struct RawRequestHead: Equatable {
             return .incomplete
         }
 
+        static let framedMethods = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
+
         /// "METHOD target HTTP/1.x"; false when the decoder might read it otherwise.
         private mutating func requestLine(_ line: UnsafeRawBufferPointer) -> Bool {
             guard let firstSpace = line.firstIndex(of: 0x20), firstSpace > 0,
@@ -78,9 +80,10 @@ struct RawRequestHead: Equatable {
             let method = UnsafeRawBufferPointer(rebasing: line[..<firstSpace])
             let target = UnsafeRawBufferPointer(rebasing: line[(firstSpace + 1)..<secondSpace])
             let version = UnsafeRawBufferPointer(rebasing: line[(secondSpace + 1)...])
-            guard method.allSatisfy(Grammar.isTokenCharacter), target.allSatisfy({ $0 > 0x20 && $0 < 0x7f }),
-                  // CONNECT switches protocols in llhttp, like an upgrade.
-                  !method.elementsEqual("CONNECT".utf8)
+            // Only methods llhttp knows are framed here (it refuses others outright, and a head
+            // it refuses must not be framed, or what follows could be answered); CONNECT
+            // switches protocols in llhttp, like an upgrade.
+            guard Self.framedMethods.contains(where: { method.elementsEqual($0.utf8) }), target.allSatisfy({ $0 > 0x20 && $0 < 0x7f })
             else { return false }
             if version.elementsEqual("HTTP/1.1".utf8) {
                 if method.elementsEqual("GET".utf8), target.first == UInt8(ascii: "/"),

@@ -244,6 +244,10 @@ enum Migrations {
             // of TransformationReport); NULL for layers imported before, or made by OneMap.
             try db.execute(sql: "ALTER TABLE layers ADD COLUMN transformation TEXT")
         }
+        m.registerMigration("v10 case statistics") { db in
+            // 综合评价 counts per hour, kept by triggers (CaseStatistics); filled from the cases already here.
+            try db.execute(sql: CaseStatistics.migration)
+        }
         return m
     }
 

@@ -246,49 +246,7 @@ extension SpatiaLiteStore {
     }
 
     public func evaluationRows(from: String, to: String, group: CaseGroup) throws -> [CaseEvaluationRow] {
-        let (key, name, only): (String, String, String) = switch group {
-        case .street: ("street_code", "street_name", "")
-        case .community: ("community_code", "community_name", "")
-        case .grid: ("grid_code", "grid_code", "")
-        case .department: ("department", "department", " AND department IS NOT NULL")
-        case .supervisor: ("reporter", "reporter", " AND source = '监督员'")
-        }
-        let filed = "(filed_at >= :from AND filed_at < :to)"
-        let sql = """
-            SELECT \(key) AS k, max(\(name)) AS n,
-                coalesce(sum(reported_at >= :from AND reported_at < :to), 0) AS reported,
-                coalesce(sum(\(filed)), 0) AS filed,
-                coalesce(sum(\(filed) AND state = 'voided'), 0) AS voided,
-                coalesce(sum(\(filed) AND state = 'suspended'), 0) AS suspended,
-                coalesce(sum(\(filed) AND dispatched_at IS NOT NULL), 0) AS dispatched,
-                coalesce(sum(\(filed) AND dispatch_on_time = 1), 0) AS dispatched_on_time,
-                coalesce(sum(\(filed) AND feedback_at IS NOT NULL), 0) AS handled,
-                coalesce(sum(\(filed) AND handle_on_time = 1), 0) AS handled_on_time,
-                coalesce(sum(\(filed) AND state = 'closed'), 0) AS closed,
-                coalesce(sum(\(filed) AND state = 'closed' AND handle_on_time = 1), 0) AS closed_on_time,
-                coalesce(sum(\(filed) AND rework_count > 0), 0) AS reworked,
-                coalesce(sum(\(filed) AND extension_minutes > 0), 0) AS extended,
-                coalesce(sum(\(filed) AND return_count > 0), 0) AS returned
-            FROM cases INDEXED BY cases_reported
-            WHERE reported_at >= :early AND reported_at < :to\(only)
-            GROUP BY k ORDER BY k
-            """
-        // coalesce: a group whose cases have no filing time yet sums NULLs (a street with only
-        // fresh reports today), which is 0 here.
-        // Cases filed in the period were reported at most a fortnight earlier: the reported_at
-        // index bounds the scan (filing waits for acceptance, never weeks).
-        let early = (try? Date(from, strategy: .iso8601)).map { $0.addingTimeInterval(-14 * 86_400).formatted(.iso8601) } ?? from
-        return try read { db in
-            try Row.fetchAll(db, sql: sql, arguments: ["from": from, "to": to, "early": early]).compactMap { row in
-                guard let key: String = row["k"] else { return nil }
-                var r = CaseEvaluationRow(key: key, name: row["n"] ?? key)
-                r.reported = row["reported"]; r.filed = row["filed"]; r.voided = row["voided"]; r.suspended = row["suspended"]
-                r.dispatched = row["dispatched"]; r.dispatchedOnTime = row["dispatched_on_time"]; r.handled = row["handled"]
-                r.handledOnTime = row["handled_on_time"]; r.closed = row["closed"]; r.closedOnTime = row["closed_on_time"]
-                r.reworked = row["reworked"]; r.extended = row["extended"]; r.returned = row["returned"]
-                return r
-            }
-        }
+        try read { db in try CaseStatistics.rows(from: from, to: to, group: group, in: db) }
     }
 
     public func casesPerGrid(from: String, to: String) throws -> [(grid: String, count: Int)] {
