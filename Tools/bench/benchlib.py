@@ -86,7 +86,7 @@ class Server:
     web files and layers; its URL from the line it prints once bound. `cache` None serves from
     memory only; an existing cache folder is cleared first."""
 
-    def __init__(self, store, cache=None, workers=None, extra=()):
+    def __init__(self, store, cache=None, workers=None, extra=(), env=None):
         import shutil
         args = [BINARY, 'serve', '--port', '0', '--store', store, '--styles', os.path.join(ROOT, 'Styles'),
                 '--web', os.path.join(ROOT, 'Web'), '--layers', os.path.join(ROOT, 'Layers')]
@@ -96,7 +96,8 @@ class Server:
             args += ['--cache', cache]
         if workers:
             args += ['--workers', str(workers)]
-        self.process = subprocess.Popen(args + list(extra), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.process = subprocess.Popen(args + list(extra), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                                        env=dict(os.environ, **(env or {})))
         line = self.process.stdout.readline()
         if not line.startswith('listening on '):
             self.process.kill()

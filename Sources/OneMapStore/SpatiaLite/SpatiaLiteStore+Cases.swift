@@ -71,8 +71,8 @@ extension SpatiaLiteStore {
         let names = caseColumns + ["geom"]
         var arguments = caseArguments(record)
         arguments += [pointBlob(record.location)]
-        try db.execute(sql: "INSERT INTO cases (\(names.joined(separator: ", "))) VALUES (\(names.map { _ in "?" }.joined(separator: ", ")))",
-                       arguments: arguments)
+        try db.cachedStatement(sql: "INSERT INTO cases (\(names.joined(separator: ", "))) VALUES (\(names.map { _ in "?" }.joined(separator: ", ")))")
+            .execute(arguments: arguments)
         return db.lastInsertedRowID
     }
 
@@ -116,7 +116,8 @@ extension SpatiaLiteStore {
             let sets = Self.caseColumns.map { "\($0) = ?" }
             var arguments = Self.caseArguments(stored)
             arguments += [stored.id]
-            try db.execute(sql: "UPDATE cases SET \(sets.joined(separator: ", ")) WHERE fid = ?", arguments: arguments)
+            // A cached statement: compiling it compiles the statistics triggers too (CaseStatistics).
+            try db.cachedStatement(sql: "UPDATE cases SET \(sets.joined(separator: ", ")) WHERE fid = ?").execute(arguments: arguments)
             if let step { try Self.insertStep(step, caseID: stored.id, in: db) }
             if let audit { try Self.appendAudit(audit, in: db) }
             try Self.touchCaseLayer([stored.location], countDelta: 0, in: db)
