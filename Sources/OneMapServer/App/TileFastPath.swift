@@ -1,4 +1,3 @@
-import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
@@ -45,49 +44,14 @@ struct TileFastPath: Sendable {
         (timeout == .header ? closedSlowHead : closedIdle).increment()
     }
 
-    /// The tile the memory cache holds for `target`, and whether the caller's copy is current.
-    func cachedTile(target: String, ifNoneMatch: String?, address: String) -> (result: TileResult, unchanged: Bool)? {
-        guard let (map, tms, tile, scale) = TileRoutes.parse(path: target[...]),
+    /// The response, head bytes and body, when `head` asks for a tile the memory cache holds.
+    func answer(_ head: RawRequestHead, address: String, allocator: ByteBufferAllocator) -> (head: ByteBuffer, body: ByteBuffer?)? {
+        guard let target = head.fastTarget, let (map, tms, tile, scale) = TileRoutes.parse(path: target[...]),
               let result = tiles.memoryTile(map: map, tms: tms, tile: tile, scale: scale, principal: .anonymous),
               // Over the per-address limit: the router answers (429).
               limits.take(user: nil, address: address) == nil
         else { return nil }
-        let unchanged = ifNoneMatch.map { TileRoutes.ifNoneMatch($0, matches: result.etag) } ?? false
-        (unchanged ? notModified : answered).increment()
-        fastTiles.increment()
-        return (result, unchanged)
-    }
-
-    /// Which way cached tiles are answered before the router (`ONEMAP_TILE_FAST_PATH`, for
-    /// Tools/bench/serve --fast-path-variants): `bytes` (the head scanner, default), `decoded`
-    /// (from NIO's decoded parts: llhttp the only parser) or `off`.
-    static let variant = ProcessInfo.processInfo.environment["ONEMAP_TILE_FAST_PATH"] ?? "bytes"
-
-    /// The answer from NIO's decoded head, when it asks for a tile the memory cache holds.
-    func answer(decoded head: HTTPRequestHead, address: String) -> (HTTPResponseHead, ByteBuffer?)? {
-        guard head.method == .GET, head.version == .http1_1, head.uri.first == "/",
-              !head.uri.contains(where: { $0 == "?" || $0 == "%" || $0 == "#" }),
-              !["authorization", "cookie", "origin", "expect", "content-length", "transfer-encoding", "upgrade"].contains(where: { head.headers.contains(name: $0) }),
-              head.headers["connection"].allSatisfy({ $0.lowercased() == "keep-alive" }), head.headers["if-none-match"].count <= 1,
-              let (result, unchanged) = cachedTile(target: head.uri, ifNoneMatch: head.headers.first(name: "if-none-match"), address: address)
-        else { return nil }
-        var headers = HTTPHeaders()
-        if !unchanged { headers.add(name: "Content-Type", value: "image/png") }
-        headers.add(name: "ETag", value: result.etag)
-        headers.add(name: "Cache-Control", value: TileRoutes.publicCacheControl)
-        if !unchanged {
-            headers.add(name: "X-OneMap-Cache", value: "memory")
-            headers.add(name: "Content-Length", value: String(result.buffer.readableBytes))
-        }
-        headers.add(name: "Server", value: serverName)
-        headers.add(name: "Date", value: HTTPDate.now())
-        return (HTTPResponseHead(version: .http1_1, status: unchanged ? .notModified : .ok, headers: headers), unchanged ? nil : result.buffer)
-    }
-
-    /// The response, head bytes and body, when `head` asks for a tile the memory cache holds.
-    func answer(_ head: RawRequestHead, address: String, allocator: ByteBufferAllocator) -> (head: ByteBuffer, body: ByteBuffer?)? {
-        guard let target = head.fastTarget, let (result, unchanged) = cachedTile(target: target, ifNoneMatch: head.ifNoneMatch, address: address)
-        else { return nil }
+        let unchanged = head.ifNoneMatch.map { TileRoutes.ifNoneMatch($0, matches: result.etag) } ?? false
         var out = allocator.buffer(capacity: 320)
         out.writeStaticString(unchanged ? "HTTP/1.1 304 Not Modified\r\n" : "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n")
         out.writeStaticString("ETag: ")
@@ -103,6 +67,8 @@ struct TileFastPath: Sendable {
         out.writeStaticString("\r\nDate: ")
         out.writeString(HTTPDate.now())
         out.writeStaticString("\r\n\r\n")
+        (unchanged ? notModified : answered).increment()
+        fastTiles.increment()
         return (out, unchanged ? nil : result.buffer)
     }
 }
@@ -125,9 +91,7 @@ struct TileHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
                 try pipeline.addHandler(ConnectionLimit.Refusal())
             }
             let responses = RouterResponses()
-            if TileFastPath.variant == "bytes" {
-                try pipeline.addHandler(RawTileHandler(fastPath: fastPath, responses: responses, timeouts: timeouts))
-            }
+            try pipeline.addHandler(RawTileHandler(fastPath: fastPath, responses: responses, timeouts: timeouts))
             var limits = NIOHTTPDecoderLimitConfiguration()
             limits.maxHeaderFieldSize = 80 * 1024
             limits.maxHeaderListSize = 80 * 1024
@@ -135,9 +99,6 @@ struct TileHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
             try pipeline.configureHTTPServerPipeline(
                 withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false,
                 withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
-            if TileFastPath.variant == "decoded" {
-                try pipeline.addHandler(DecodedTileHandler(fastPath: fastPath, responses: responses))
-            }
             try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
             try pipeline.addHandler(RouterResponses.Heads(responses))
             try pipeline.addHandler(responses)
@@ -384,56 +345,5 @@ final class RouterResponses: ChannelDuplexHandler, RemovableChannelHandler {
         default: break
         }
         context.write(data, promise: promise)
-    }
-}
-
-/// The measured alternative to `RawTileHandler` (`ONEMAP_TILE_FAST_PATH=decoded`): cached tiles
-/// answered from NIO's decoded request parts, after llhttp and before Hummingbird, the responses
-/// written through NIO's encoder. Same ordering rule: only while no earlier request is with the
-/// router.
-final class DecodedTileHandler: ChannelDuplexHandler {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias InboundOut = HTTPServerRequestPart
-    typealias OutboundIn = HTTPServerResponsePart
-    typealias OutboundOut = HTTPServerResponsePart
-
-    private let fastPath: TileFastPath
-    private let responses: RouterResponses
-    private var pending: (HTTPResponseHead, ByteBuffer?)?
-    private var unflushed = false
-
-    init(fastPath: TileFastPath, responses: RouterResponses) {
-        self.fastPath = fastPath
-        self.responses = responses
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let head):
-            if responses.unfinished == 0, !responses.closing, context.channel.isWritable,
-               let answer = fastPath.answer(decoded: head, address: context.channel.remoteAddress?.ipAddress ?? "local") {
-                pending = answer
-                return
-            }
-            responses.unfinished += 1
-            context.fireChannelRead(data)
-        case .body:
-            if pending == nil { context.fireChannelRead(data) }
-        case .end:
-            guard let (head, body) = pending else { return context.fireChannelRead(data) }
-            pending = nil
-            context.write(wrapOutboundOut(.head(head)), promise: nil)
-            if let body { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
-            context.write(wrapOutboundOut(.end(nil)), promise: nil)
-            unflushed = true
-        }
-    }
-
-    func channelReadComplete(context: ChannelHandlerContext) {
-        if unflushed {
-            unflushed = false
-            context.flush()
-        }
-        context.fireChannelReadComplete()
     }
 }
