@@ -39,11 +39,11 @@ def snapshot(store):
 
 def fill(directory, leave=16384):
     """Fills the filesystem to the last `leave` bytes."""
-    with open(os.path.join(directory, 'filler'), 'wb') as f:
+    # Unbuffered: a buffered file would try to write its rest again when closed, and fail there.
+    with open(os.path.join(directory, 'filler'), 'wb', buffering=0) as f:
         try:
             while True:
                 f.write(b'\0' * 65536)
-                f.flush()
         except OSError:
             pass
     with open(os.path.join(directory, 'filler'), 'r+b') as f:
