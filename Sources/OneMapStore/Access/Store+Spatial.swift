@@ -29,6 +29,11 @@ extension Store {
             }
         }
         guard let literalBox = literal.boundingBox else { throw StoreError.invalidGeometry("the query geometry is empty") }
+        // A point in polygons (a unit grid lookup): the backend decides next to its index.
+        if case .relation(.contains) = query.kind, case .point(let point) = literal {
+            try backend.scan(layer, containing: point, columns: columns) { row in try body(row.id, try row.geometry.decode(), row.values, nil) }
+            return
+        }
         let context = GEOSContext()
         switch query.kind {
         case .relation(let relation):

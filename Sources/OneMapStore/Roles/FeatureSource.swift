@@ -8,6 +8,11 @@ public protocol FeatureSource: Sendable {
     /// `body` is valid only during the call. The hot path of rendering and identify.
     func scan(_ layer: Layer, bbox: BoundingBox, columns: [String], _ body: (ScannedFeature) throws -> Void) throws
 
+    /// Calls `body` for every feature whose geometry contains `point` (storage CRS; a point on a
+    /// boundary is not contained), decided exactly by the backend next to its index: the hot path
+    /// of point → unit grid lookups.
+    func scan(_ layer: Layer, containing point: Coordinate, columns: [String], _ body: (ScannedFeature) throws -> Void) throws
+
     /// Checks and compiles a query, finding every error in it before any row is read.
     /// - Throws: `StoreError.invalidArgument` for unknown properties, a bad bbox or a bad filter.
     func prepare(_ query: FeatureQuery, on layer: Layer) throws -> PreparedQuery

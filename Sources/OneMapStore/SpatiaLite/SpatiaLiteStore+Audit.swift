@@ -5,9 +5,8 @@ extension SpatiaLiteStore {
     /// Appends a record inside the caller's transaction, so the record and the change it
     /// describes commit together or not at all.
     static func appendAudit(_ entry: AuditEntry, in db: Database) throws {
-        try db.execute(
-            sql: "INSERT INTO audit_log (at, principal, action, layer_id, feature_id, before, after, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            arguments: [isoNowMillis(), entry.principal, entry.action, entry.layerID, entry.featureID, entry.before, entry.after, entry.detail])
+        try db.cachedStatement(sql: "INSERT INTO audit_log (at, principal, action, layer_id, feature_id, before, after, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+            .execute(arguments: [isoNowMillis(), entry.principal, entry.action, entry.layerID, entry.featureID, entry.before, entry.after, entry.detail])
     }
 
     // MARK: AuditLog

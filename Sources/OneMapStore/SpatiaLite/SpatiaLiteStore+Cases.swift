@@ -61,10 +61,10 @@ extension SpatiaLiteStore {
     }
 
     static func insertStep(_ step: CaseStep, caseID: Int64, in db: Database) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO case_steps (case_id, action, from_state, to_state, actor, role, at, note, department, deadline)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [caseID, step.action, step.fromState, step.toState, step.actor, step.role, step.at, step.note, step.department, step.deadline])
+            """).execute(arguments: [caseID, step.action, step.fromState, step.toState, step.actor, step.role, step.at, step.note, step.department, step.deadline])
     }
 
     static func insert(_ record: CaseRecord, in db: Database) throws -> Int64 {
@@ -106,7 +106,7 @@ extension SpatiaLiteStore {
 
     public func updateCase(_ record: CaseRecord, expectedVersion: Int, step: CaseStep?, audit: AuditEntry?) throws -> CaseRecord {
         try write { db in
-            guard let current = try Int.fetchOne(db, sql: "SELECT version FROM cases WHERE fid = ?", arguments: [record.id]) else {
+            guard let current = try Int.fetchOne(db.cachedStatement(sql: "SELECT version FROM cases WHERE fid = ?"), arguments: [record.id]) else {
                 throw StoreError.featureNotFound(layer: "cases", id: record.id)
             }
             guard current == expectedVersion else { throw StoreError.staleVersion(expected: String(expectedVersion), actual: String(current)) }
@@ -126,7 +126,7 @@ extension SpatiaLiteStore {
     }
 
     public func caseRecord(_ id: Int64) throws -> CaseRecord? {
-        try read { db in try Row.fetchOne(db, sql: Self.caseSelect + " WHERE fid = ?", arguments: [id]).map(Self.caseRecord) }
+        try read { db in try Row.fetchOne(db.cachedStatement(sql: Self.caseSelect + " WHERE fid = ?"), arguments: [id]).map(Self.caseRecord) }
     }
 
     public func caseRecord(number: String) throws -> CaseRecord? {

@@ -13,7 +13,8 @@ extension SpatiaLiteStore {
         guard !ids.isEmpty else { return [:] }
         return try read { db in
             var out: [String: Layer] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT * FROM layers WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ", ")))", arguments: StatementArguments(Array(ids))) {
+            let sql = "SELECT * FROM layers WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ", ")))"
+            for row in try Row.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(Array(ids))) {
                 let layer = try Self.decodeLayer(row)
                 out[layer.id] = layer
             }
@@ -84,12 +85,12 @@ extension SpatiaLiteStore {
     /// schema JSON is left alone).
     static func touchManagedLayer(_ id: String, area: BoundingBox, countDelta: Int, in db: Database) throws {
         let a: BoundingBox? = area.isEmpty ? nil : area
-        guard let version = try Int.fetchOne(db, sql: """
+        guard let version = try Int.fetchOne(db.cachedStatement(sql: """
             UPDATE layers SET version = version + 1, feature_count = feature_count + :delta,
                 min_x = coalesce(min(min_x, :minX), min_x, :minX), min_y = coalesce(min(min_y, :minY), min_y, :minY),
                 max_x = coalesce(max(max_x, :maxX), max_x, :maxX), max_y = coalesce(max(max_y, :maxY), max_y, :maxY)
             WHERE id = :id RETURNING version
-            """, arguments: ["id": id, "delta": countDelta, "minX": a?.minX, "minY": a?.minY, "maxX": a?.maxX, "maxY": a?.maxY]) else { return }
+            """), arguments: ["id": id, "delta": countDelta, "minX": a?.minX, "minY": a?.minY, "maxX": a?.maxX, "maxY": a?.maxY]) else { return }
         try recordChange(layerID: id, version: version, area: a, in: db)
     }
 
@@ -101,9 +102,9 @@ extension SpatiaLiteStore {
     }
 
     static func recordChange(layerID: String, version: Int, area: BoundingBox?, in db: Database) throws {
-        try db.execute(
-            sql: "INSERT INTO layer_changes (layer_id, version, min_x, min_y, max_x, max_y, changed_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            arguments: [layerID, version, area?.minX, area?.minY, area?.maxX, area?.maxY, isoNow()])
+        // Cached statements on the paths every edit and case transition takes.
+        try db.cachedStatement(sql: "INSERT INTO layer_changes (layer_id, version, min_x, min_y, max_x, max_y, changed_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            .execute(arguments: [layerID, version, area?.minX, area?.minY, area?.maxX, area?.maxY, isoNow()])
         if db.lastInsertedRowID % Int64(changeRowsPerLayer / 2) == 0 { try compactChanges(rowsPerLayer: changeRowsPerLayer, in: db) }
     }
 
@@ -190,7 +191,7 @@ extension SpatiaLiteStore {
 
     public func changes(after sequence: Int64) throws -> [LayerChange] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM layer_changes WHERE seq > ? ORDER BY seq", arguments: [sequence]).map { row in
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM layer_changes WHERE seq > ? ORDER BY seq"), arguments: [sequence]).map { row in
                 var area: BoundingBox?
                 if let a: Double = row["min_x"], let b: Double = row["min_y"], let c: Double = row["max_x"], let d: Double = row["max_y"] {
                     area = BoundingBox(minX: a, minY: b, maxX: c, maxY: d)
@@ -201,6 +202,6 @@ extension SpatiaLiteStore {
     }
 
     public func latestChangeSequence() throws -> Int64 {
-        try read { db in try Int64.fetchOne(db, sql: "SELECT ifnull(max(seq), 0) FROM layer_changes") ?? 0 }
+        try read { db in try Int64.fetchOne(db.cachedStatement(sql: "SELECT ifnull(max(seq), 0) FROM layer_changes")) ?? 0 }
     }
 }

@@ -79,7 +79,7 @@ public final class SpatiaLiteStore: StoreBackend {
 
 /// Quotes an SQL identifier ("name", with embedded quotes doubled).
 func quoteIdentifier(_ name: String) -> String {
-    "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    name.utf8.contains(UInt8(ascii: "\"")) ? "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : "\"" + name + "\""
 }
 
 extension AttributeType {
