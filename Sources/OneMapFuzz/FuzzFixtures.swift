@@ -21,7 +21,7 @@ final class FuzzFixtures: Sendable {
     private init() throws {
         directory = NSTemporaryDirectory() + "onemap-fuzz-\(getpid())"
         try? FileManager.default.removeItem(atPath: directory)
-        try FileManager.default.createDirectory(atPath: directory + "/files/crs", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let planning = try PlanningCity.build(in: directory + "/planning")
         let emergency = try EmergencyCity.build(in: directory + "/emergency")
         let grid = try GridCity.build(in: directory + "/grid")
@@ -57,9 +57,18 @@ final class FuzzFixtures: Sendable {
         _ = try? process.prepare(ProcessInputs(inputs), for: .system)
     }
 
-    /// Writes `bytes` to a file of this name in the fixtures' folder and hands its path on.
+    /// A folder for the files the file-reading targets write (without building the cities).
+    static let files: String = {
+        let folder = NSTemporaryDirectory() + "onemap-fuzz-files-\(getpid())"
+        do { try FileManager.default.createDirectory(atPath: folder + "/crs", withIntermediateDirectories: true) } catch {
+            fatalError("cannot make \(folder): \(error)")
+        }
+        return folder
+    }()
+
+    /// Writes `bytes` to a file of this name in a scratch folder and hands its path on.
     static func withFile(_ bytes: [UInt8], named name: String, _ body: (String) -> Void) {
-        let path = shared.directory + "/files/" + name
+        let path = files + "/" + name
         guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else { fatalError("cannot write \(path)") }
         body(path)
     }

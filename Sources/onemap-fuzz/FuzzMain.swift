@@ -18,6 +18,7 @@ func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CC
         return 2
     }
     selected = target
+    target.warmUp()
     var count = argc
     var arguments = argv
     return runDriver(&count, &arguments) { data, size in

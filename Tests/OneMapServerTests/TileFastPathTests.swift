@@ -349,6 +349,8 @@ import Testing
                      "CONNECT a.cn:443 HTTP/1.1\r\n\r\n",
                      // A method llhttp does not know (found by the differential fuzz target).
                      "GETi /a HTTP/1.1\r\n\r\n", "BREW /pot HTTP/1.1\r\n\r\n",
+                     // A target llhttp cannot read as a URL, and one it reads as absolute.
+                     "GET 6894/1.png HTTP/1.1\r\n\r\n", "GET http://x/tiles/a.png HTTP/1.1\r\n\r\n",
                      "GET /a HTTP/1.1\r\nX: " + String(repeating: "a", count: RawRequestHead.limit),
                      "GET /a HTTP/1.1\r\nX: " + String(repeating: "a", count: RawRequestHead.limit) + "\r\n\r\n"] {
             #expect(scan(text) == .other, "\(text.prefix(60))")

@@ -83,7 +83,10 @@ struct RawRequestHead: Equatable {
             // Only methods llhttp knows are framed here (it refuses others outright, and a head
             // it refuses must not be framed, or what follows could be answered); CONNECT
             // switches protocols in llhttp, like an upgrade.
-            guard Self.framedMethods.contains(where: { method.elementsEqual($0.utf8) }), target.allSatisfy({ $0 > 0x20 && $0 < 0x7f })
+            // Only an origin-form target ("/…") or "*": llhttp refuses a target it cannot read as a
+            // URL (one starting with a digit, say), and other forms are left to it.
+            guard Self.framedMethods.contains(where: { method.elementsEqual($0.utf8) }), target.allSatisfy({ $0 > 0x20 && $0 < 0x7f }),
+                  target.first == UInt8(ascii: "/") || target.elementsEqual("*".utf8)
             else { return false }
             if version.elementsEqual("HTTP/1.1".utf8) {
                 if method.elementsEqual("GET".utf8), target.first == UInt8(ascii: "/"),
