@@ -76,7 +76,7 @@ func snapshot(_ path: String) throws -> [String] {
         #expect(layers[0]["table"] as? String == "pois" && layers[0]["featureCount"] as? Int == 3)
         #expect(layers[0]["storageCrs"] as? String == "EPSG:4490" && layers[0]["synthetic"] as? Bool == false)
         #expect((layers[0]["extent"] as? [Double])?.count == 4)
-        #expect(json["schemaVersion"] as? Int == 9)
+        #expect(json["schemaVersion"] as? Int == 10)
         // The progress bar is only drawn on a terminal.
         #expect(!imported.stderr.contains("\r"))
     }
