@@ -49,6 +49,12 @@ extension SpatiaLiteStore {
         report.checked.append("foreign keys")
         let orphans = try Row.fetchAll(db, sql: "PRAGMA foreign_key_check")
         if !orphans.isEmpty { report.problems.append("foreign keys: \(orphans.count) rows refer to missing rows") }
+        if try db.tableExists("case_stats") {
+            report.checked.append("case statistics")
+            if try !CaseStatistics.matchesRecount(in: db) {
+                report.problems.append("case statistics: the per-hour counts of the evaluation differ from a recount of the cases")
+            }
+        }
         for layer in layers.sorted(by: { $0.id < $1.id }) {
             let table = quoteIdentifier(layer.table)
             guard try db.tableExists(layer.table) else {
