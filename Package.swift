@@ -170,6 +170,7 @@ let package = Package(
             dependencies: [
                 "OneMapServer", "OneMapTiles", "OneMapStore", "OneMapRender", "OneMapImage", "OneMapGeometry", "OneMapAnalysis", "OneMapTestSupport", "CMallocTuning",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],

@@ -32,6 +32,10 @@ public enum StoreError: Error, Equatable, Sendable {
     case database(String)
     /// The disk holding the store is full; the write was rolled back.
     case storageFull
+    /// The store cannot be written: a read-only file, folder or file system, or opened read-only.
+    case readOnly
+    /// Another connection or process held the write lock past the busy timeout.
+    case busy
     case interrupted
 }
 
@@ -60,6 +64,8 @@ extension StoreError: CustomStringConvertible {
         case .permissionDenied(let detail): detail
         case .database(let detail): "database error: \(detail)"
         case .storageFull: "the disk holding the store is full; nothing was written (free some space and try again)"
+        case .readOnly: "the store cannot be written (its file, folder or file system is read-only, or it was opened read-only); nothing was written"
+        case .busy: "the store is locked by another process that did not let go in time; nothing was written (try again)"
         case .interrupted: "interrupted"
         }
     }

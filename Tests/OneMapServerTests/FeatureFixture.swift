@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -42,7 +43,8 @@ final class FeatureFixture: RouterFixture, @unchecked Sendable {
 
     /// - Parameters:
     ///   - users: use the store's users and tokens (viewer, analyst, editor) instead of the test tokens.
-    init(users: Bool = false, configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
+    ///   - logger: where the server logs (a test may read what was logged).
+    init(users: Bool = false, logger: Logger = Logger(label: "onemap"), configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
         let fm = FileManager.default
         let directory = self.directory
         for sub in ["Layers", "Styles", "data"] { try fm.createDirectory(atPath: "\(directory)/\(sub)", withIntermediateDirectories: true) }
@@ -78,7 +80,7 @@ final class FeatureFixture: RouterFixture, @unchecked Sendable {
         }
         var configuration = ServerConfiguration(storePath: directory + "/s.sqlite", stylesDirectory: directory + "/Styles", webDirectory: Repo.path("Web"))
         configure(&configuration)
-        services = try AppServices(configuration: configuration, authenticator: users ? nil : TestAuthenticator())
+        services = try AppServices(configuration: configuration, authenticator: users ? nil : TestAuthenticator(), logger: logger)
     }
 
     deinit {

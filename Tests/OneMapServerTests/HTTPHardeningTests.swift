@@ -2,11 +2,13 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import OneMapTestSupport
 import Testing
 
 @testable import OneMapServer
 import OneMapStore
+import Synchronization
 
 /// What a hostile or mistaken request cannot do: put its own text into links and pages, get a
 /// misleading 404 for a wrong method, or have a wrong parameter silently ignored.
@@ -17,6 +19,64 @@ import OneMapStore
         try await OwnThread.run {
             try TestSocket(port: port).exchange("GET \(target) HTTP/1.1\r\n\(headerLines)Connection: close\r\n\r\n")
         }
+    }
+
+    /// Every line the server logs, with its metadata, at every level.
+    final class LogCapture: @unchecked Sendable {
+        let lines = Mutex<[String]>([])
+        var text: String { lines.withLock { $0.joined(separator: "\n") } }
+        var logger: Logger {
+            var logger = Logger(label: "onemap") { _ in Handler(capture: self) }
+            logger.logLevel = .trace
+            return logger
+        }
+        struct Handler: LogHandler {
+            let capture: LogCapture
+            var metadata: Logger.Metadata = [:]
+            var logLevel: Logger.Level = .trace
+            subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+                get { metadata[key] }
+                set { metadata[key] = newValue }
+            }
+            func log(event: LogEvent) {
+                let all = metadata.merging(event.metadata ?? [:]) { $1 }
+                capture.lines.withLock { $0.append("\(event.level) \(event.message) \(all) \(event.error.map { "\($0)" } ?? "")") }
+            }
+        }
+    }
+
+    /// A token given as a query parameter (WMTS and WMS clients can send no header) is a secret:
+    /// it reaches neither the logs, at any level, nor the labels of /metrics, whether the request
+    /// is answered, refused or fails.
+    @Test func tokensInTheQueryReachNeitherLogsNorMetrics() async throws {
+        let capture = LogCapture()
+        let fixture = try await OwnThread.build { try FeatureFixture(users: true, logger: capture.logger) }
+        let token = try #require(fixture.tokens["analyst"])
+        try await buildApplication(fixture.services).test(.live) { client in
+            for uri in ["/ogc/collections/parcels/items?limit=1&token=\(token)",
+                        "/ogc/collections/no-such-layer/items?token=\(token)",
+                        "/ogc/collections/parcels/items?filter=%27&token=\(token)",
+                        "/wmts?SERVICE=WMTS&REQUEST=GetCapabilities&token=\(token)",
+                        "/wms?SERVICE=WMS&REQUEST=GetMap&token=\(token)",
+                        "/no/such/path?token=\(token)",
+                        "/ogc/collections/parcels/items?token=\(token)x"] {
+                let status = try await client.execute(uri: uri, method: .get).status
+                #expect(status.code < 500, "\(uri)")
+            }
+            let metrics = try await client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer \(token)"])
+            #expect(metrics.status == .ok && String(buffer: metrics.body).contains("onemap_"))
+            #expect(!String(buffer: metrics.body).contains(token))
+        }
+        #expect(!capture.text.isEmpty, "the server logged nothing at trace level: the check below would be empty")
+        #expect(!capture.text.contains(token), "\(capture.text.prefix(2000))")
+    }
+
+    /// A store that cannot be written or is locked elsewhere is the server's trouble, not the
+    /// client's: 503, and for a lock a Retry-After.
+    @Test func aReadOnlyOrLockedStoreIsServiceUnavailable() {
+        let readOnly = APIError.from(StoreError.readOnly), busy = APIError.from(StoreError.busy)
+        #expect(readOnly.status == .serviceUnavailable && readOnly.code == "StoreReadOnly")
+        #expect(busy.status == .serviceUnavailable && busy.code == "StoreBusy" && busy.headers[.retryAfter] != nil)
     }
 
     @Test func linksComeFromACheckedHostOrTheConfiguredPublicURL() async throws {

@@ -53,6 +53,8 @@ extension APIError {
             case .permissionDenied: return APIError(.forbidden, "Forbidden", e.description)
             case .database, .interrupted: return APIError(.internalServerError, "InternalError", "the store could not complete the request")
             case .storageFull: return APIError(HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), "InsufficientStorage", e.description)
+            case .readOnly: return APIError(.serviceUnavailable, "StoreReadOnly", e.description)
+            case .busy: return APIError(.serviceUnavailable, "StoreBusy", e.description, headers: [.retryAfter: "5"])
             default: return .badRequest(e.description)
             }
         case let e as RenderError:

@@ -15,13 +15,15 @@ public final class SpatiaLiteStore: StoreBackend {
     let pool: DatabasePool
 
     /// Opens (and creates, when missing) the store at `path`, bringing its schema up to date.
+    /// - Parameter busyTimeout: how long a write waits for another process's write lock before
+    ///   it fails with `StoreError.busy`.
     /// - Throws: `StoreError.database` when the file is not a usable SQLite database.
-    public init(path: String, readOnly: Bool = false, logger: Logger = Logger(label: "onemap.store")) throws {
+    public init(path: String, readOnly: Bool = false, busyTimeout: TimeInterval = 30, logger: Logger = Logger(label: "onemap.store")) throws {
         self.path = path
         var config = Configuration()
         config.readonly = readOnly
         config.journalMode = .wal
-        config.busyMode = .timeout(30)
+        config.busyMode = .timeout(busyTimeout)
         config.maximumReaderCount = max(4, ProcessInfo.processInfo.activeProcessorCount * 2)
         config.prepareDatabase { db in
             try SpatiaLiteConnection.load(into: db)
@@ -40,7 +42,12 @@ public final class SpatiaLiteStore: StoreBackend {
         } catch let error as StoreError {
             throw error
         } catch {
-            if case .storageFull = Self.storeError(error) { throw StoreError.storageFull }
+            switch Self.storeError(error) {
+            case .storageFull: throw StoreError.storageFull
+            case .readOnly: throw StoreError.readOnly
+            case .busy: throw StoreError.busy
+            default: break
+            }
             throw StoreError.database("cannot open store \(URL(fileURLWithPath: path).lastPathComponent): \(StoreError.safeDescription(error))")
         }
     }
