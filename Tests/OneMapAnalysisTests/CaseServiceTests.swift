@@ -466,6 +466,86 @@ func beijing(_ text: String) -> Date { try! Date(text + "+08:00", strategy: .iso
         #expect(throws: AnalysisError.self) { try geocoder.search(String(repeating: "路", count: 101), for: Self.user) }
     }
 
+    /// The grids in memory answer what the store's ST_Contains answers, point for point: on a
+    /// lattice through every vertex and edge of grids with a hole, an island in it, slanted edges
+    /// and a grid of two parts, and at random points; boundary points go to the store. An edit of
+    /// a grid is seen by the next lookup.
+    @Test func theGridsInMemoryAnswerWhatTheStoreAnswers() throws {
+        let store = geocoder.store
+        func ring(_ c: [(Double, Double)]) -> [[Double]] { c.map { [$0.0, $0.1] } }
+        let parts: [[[[[Double]]]]] = [
+            [[ring([(116.80, 38.30), (116.81, 38.30), (116.81, 38.31), (116.80, 38.31), (116.80, 38.30)]),
+              ring([(116.803, 38.303), (116.807, 38.303), (116.807, 38.307), (116.803, 38.307), (116.803, 38.303)])]],
+            [[ring([(116.803, 38.303), (116.807, 38.303), (116.807, 38.307), (116.803, 38.307), (116.803, 38.303)])]],
+            [[ring([(116.81, 38.30), (116.82, 38.30), (116.8253, 38.3051), (116.82, 38.31), (116.81, 38.31), (116.81, 38.30)])]],
+            [[ring([(116.80, 38.29), (116.82, 38.29), (116.81, 38.30), (116.80, 38.29)])],
+             [ring([(116.83, 38.30), (116.84, 38.30), (116.835, 38.3107), (116.83, 38.30)])]],
+            // A hole whose top is a vertex between two slanted edges.
+            [[ring([(116.83, 38.29), (116.84, 38.29), (116.84, 38.2999), (116.83, 38.2999), (116.83, 38.29)]),
+              ring([(116.833, 38.292), (116.837, 38.292), (116.835, 38.297), (116.833, 38.292)])]],
+        ]
+        let features: [[String: Any]] = parts.enumerated().map { i, polygons in
+            ["type": "Feature", "properties": ["code": "13090300900100\(i)", "community": "c", "street": "s", "district": "d"],
+             "geometry": ["type": "MultiPolygon", "coordinates": polygons]]
+        }
+        let path = directory + "/odd_grids.geojson"
+        try JSONSerialization.data(withJSONObject: ["type": "FeatureCollection", "features": features]).write(to: URL(fileURLWithPath: path))
+        _ = try store.importLayer(ImportRequest(source: path, layerID: "odd_grids"))
+        var rules = geocoder.rules
+        rules.grids = GeocodingRules.Source(layer: "odd_grids", fields: [:])
+        let odd = Geocoder(store: store, rules: rules)
+        let layer = try store.layer("odd_grids", for: .system)
+
+        func stored(_ p: Coordinate) throws -> String? {
+            var codes: [String] = []
+            try store.spatialScan(layer, .containing(.point(p)), columns: ["code"]) { _, _, values, _ in codes.append(values[0].description) }
+            #expect(codes.count <= 1)
+            return codes.first
+        }
+        var points: [Coordinate] = []
+        for i in 0...100 { for j in 0...90 { points.append(Coordinate(116.795 + Double(i) * 0.0005, 38.285 + Double(j) * 0.0003)) } }
+        // Every vertex, and points on the slanted edges as near as doubles get.
+        points += parts.flatMap { $0.flatMap { $0.flatMap { $0.map { Coordinate($0[0], $0[1]) } } } }
+        for t in stride(from: 0.0, through: 1.0, by: 0.01) {
+            points.append(Coordinate(116.82 + t * 0.0053, 38.30 + t * 0.0051))
+            points.append(Coordinate(116.80 + t * 0.01, 38.29 + t * 0.01))
+        }
+        var random = SeededRandom(seed: 7)
+        for _ in 0..<3000 { points.append(Coordinate(random.uniform(116.795, 116.845), random.uniform(38.285, 38.315))) }
+        let index = try #require(try odd.gridIndex(layer))
+        #expect(index.grids.count == 5)
+        var decided = 0, undecided = 0
+        for p in points {
+            let expected = try stored(p)
+            switch index.locate(p) {
+            case .inside(let i):
+                decided += 1
+                #expect(index.grids[i].gridCode == expected, "\(p.x), \(p.y)")
+            case .outside:
+                decided += 1
+                #expect(expected == nil, "\(p.x), \(p.y)")
+            case .undecided: undecided += 1
+            }
+            let answered = try? odd.grid(at: p, for: Self.user).gridCode
+            #expect(answered == expected, "\(p.x), \(p.y)")
+        }
+        #expect(decided > 8000 && undecided > 50, "\(decided) decided, \(undecided) left to the store")
+        // Vertices and points on edges are the store's to decide.
+        #expect(index.locate(Coordinate(116.81, 38.30)) == .undecided && index.locate(Coordinate(116.805, 38.303)) == .undecided
+                && index.locate(Coordinate(116.835, 38.297)) == .undecided)
+        #expect(index.locate(Coordinate(116.805, 38.305)) == .inside(1) && index.locate(Coordinate(116.801, 38.301)) == .inside(0))
+
+        // An edit of a grid: the next lookup reads the grids again.
+        let moved = Coordinate(116.845, 38.305)
+        #expect(throws: AnalysisError.self) { try odd.grid(at: moved, for: Self.user) }
+        let two = try #require(try store.features(in: "odd_grids", for: .system).first { $0.value("code", in: layer) == .text("130903009001003") })
+        _ = try store.updateFeature(two.id, in: "odd_grids", FeatureInput(geometry: .multiPolygon([[[
+            Coordinate(116.84, 38.30), Coordinate(116.85, 38.30), Coordinate(116.85, 38.31), Coordinate(116.84, 38.31), Coordinate(116.84, 38.30)]]]), properties: [:]),
+            ifMatch: nil, for: .system)
+        #expect(try odd.grid(at: moved, for: Self.user).gridCode == "130903009001003")
+        #expect(try odd.gridIndex(try store.layer("odd_grids", for: .system))?.version != index.version)
+    }
+
     @Test func everyGridCentreMapsBackToItsGrid() throws {
         for code in GridCity.gridCodes {
             let (x0, y0, x1, y1) = GridCity.gridBox(code)

@@ -10,6 +10,16 @@ public struct GeocodingRules: Sendable {
         public var fields: [String: String]
 
         func field(_ key: String) -> String { fields[key] ?? key }
+
+        /// The columns a unit grid's location is read from (`grids`).
+        var columns: [String] { [field("code"), field("community"), field("street"), field("district")] }
+
+        /// A unit grid's location from the values of `columns`; the codes nest (CJ/T 213).
+        func location(_ values: [FeatureValue]) -> GridLocation? {
+            guard case .text(let code) = values[0] else { return nil }
+            return GridLocation(gridCode: code, communityCode: String(code.prefix(12)), communityName: values[1].description,
+                                streetCode: String(code.prefix(9)), streetName: values[2].description, district: values[3].description)
+        }
     }
 
     public var cityNames: [String]
@@ -141,6 +151,7 @@ public final class Geocoder: Sendable {
     }
 
     private let index = Mutex(Index())
+    private let gridIndexCache = Mutex<UnitGridIndex?>(nil)
 
     public init(store: Store, rules: GeocodingRules) {
         self.store = store
@@ -156,18 +167,39 @@ public final class Geocoder: Sendable {
         guard let layer = try store.layerIfVisible(g.layer, for: principal) else {
             throw AnalysisError.invalidInput(input: "location", detail: "no grid layer '\(g.layer)' available")
         }
+        let outside = AnalysisError.invalidInput(input: "location", detail: String(format: "(%.6f, %.6f) lies outside every unit grid of the city", point.x, point.y))
+        if let index = try gridIndex(layer) {
+            switch index.locate(point) {
+            case .inside(let i): return index.grids[i]
+            case .outside: throw outside
+            case .undecided: break  // on a boundary: the store's exact predicate decides
+            }
+        }
         var found: GridLocation?
-        try store.spatialScan(layer, .containing(.point(point)), columns: [g.field("code"), g.field("community"), g.field("street"), g.field("district")]) { _, _, values, _ in
-            guard found == nil, case .text(let code) = values[0] else { return }
-            found = GridLocation(gridCode: code, communityCode: String(code.prefix(12)), communityName: values[1].description,
-                                 streetCode: String(code.prefix(9)), streetName: values[2].description, district: values[3].description)
+        try store.spatialScan(layer, .containing(.point(point)), columns: g.columns) { _, _, values, _ in
+            guard found == nil, let location = g.location(values) else { return }
+            found = location
         }
-        guard let location = found else {
-            throw AnalysisError.invalidInput(input: "location", detail: String(format: "(%.6f, %.6f) lies outside every unit grid of the city", point.x, point.y))
-        }
+        guard let location = found else { throw outside }
         return location
     }
 
+    /// The grids in memory at the layer's current version, when their storage CRS holds lon/lat
+    /// as the lookups give them (else every lookup asks the store).
+    func gridIndex(_ layer: Layer) throws -> UnitGridIndex? {
+        guard CRS.crs84.isDisplayEquivalent(to: layer.storageCRS) else { return nil }
+        if let known = gridIndexCache.withLock({ $0?.version == layer.version ? $0 : nil }) { return known }
+        let g = rules.grids
+        var grids: [(GridLocation, Geometry)] = []
+        // The caller's access to the layer was checked; the index holds every grid of it.
+        for f in try store.features(in: layer.id, for: .system) {
+            guard let geometry = f.geometry, let location = g.location(g.columns.map { f.value($0, in: layer) }) else { continue }
+            grids.append((location, geometry))
+        }
+        let built = UnitGridIndex(version: layer.version, grids: grids)
+        gridIndexCache.withLock { $0 = built }
+        return built
+    }
     // MARK: component code → component
 
     /// A component by its 16-digit code: location, class, name and owner.
