@@ -16,8 +16,9 @@ public struct WorkCalendar: Sendable {
 
     /// The centre's time zone: days, numbers and periods are counted in it.
     public let timeZone: TimeZone
-    let holidays: Set<String>
-    let workingWeekends: Set<String>
+    /// Days as year × 10000 + month × 100 + day (20261001 for 2026-10-01).
+    let holidays: Set<Int>
+    let workingWeekends: Set<Int>
     let normal: Schedule
     let urgent: Schedule
     private let calendar: Calendar
@@ -31,8 +32,9 @@ public struct WorkCalendar: Sendable {
 
     init(timeZone: TimeZone, holidays: Set<String>, workingWeekends: Set<String>, normal: Schedule, urgent: Schedule) {
         self.timeZone = timeZone
-        self.holidays = holidays
-        self.workingWeekends = workingWeekends
+        func day(_ text: String) -> Int? { Int(text.replacingOccurrences(of: "-", with: "")) }
+        self.holidays = Set(holidays.compactMap(day))
+        self.workingWeekends = Set(workingWeekends.compactMap(day))
         self.normal = normal
         self.urgent = urgent
         var calendar = Calendar(identifier: .gregorian)
@@ -84,19 +86,15 @@ public struct WorkCalendar: Sendable {
 
     // MARK: arithmetic
 
-    func dayKey(_ day: Date) -> String {
-        let c = calendar.dateComponents([.year, .month, .day], from: day)
-        return String(format: "%04d-%02d-%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0)
-    }
-
     /// Whether a day (any moment of it) has working time in `schedule`.
     func isWorkingDay(_ day: Date, _ schedule: Schedule) -> Bool {
-        let key = dayKey(day)
+        let c = calendar.dateComponents([.year, .month, .day, .weekday], from: day)
         if schedule.observeHolidays {
+            let key = (c.year ?? 0) * 10000 + (c.month ?? 0) * 100 + (c.day ?? 0)
             if holidays.contains(key) { return false }
             if workingWeekends.contains(key) { return true }
         }
-        return !schedule.weekend.contains(calendar.component(.weekday, from: day))
+        return !schedule.weekend.contains(c.weekday ?? 0)
     }
 
     /// The working periods of the day containing `moment`, as absolute times.

@@ -96,12 +96,12 @@ public final class Store: Sendable {
     static let partialRefreshLimit = 16
 
     private func refreshSnapshot() throws {
-        let sequence = try backend.latestChangeSequence()
         let known = current.withLock { $0 }
-        if known.sequence == sequence { return }
         var changes = known.changes
         var transforms: [CRS: CoordinateTransform] = [:]
+        // One read: the changes after those known, the newest of which is the new sequence.
         let new = known.sequence < 0 ? try backend.changes(after: 0) : try backend.changes(after: changes.sequence)
+        guard let sequence = new.last.map({ max($0.sequence, known.sequence) }) ?? (known.sequence < 0 ? 0 : nil) else { return }
         // Every write to a layer's catalog entry records a change of that layer: after a few
         // changes only the layers they name are read again (a case transition touches one).
         let touched = Set(new.lazy.filter { $0.sequence <= sequence }.map(\.layerID))

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import OneMapGeometry
 
 extension SpatiaLiteStore {
@@ -31,6 +32,21 @@ extension SpatiaLiteStore {
         return out
     }
 
+    /// Decoded attribute lists by their JSON text: the catalog refresh after every edit re-reads
+    /// the edited layer's row, and decoding the same JSON again was a tenth of a case transition.
+    private static let decodedAttributes = Mutex<[String: [AttributeField]]>([:])
+
+    static func attributes(_ text: String?, _ decoder: JSONDecoder) throws -> [AttributeField] {
+        guard let text else { return [] }
+        if let known = decodedAttributes.withLock({ $0[text] }) { return known }
+        let decoded = try decoder.decode([AttributeField].self, from: Data(text.utf8))
+        decodedAttributes.withLock { cache in
+            if cache.count >= 1024 { cache.removeAll() }
+            cache[text] = decoded
+        }
+        return decoded
+    }
+
     static func decodeLayer(_ row: Row) throws -> Layer {
         let decoder = JSONDecoder()
         let id: String = row["id"]
@@ -50,7 +66,7 @@ extension SpatiaLiteStore {
             kind: LayerKind(rawValue: row["kind"]) ?? .vector,
             geometryType: geometryName.flatMap { GeometryType(name: $0) },
             storageCRS: try CRS(parsing: row["storage_crs"]),
-            attributes: try json("attributes", [AttributeField].self) ?? [],
+            attributes: try attributes(row["attributes"], decoder),
             access: AccessLevel(rawValue: row["access"]) ?? .confidential,
             featureCount: row["feature_count"], extent: extent, version: row["version"], source: row["source"],
             synthetic: row["synthetic"], importedAt: row["imported_at"], table: row["table_name"],
