@@ -23,6 +23,7 @@ extension SpatiaLiteStore {
     }
 
     static func caseRecord(_ row: Row) -> CaseRecord {
+        let row = ColumnsByName(row)
         var c = CaseRecord(
             id: row["fid"], number: row["number"], source: row["source"], kind: row["kind"], classCode: row["class_code"], className: row["class_name"],
             majorName: row["major_name"], description: row["description"], address: row["address"],

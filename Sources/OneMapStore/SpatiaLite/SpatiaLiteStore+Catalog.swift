@@ -48,6 +48,7 @@ extension SpatiaLiteStore {
     }
 
     static func decodeLayer(_ row: Row) throws -> Layer {
+        let row = ColumnsByName(row)
         let decoder = JSONDecoder()
         let id: String = row["id"]
         func json<T: Decodable>(_ column: String, _ type: T.Type) throws -> T? {
