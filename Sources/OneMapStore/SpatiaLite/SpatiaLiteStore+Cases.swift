@@ -127,7 +127,7 @@ extension SpatiaLiteStore {
     }
 
     public func caseRecord(_ id: Int64) throws -> CaseRecord? {
-        try read { db in try Row.fetchOne(db.cachedStatement(sql: Self.caseSelect + " WHERE fid = ?"), arguments: [id]).map(Self.caseRecord) }
+        try readOneStatement { db in try Row.fetchOne(db.cachedStatement(sql: Self.caseSelect + " WHERE fid = ?"), arguments: [id]).map(Self.caseRecord) }
     }
 
     public func caseRecord(number: String) throws -> CaseRecord? {

@@ -12,7 +12,7 @@ extension SpatiaLiteStore {
 
     public func layers(ids: Set<String>) throws -> [String: Layer] {
         guard !ids.isEmpty else { return [:] }
-        return try read { db in
+        return try readOneStatement { db in
             var out: [String: Layer] = [:]
             let sql = "SELECT * FROM layers WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ", ")))"
             for row in try Row.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(Array(ids))) {
@@ -207,7 +207,7 @@ extension SpatiaLiteStore {
     // MARK: ChangeFeed
 
     public func changes(after sequence: Int64) throws -> [LayerChange] {
-        try read { db in
+        try readOneStatement { db in
             try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM layer_changes WHERE seq > ? ORDER BY seq"), arguments: [sequence]).map { row in
                 var area: BoundingBox?
                 if let a: Double = row["min_x"], let b: Double = row["min_y"], let c: Double = row["max_x"], let d: Double = row["max_y"] {
@@ -219,6 +219,6 @@ extension SpatiaLiteStore {
     }
 
     public func latestChangeSequence() throws -> Int64 {
-        try read { db in try Int64.fetchOne(db.cachedStatement(sql: "SELECT ifnull(max(seq), 0) FROM layer_changes")) ?? 0 }
+        try readOneStatement { db in try Int64.fetchOne(db.cachedStatement(sql: "SELECT ifnull(max(seq), 0) FROM layer_changes")) ?? 0 }
     }
 }

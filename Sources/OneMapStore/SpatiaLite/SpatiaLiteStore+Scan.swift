@@ -21,7 +21,7 @@ extension SpatiaLiteStore {
         let selected = columns.filter { known.contains($0) }
         let list = (["fid", "geom"] + selected.map(quoteIdentifier)).joined(separator: ", ")
         let sql = "SELECT \(list) FROM \(quoteIdentifier(layer.table)) WHERE fid IN (SELECT pkid FROM \(quoteIdentifier("idx_\(layer.table)_geom")) WHERE xmin <= ? AND xmax >= ? AND ymin <= ? AND ymax >= ?)" + condition
-        try read { db in
+        try readOneStatement { db in
             // Cached per connection: renders and analyses run the same few scans again and again
             // (items queries are not cached: their SQL carries paging literals).
             let statement = try RawStatement(cached: db, sql: sql)

@@ -78,6 +78,13 @@ public final class SpatiaLiteStore: StoreBackend {
         do { return try pool.read(body) } catch { throw Self.storeError(error) }
     }
 
+    /// Runs one SELECT with a read connection outside a transaction: a single statement sees one
+    /// snapshot by itself, and GRDB's read transaction (a savepoint begun and committed around
+    /// it) was as long as the statement for the small reads of every edit and case transition.
+    func readOneStatement<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try pool.unsafeRead(body) } catch { throw Self.storeError(error) }
+    }
+
     /// Runs `body` in one write transaction, mapping errors to `StoreError`.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
         do { return try pool.write(body) } catch { throw Self.storeError(error) }
