@@ -12,15 +12,18 @@ extension SpatiaLiteStore {
         "suspended_at", "suspended_from", "rework_count", "return_count", "dispatch_on_time", "handle_on_time", "overdue", "overdue_ratio", "version",
     ]
 
-    static func caseArguments(_ c: CaseRecord) -> StatementArguments {
+    /// The values of `caseColumns` for a case, in their order.
+    static func caseValues(_ c: CaseRecord) -> [DatabaseValue] {
         let values: [(any DatabaseValueConvertible)?] = [
             c.number, c.source, c.kind, c.classCode, c.className, c.majorName, c.description, c.address, c.gridCode, c.communityCode,
             c.communityName, c.streetCode, c.streetName, c.componentCode, c.department, c.state, c.urgent, c.reporter, c.reportedAt, c.filedAt,
             c.dispatchedAt, c.feedbackAt, c.closedAt, c.stage, c.stageStartedAt, c.stageDeadline, c.handleLimitMinutes, c.extensionMinutes,
             c.suspendedAt, c.suspendedFrom, c.reworkCount, c.returnCount, c.dispatchOnTime, c.handleOnTime, c.overdue, c.overdueRatio, c.version,
         ]
-        return StatementArguments(values)
+        return values.map { $0?.databaseValue ?? .null }
     }
+
+    static func caseArguments(_ c: CaseRecord) -> StatementArguments { StatementArguments(caseValues(c)) }
 
     static func caseRecord(_ row: Row) -> CaseRecord {
         let row = ColumnsByName(row)
@@ -107,18 +110,27 @@ extension SpatiaLiteStore {
 
     public func updateCase(_ record: CaseRecord, expectedVersion: Int, step: CaseStep?, audit: AuditEntry?) throws -> CaseRecord {
         try write { db in
-            guard let current = try Int.fetchOne(db.cachedStatement(sql: "SELECT version FROM cases WHERE fid = ?"), arguments: [record.id]) else {
+            let columns = Self.caseColumns
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(columns.joined(separator: ", ")) FROM cases WHERE fid = ?"), arguments: [record.id]) else {
                 throw StoreError.featureNotFound(layer: "cases", id: record.id)
             }
+            let current: Int = row[columns.count - 1]
             guard current == expectedVersion else { throw StoreError.staleVersion(expected: String(expectedVersion), actual: String(current)) }
             var stored = record
             stored.version = expectedVersion + 1
-            // The place is fixed at the report: the geometry and its spatial index are left alone.
-            let sets = Self.caseColumns.map { "\($0) = ?" }
-            var arguments = Self.caseArguments(stored)
-            arguments += [stored.id]
-            // A cached statement: compiling it compiles the statistics triggers too (CaseStatistics).
-            try db.cachedStatement(sql: "UPDATE cases SET \(sets.joined(separator: ", ")) WHERE fid = ?").execute(arguments: arguments)
+            // Only the columns that change (the version always does): every index holding a
+            // column named in SET is rewritten, whether or not its value changed. The place is
+            // fixed at the report: the geometry and its spatial index are left alone.
+            let values = Self.caseValues(stored)
+            var sets: [String] = [], arguments: [DatabaseValue] = []
+            for (i, name) in columns.enumerated() where (row[i] as DatabaseValue) != values[i] {
+                sets.append("\(name) = ?")
+                arguments.append(values[i])
+            }
+            arguments.append(stored.id.databaseValue)
+            // Cached per column set (a few per action): compiling the UPDATE compiles the
+            // statistics triggers too (CaseStatistics).
+            try db.cachedStatement(sql: "UPDATE cases SET \(sets.joined(separator: ", ")) WHERE fid = ?").execute(arguments: StatementArguments(arguments))
             if let step { try Self.insertStep(step, caseID: stored.id, in: db) }
             if let audit { try Self.appendAudit(audit, in: db) }
             try Self.touchCaseLayer([stored.location], countDelta: 0, in: db)
