@@ -1,13 +1,17 @@
 import Prometheus
 
-/// The tile pipeline's Prometheus metrics: render time, cache results, renders and the render
-/// queue depth, in the registry the server exposes at /metrics.
+/// The tile pipeline's Prometheus metrics: render time, cache results, renders, the render
+/// queue depth and the tiles the disk cache could not write, in the registry the server exposes
+/// at /metrics.
 public final class TileMetrics: Sendable {
     let renderTime: DurationHistogram
     public let cacheMemory: Counter
     let cacheDisk: Counter
     let cacheMiss: Counter
     public let queueDepth: Gauge
+    /// Tiles the disk cache could not write (a full or read-only disk) since the start: set from
+    /// the cache's own count when /metrics is read.
+    public let diskWriteFailures: Gauge
     let renders: Counter
 
     public init(registry: PrometheusCollectorRegistry) {
@@ -21,6 +25,8 @@ public final class TileMetrics: Sendable {
         cacheMiss = registry.makeCounter(descriptor: cache, labels: [("result", "miss")])
         renders = registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "onemap", metricName: "renders", unitName: "total", helpText: "Metatiles rendered"))
         queueDepth = registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "onemap", metricName: "render_queue", unitName: "depth", helpText: "Render jobs waiting or running"))
+        diskWriteFailures = registry.makeGauge(descriptor: MetricNameDescriptor(
+            namespace: "onemap", metricName: "tile_cache_disk_write", unitName: "failures", helpText: "Tiles the disk cache could not write since the start (full or read-only disk)"))
     }
 
     /// Metrics nobody reads (the command line's seed and export).

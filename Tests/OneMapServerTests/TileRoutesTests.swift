@@ -148,7 +148,35 @@ import Testing
             #expect(metrics.contains(#"onemap_tile_cache_total{result="miss"} 1"#))
             #expect(metrics.contains("onemap_render_duration_seconds_bucket"))
             #expect(metrics.contains("onemap_render_queue_depth"))
+            #expect(metrics.contains("onemap_tile_cache_disk_write_failures 0"), "\(metrics.split(separator: "\n").filter { $0.contains("disk_write") })")
         }
+    }
+
+    /// A disk cache that cannot be written: tiles are still served (from memory), and /metrics
+    /// counts the tiles that were not written.
+    @Test func diskWriteFailuresAreServedAroundAndCounted() async throws {
+        let fixture = try await OwnThread.build { try ServerFixture() }
+        var configuration = fixture.services.configuration
+        let blocked = NSTemporaryDirectory() + "onemap-blocked-" + UUID().uuidString
+        try "not a directory".write(toFile: blocked, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: blocked) }
+        configuration.cacheDirectory = blocked + "/cache"
+        configuration.workers = 1
+        let services = try AppServices(configuration: configuration)
+        try await buildApplication(services).test(.router) { client in
+            let tile = try await client.execute(uri: "/tiles/helsinki/WebMercatorQuad/\(Tiles.z15).png", method: .get)
+            #expect(tile.status == .ok)
+            // The files are written after the answer: look a few times.
+            var failures = 0.0
+            for _ in 0..<50 where failures == 0 {
+                let metrics = try await client.execute(uri: "/metrics", method: .get).text
+                let line = metrics.split(separator: "\n").first { $0.hasPrefix("onemap_tile_cache_disk_write_failures ") }
+                failures = line?.split(separator: " ").last.flatMap { Double($0) } ?? -1
+                if failures == 0 { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            #expect(failures > 0)
+        }
+        services.pool.shutdown()
     }
 
     @Test func aChangeMakesOnlyTheTilesOfItsAreaStale() async throws {

@@ -21,6 +21,7 @@ struct HealthRoutes {
         }
         router.get("/metrics") { _, _ -> Response in
             services.metrics.tiles.queueDepth.set(Int64(services.pool.depth))
+            services.metrics.tiles.diskWriteFailures.set(Int64(services.tiles.cache.diskWriteFailures.count))
             return Responses.bytes(services.metrics.text(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
     }
