@@ -206,6 +206,12 @@ enum BadInputMatrix {
             .post("/ogc/processes/flood/execution", #"{"inputs": {"source": [116.85, 38.3], "level": "high"}}"#, "cmd"),
             .post("/ogc/processes/elevation-profile/execution", #"{"inputs": {"line": {"type": "Point", "coordinates": [1, 2]}}}"#, "cmd"),
             .get("/elevation?lon=500&lat=1"), .get("/elevation?lon=116.85"),
+            // Numbers no integer or cell index can hold (the process-inputs fuzz target's finding and its kin).
+            .post("/ogc/processes/elevation-profile/execution", #"{"inputs": {"line": {"type": "LineString", "coordinates": [[7e83, 8.3], [116.85, 38.32]]}}}"#, "cmd"),
+            .post("/ogc/processes/impact-rings/execution", #"{"inputs": {"incident": 1e300}}"#, "cmd"),
+            .post("/ogc/processes/flood/execution", #"{"inputs": {"seed": [116.85, 38.3], "level": 10, "connectivity": 1e300}}"#, "cmd"),
+            .post("/ogc/processes/elevation-profile/execution", #"{"inputs": {"line": {"type": "LineString", "coordinates": [[116.8, 38.3], [116.85, 38.32]]}, "samples": 1e300}}"#, "cmd"),
+            BadRequest(method: .patch, uri: "/incidents/1", token: "cmd", body: #"{"version": 1e300}"#),
         ]
         n += try await BadInputMatrix.run(emergencyRequests, fixture: emergency, store: emergency.directory + "/city.sqlite")
         #expect(n >= 50)

@@ -81,7 +81,7 @@ public struct ElevationProfileProcess: AnalysisProcess {
         guard case .lineString(let points) = g, points.count >= 2 else { throw AnalysisError.invalidInput(input: "line", detail: "must be a LineString of two or more points") }
         var samples: Int?
         if let n = try inputs.number("samples") {
-            guard n == n.rounded() else { throw AnalysisError.invalidInput(input: "samples", detail: "must be an integer") }
+            guard n == n.rounded(), abs(n) <= 1e9 else { throw AnalysisError.invalidInput(input: "samples", detail: "must be an integer") }
             samples = Int(n)
         }
         let layer = try inputs.optionalString("layer")
@@ -135,7 +135,10 @@ public struct FloodProcess: AnalysisProcess {
         var region: Geometry?
         if let r = try inputs.region("region", crs: crs) { region = try r.resolve(reader, overlay: Overlay(geos: GEOSContext(), gridSize: 1e-9), input: "region").0 }
         var request = Flood.Request(level: level, seed: seed, region: region, layer: try inputs.optionalString("layer"))
-        if let n = try inputs.number("connectivity") { request.connectivity = Int(n) }
+        if let n = try inputs.number("connectivity") {
+            guard n == 4 || n == 8 else { throw AnalysisError.invalidInput(input: "connectivity", detail: "must be 4 or 8") }
+            request.connectivity = Int(n)
+        }
         // Every input error (level, seed, region size) is found before a job exists.
         let cells = try analysis.cells(request, for: principal)
         let analysis = self.analysis, checked = request, saving = save

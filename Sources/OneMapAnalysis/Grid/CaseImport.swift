@@ -156,7 +156,7 @@ public struct CaseImport {
             for (k, v) in f["properties"]?.object ?? [] {
                 switch v {
                 case .string(let s): row[k] = s
-                case .number(let d): row[k] = d == d.rounded() ? String(Int(d)) : String(d)
+                case .number(let d): row[k] = d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)
                 case .bool(let b): row[k] = b ? "1" : "0"
                 default: break
                 }

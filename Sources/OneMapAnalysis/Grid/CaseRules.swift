@@ -7,14 +7,23 @@ public struct TimeLimit: Sendable, Hashable {
 
     /// Working minutes for a calendar (a working day is the calendar's working minutes a day).
     static func read(_ node: RuleFile.Node, perDay: Int) -> TimeLimit? {
-        if let m = node.optionalNumber("minutes") { return TimeLimit(minutes: Int(m), text: "\(Int(m)) 工作分钟") }
-        if let h = node.optionalNumber("hours") { return TimeLimit(minutes: Int(h * 60), text: "\(Self.number(h)) 工作时") }
-        if let d = node.optionalNumber("days") { return TimeLimit(minutes: Int(d * Double(perDay)), text: "\(Self.number(d)) 工作日") }
+        // At most ten years of working minutes: more is a typing mistake, and no deadline is made of it.
+        func minutes(_ key: String, _ value: Double, _ factor: Double) -> Int? {
+            let m = value * factor
+            guard m > 0, m <= 10 * 366 * 1440 else {
+                node.problem("must be more than 0 and at most ten years", key: key)
+                return nil
+            }
+            return Int(m)
+        }
+        if let m = node.optionalNumber("minutes") { return minutes("minutes", m, 1).map { TimeLimit(minutes: $0, text: "\($0) 工作分钟") } }
+        if let h = node.optionalNumber("hours") { return minutes("hours", h, 60).map { TimeLimit(minutes: $0, text: "\(Self.number(h)) 工作时") } }
+        if let d = node.optionalNumber("days") { return minutes("days", d, Double(perDay)).map { TimeLimit(minutes: $0, text: "\(Self.number(d)) 工作日") } }
         node.problem("needs minutes, hours or days")
         return nil
     }
 
-    static func number(_ v: Double) -> String { v == v.rounded() ? String(Int(v)) : String(v) }
+    static func number(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v) }
 }
 
 /// The 数字城管 rules of one city (`Layers/rules/cases.json`): sources, classes with their handling

@@ -207,7 +207,9 @@ public struct PlanningRules: Sendable {
                            message: n.string("message") ?? "")
         }
         if let limits = top.object("limits") {
-            rules.maxVertices = Int(limits.number("maxVertices") ?? 20_000)
+            let vertices = limits.number("maxVertices") ?? 20_000
+            if !(vertices >= 4 && vertices <= 100_000_000) { limits.problem("must be 4 to 100,000,000", key: "maxVertices") }
+            rules.maxVertices = vertices >= 4 && vertices <= 100_000_000 ? Int(vertices) : 20_000
             rules.maxAreaKm2 = limits.number("maxAreaKm2") ?? 25
         }
         rules.gridSize = top.optionalNumber("gridSize") ?? 1e-9

@@ -118,14 +118,23 @@ public struct ProcessInputs: Sendable {
     func geometry(_ id: String) throws -> Geometry? {
         guard let v = value(id) else { return nil }
         guard v.object != nil else { throw AnalysisError.invalidInput(input: id, detail: "must be a GeoJSON geometry or Feature") }
-        do { return try GeoJSON.geometry(v, path: id) } catch { throw AnalysisError.invalidInput(input: id, detail: "\(error)") }
+        let g: Geometry
+        do { g = try GeoJSON.geometry(v, path: id) } catch { throw AnalysisError.invalidInput(input: id, detail: "\(error)") }
+        // No CRS in use reaches a billion units (Gauss-Krüger with its zone prefix stays under
+        // 10⁸): larger numbers are a mistake, and grid and raster indexes cannot be made of them.
+        if let box = g.boundingBox, ![box.minX, box.minY, box.maxX, box.maxY].allSatisfy({ abs($0) <= Self.coordinateLimit }) {
+            throw AnalysisError.invalidInput(input: id, detail: "has coordinates beyond ±10⁹, which no coordinate reference system uses")
+        }
+        return g
     }
+
+    static let coordinateLimit = 1e9
 
     /// A region: a GeoJSON polygon, `{"layer", "featureId"}` or `{"layer", "field", "value"}`.
     func region(_ id: String, crs: CRS) throws -> Region? {
         guard let v = value(id) else { return nil }
         if let layer = v["layer"]?.string {
-            if let fid = v["featureId"]?.number, fid == fid.rounded() { return .feature(layer: layer, id: Int64(fid)) }
+            if let fid = v["featureId"]?.number, fid == fid.rounded(), abs(fid) < 9e15 { return .feature(layer: layer, id: Int64(fid)) }
             if let field = v["field"]?.string, let value = v["value"]?.string { return .featureWhere(layer: layer, field: field, value: value) }
             throw AnalysisError.invalidInput(input: id, detail: "a stored region needs featureId, or field and value")
         }

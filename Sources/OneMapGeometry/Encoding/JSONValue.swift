@@ -44,6 +44,11 @@ public enum JSONValue: Hashable, Sendable {
 
     public var string: String? { if case .string(let s) = self { s } else { nil } }
     public var number: Double? { if case .number(let d) = self { d } else { nil } }
+    /// A whole number that a double holds exactly (|n| ≤ 2⁵³), as an Int; nil for anything else,
+    /// so that no conversion of an outside number can trap.
+    public var integer: Int? {
+        if case .number(let d) = self, d == d.rounded(), abs(d) <= 9_007_199_254_740_992 { Int(d) } else { nil }
+    }
     public var bool: Bool? { if case .bool(let b) = self { b } else { nil } }
     public var array: [JSONValue]? { if case .array(let a) = self { a } else { nil } }
     public var object: [(String, JSONValue)]? { if case .object(let o) = self { o } else { nil } }

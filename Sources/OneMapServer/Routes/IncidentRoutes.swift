@@ -101,8 +101,8 @@ struct IncidentRoutes {
             case "geometry":
                 do { input.geometry = try GeoJSON.geometry(value) } catch { throw APIError.badRequest("\"geometry\": \(error)") }
             case "version":
-                guard let n = value.number, n == n.rounded() else { throw APIError.badRequest("\"version\" must be an integer") }
-                input.version = Int(n)
+                guard let n = value.integer else { throw APIError.badRequest("\"version\" must be an integer") }
+                input.version = n
             default: break
             }
         }

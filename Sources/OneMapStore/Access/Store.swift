@@ -356,9 +356,10 @@ public final class Store: Sendable {
         guard layer.kind == .dem, let info = layer.raster else { throw StoreError.unsupported("\(id) is not a DEM layer") }
         var p = point
         if let crs, crs != layer.storageCRS { p = try CoordinateTransform(from: crs, to: layer.storageCRS).apply(point) }
-        let cx = Int(floor((p.x - info.originX) / info.cellWidth))
-        let cy = Int(floor((info.originY - p.y) / info.cellHeight))
-        guard cx >= 0, cy >= 0, cx < info.width, cy < info.height else { return nil }
+        // Tested in doubles first: a point far outside (or not a number) makes no cell index.
+        let fx = floor((p.x - info.originX) / info.cellWidth), fy = floor((info.originY - p.y) / info.cellHeight)
+        guard fx >= 0, fy >= 0, fx < Double(info.width), fy < Double(info.height) else { return nil }
+        let cx = Int(fx), cy = Int(fy)
         guard case .elevation(let tile) = try rasterTile(layer, level: 0, col: cx / info.tileSize, row: cy / info.tileSize) else {
             return nil
         }
