@@ -72,6 +72,18 @@ import Testing
         }
     }
 
+    /// Escaped UTF-16 in JSON strings: a surrogate pair is one character; a high surrogate
+    /// followed by anything but a low one is a replacement character (it once overflowed and
+    /// stopped the process: a fuzz finding).
+    @Test func jsonStringEscapesAndBrokenSurrogates() throws {
+        #expect(try JSONValue.parse(#""\ud83d\ude00""#) == .string("😀"))
+        #expect(try JSONValue.parse(#""\u6c27\u5316""#) == .string("氧化"))
+        #expect(try JSONValue.parse(#""\ud999\ud99A""#) == .string("\u{FFFD}\u{FFFD}"))
+        #expect(try JSONValue.parse(#""\ud999\u0041""#) == .string("\u{FFFD}A"))
+        #expect(try JSONValue.parse(#""\udc00x""#) == .string("\u{FFFD}x"))
+        #expect(throws: (any Error).self) { try JSONValue.parse(#""\ud999\u00""#) }
+    }
+
     @Test func geoJSONReadsParsedJSON() throws {
         let text = #"{"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1],[0,0]]]]}"#
         let object = try JSONSerialization.jsonObject(with: Data(text.utf8))

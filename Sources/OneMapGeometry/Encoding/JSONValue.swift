@@ -258,7 +258,14 @@ struct JSONParser {
                     if code >= 0xD800 && code < 0xDC00, i + 2 < bytes.count, bytes[i + 1] == 0x5C, bytes[i + 2] == 0x75 {
                         i += 2
                         let low = try hex4()
-                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                        if low >= 0xDC00 && low < 0xE000 {
+                            code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                        } else {
+                            // A high surrogate without its low half: a replacement character,
+                            // then whatever the second escape was.
+                            out.append(contentsOf: Array("\u{FFFD}".utf8))
+                            code = low
+                        }
                     }
                     out.append(contentsOf: Array(String(UnicodeScalar(code).map(Character.init) ?? "\u{FFFD}").utf8))
                 default: throw fail("invalid escape")
