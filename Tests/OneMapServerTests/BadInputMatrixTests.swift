@@ -212,6 +212,8 @@ enum BadInputMatrix {
             .post("/ogc/processes/flood/execution", #"{"inputs": {"seed": [116.85, 38.3], "level": 10, "connectivity": 1e300}}"#, "cmd"),
             .post("/ogc/processes/elevation-profile/execution", #"{"inputs": {"line": {"type": "LineString", "coordinates": [[116.8, 38.3], [116.85, 38.32]]}, "samples": 1e300}}"#, "cmd"),
             BadRequest(method: .patch, uri: "/incidents/1", token: "cmd", body: #"{"version": 1e300}"#),
+            // A broken surrogate pair in a JSON string once stopped the server (fuzz finding).
+            .post("/ogc/processes/impact-rings/execution", #"{"\ud999\ud99A": 6, "inputs": {}}"#, "cmd"),
         ]
         n += try await BadInputMatrix.run(emergencyRequests, fixture: emergency, store: emergency.directory + "/city.sqlite")
         #expect(n >= 50)
