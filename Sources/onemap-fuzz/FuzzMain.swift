@@ -19,11 +19,17 @@ func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CC
     }
     selected = target
     target.warmUp()
-    var count = argc
-    var arguments = argv
-    return runDriver(&count, &arguments) { data, size in
-        selected.run(size == 0 ? [] : Array(UnsafeBufferPointer(start: data, count: size)))
-        return 0
+    // The target's longest useful input, unless the command line sets its own.
+    var given = (0..<Int(argc)).compactMap { argv?[$0].map { String(cString: $0) } }
+    if !given.contains(where: { $0.hasPrefix("-max_len=") }) { given.append("-max_len=\(target.maxLength)") }
+    var pointers: [UnsafeMutablePointer<CChar>?] = given.map { strdup($0) } + [nil]
+    var count = CInt(given.count)
+    return pointers.withUnsafeMutableBufferPointer { buffer in
+        var arguments = buffer.baseAddress
+        return runDriver(&count, &arguments) { data, size in
+            selected.run(size == 0 ? [] : Array(UnsafeBufferPointer(start: data, count: size)))
+            return 0
+        }
     }
 }
 #else

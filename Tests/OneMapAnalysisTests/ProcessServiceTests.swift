@@ -117,6 +117,8 @@ let threadRunner: ProcessService.Runner = { work in
             ["site": square, "use": .string("0701"), "crs": .string("EPSG:999999")],
             ["site": square, "use": .string("0701"), "colour": .string("red")],
             ["siteLayer": .string("planning"), "siteFeatureId": .number(999), "use": .string("0701")],
+            // A number no feature id can hold (it once stopped the process).
+            ["siteLayer": .string("nosuch"), "siteFeatureId": .number(1e300), "use": .string("0701")],
         ]
         for inputs in bad {
             await #expect(throws: AnalysisError.self) { _ = try await service.execute("site-review", inputs: inputs, for: alice) }

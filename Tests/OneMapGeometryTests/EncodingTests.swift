@@ -81,6 +81,7 @@ import Testing
         #expect(try JSONValue.parse(#""\ud999\ud99A""#) == .string("\u{FFFD}\u{FFFD}"))
         #expect(try JSONValue.parse(#""\ud999\u0041""#) == .string("\u{FFFD}A"))
         #expect(try JSONValue.parse(#""\udc00x""#) == .string("\u{FFFD}x"))
+        #expect(try JSONValue.parse(#""\ud800\ud83d\ude00""#) == .string("\u{FFFD}😀"))
         #expect(throws: (any Error).self) { try JSONValue.parse(#""\ud999\u00""#) }
     }
 

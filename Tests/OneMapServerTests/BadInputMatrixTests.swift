@@ -180,6 +180,7 @@ enum BadInputMatrix {
             .get("/cases/nosuch", "sup"), .get("/cases/99999999", "sup"), .get("/cases/1%27%20OR%201%3D1", "sup"),
             .post("/cases/99999999/actions", #"{"action": "accept"}"#, "acc"), .post("/cases/1/actions", "{", "acc"),
             .post("/cases/1/actions", #"{"action": "fly"}"#, "acc"), .post("/cases/1/actions", #"{"action": "close"}"#, "hw"),
+            .post("/cases/1/actions", #"{"action": "accept", "version": 1e300}"#, "acc"), .post("/cases/1/actions", #"{"action": "extend", "minutes": 1e300}"#, "acc"),
             .get("/cases?state=nosuch", "sup"), .get("/cases?limit=-1", "sup"), .get("/cases?from=yesterday", "sup"),
             .get("/cases/stats?by=planet", "lead"), .get("/cases/stats?from=2024-02-01&to=2024-01-01", "lead"),
             .get("/cases/stats?from=2020-01-01&to=2024-01-01", "lead"), .get("/cases/density?from=x", "lead"),

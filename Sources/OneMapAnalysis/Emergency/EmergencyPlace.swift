@@ -10,10 +10,9 @@ struct EmergencyPlace {
 
     /// Reads `incident` (an id) or `geometry` (GeoJSON in `crs`) from the inputs.
     static func read(_ inputs: ProcessInputs, store: Store, principal: Principal, pointOnly: Bool = false) throws -> EmergencyPlace {
-        if let n = try inputs.number("incident") {
-            guard n == n.rounded(), n > 0, n <= 9_007_199_254_740_992 else { throw AnalysisError.invalidInput(input: "incident", detail: "must be an incident id") }
+        if let n = try inputs.integer("incident", in: 1...Int.max, detail: "must be an incident id") {
             guard (try store.layerIfVisible("incidents", for: principal)) != nil, let r = try store.incidents.incident(Int64(n)) else {
-                throw AnalysisError.invalidInput(input: "incident", detail: "no incident \(Int64(n))")
+                throw AnalysisError.invalidInput(input: "incident", detail: "no incident \(n)")
             }
             return EmergencyPlace(geometry: pointOnly ? try centre(r.geometry) : r.geometry, incident: r.id)
         }

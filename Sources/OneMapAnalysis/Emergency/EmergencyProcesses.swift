@@ -80,10 +80,7 @@ public struct ElevationProfileProcess: AnalysisProcess {
         if !crs.isDisplayEquivalent(to: .cgcs2000) { g = try CoordinateTransform(from: crs, to: .cgcs2000).apply(g) }
         guard case .lineString(let points) = g, points.count >= 2 else { throw AnalysisError.invalidInput(input: "line", detail: "must be a LineString of two or more points") }
         var samples: Int?
-        if let n = try inputs.number("samples") {
-            guard n == n.rounded(), abs(n) <= 1e9 else { throw AnalysisError.invalidInput(input: "samples", detail: "must be an integer") }
-            samples = Int(n)
-        }
+        if let n = try inputs.integer("samples") { samples = n }
         let layer = try inputs.optionalString("layer")
         _ = try analysis.run(line: Array(points.prefix(2)), layer: layer, samples: 2, for: principal)
         let analysis = self.analysis, count = samples
@@ -135,10 +132,7 @@ public struct FloodProcess: AnalysisProcess {
         var region: Geometry?
         if let r = try inputs.region("region", crs: crs) { region = try r.resolve(reader, overlay: Overlay(geos: GEOSContext(), gridSize: 1e-9), input: "region").0 }
         var request = Flood.Request(level: level, seed: seed, region: region, layer: try inputs.optionalString("layer"))
-        if let n = try inputs.number("connectivity") {
-            guard n == 4 || n == 8 else { throw AnalysisError.invalidInput(input: "connectivity", detail: "must be 4 or 8") }
-            request.connectivity = Int(n)
-        }
+        if let n = try inputs.integer("connectivity") { request.connectivity = n }
         // Every input error (level, seed, region size) is found before a job exists.
         let cells = try analysis.cells(request, for: principal)
         let analysis = self.analysis, checked = request, saving = save
@@ -181,11 +175,10 @@ public struct NearestResourcesProcess: AnalysisProcess {
         guard analyses.rules.resources.contains(where: { $0.kind == kind }) else {
             throw AnalysisError.invalidInput(input: "kind", detail: "must be one of \(analyses.rules.resources.map(\.kind).joined(separator: ", "))")
         }
-        let count = try inputs.number("count") ?? 5
-        guard count == count.rounded(), (1...50).contains(count) else { throw AnalysisError.invalidInput(input: "count", detail: "must be an integer 1–50") }
+        let count = try inputs.integer("count", in: 1...50) ?? 5
         _ = try analyses.network.snap(place.point, input: "geometry")
         let analyses = self.analyses
-        return PreparedRun { _ in .object([("result", try analyses.nearestResources(to: place.point, kind: kind, count: Int(count), for: principal))]) }
+        return PreparedRun { _ in .object([("result", try analyses.nearestResources(to: place.point, kind: kind, count: count, for: principal))]) }
     }
 }
 

@@ -7,11 +7,12 @@ public struct TimeLimit: Sendable, Hashable {
 
     /// Working minutes for a calendar (a working day is the calendar's working minutes a day).
     static func read(_ node: RuleFile.Node, perDay: Int) -> TimeLimit? {
-        // At most ten years of working minutes: more is a typing mistake, and no deadline is made of it.
+        // At most 2,000 working days: the work calendar counts deadlines over 3,000 calendar days,
+        // and a longer limit is a typing mistake.
         func minutes(_ key: String, _ value: Double, _ factor: Double) -> Int? {
             let m = value * factor
-            guard m > 0, m <= 10 * 366 * 1440 else {
-                node.problem("must be more than 0 and at most ten years", key: key)
+            guard m >= 1, m <= 2000 * Double(max(perDay, 1)) else {
+                node.problem("must be at least one working minute and at most 2,000 working days", key: key)
                 return nil
             }
             return Int(m)
@@ -112,9 +113,17 @@ public struct CaseRules: Sendable {
         if !(0 < yellowFrom && yellowFrom < 1) { top.problem("lights.yellowFrom must be between 0 and 1") }
         let maxExtension = top.object("extensions", required: false)?.object("max").flatMap { TimeLimit.read($0, perDay: perDay) }
             ?? TimeLimit(minutes: 20 * perDay, text: "20 工作日")
+        func count(_ key: String, _ fallback: Int, _ range: ClosedRange<Int>) -> Int {
+            guard let n = attachments?.number(key) else { return fallback }
+            guard n == n.rounded(), n >= Double(range.lowerBound), n <= Double(range.upperBound) else {
+                attachments?.problem("must be a whole number \(range.lowerBound)–\(range.upperBound)", key: key)
+                return fallback
+            }
+            return Int(n)
+        }
         let rules = CaseRules(
             sources: top.strings("sources", required: true), stageLimits: stageLimits, classes: classes, departments: departments, dispatch: dispatch,
-            maxAttachmentBytes: Int(attachments?.number("maxBytes") ?? 2_097_152), maxAttachments: Int(attachments?.number("maxPerCase") ?? 10),
+            maxAttachmentBytes: count("maxBytes", 2_097_152, 1...1 << 30), maxAttachments: count("maxPerCase", 10, 0...1000),
             attachmentTypes: attachments?.strings("mediaTypes", required: true) ?? ["image/jpeg", "image/png"],
             reworkRateOf: evaluation?.optionalString("reworkRateOf") ?? "closed", extensionRateOf: evaluation?.optionalString("extensionRateOf") ?? "dispatched",
             yellowFrom: yellowFrom, maxExtension: maxExtension)

@@ -277,7 +277,7 @@ public final class CaseService: Sendable {
         let (c, step) = try transition(current, action, input, by: principal, at: now)
         let stored: CaseRecord
         do {
-            stored = try store.cases.updateCase(c, expectedVersion: current.version, step: step,
+            stored = try store.cases.updateCase(c, from: current, step: step,
                                                 audit: AuditEntry(principal: principal.name, action: "case.\(action.id)", layerID: "cases", featureID: id,
                                                                   detail: "\(c.number): \(current.state) → \(c.state)"))
         } catch StoreError.staleVersion(_, let actual) {

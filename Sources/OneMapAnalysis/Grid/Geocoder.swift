@@ -184,11 +184,15 @@ public final class Geocoder: Sendable {
         return location
     }
 
+    /// Which import of which table the grids in memory were read from (a layer imported again
+    /// may start its versions over).
+    static func gridIndexKey(_ layer: Layer) -> String { "\(layer.table) \(layer.importedAt)" }
+
     /// The grids in memory at the layer's current version, when their storage CRS holds lon/lat
     /// as the lookups give them (else every lookup asks the store).
     func gridIndex(_ layer: Layer) throws -> UnitGridIndex? {
         guard CRS.crs84.isDisplayEquivalent(to: layer.storageCRS) else { return nil }
-        if let known = gridIndexCache.withLock({ $0?.version == layer.version ? $0 : nil }) { return known }
+        if let known = gridIndexCache.withLock({ $0?.layer == Self.gridIndexKey(layer) && $0?.version == layer.version ? $0 : nil }) { return known }
         let g = rules.grids
         var grids: [(GridLocation, Geometry)] = []
         // The caller's access to the layer was checked; the index holds every grid of it.
@@ -196,7 +200,7 @@ public final class Geocoder: Sendable {
             guard let geometry = f.geometry, let location = g.location(g.columns.map { f.value($0, in: layer) }) else { continue }
             grids.append((location, geometry))
         }
-        let built = UnitGridIndex(version: layer.version, grids: grids)
+        let built = UnitGridIndex(layer: Self.gridIndexKey(layer), version: layer.version, grids: grids)
         gridIndexCache.withLock { $0 = built }
         return built
     }

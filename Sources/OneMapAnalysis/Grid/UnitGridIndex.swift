@@ -17,7 +17,8 @@ struct UnitGridIndex: Sendable {
         case undecided
     }
 
-    /// The layer version the grids were read at.
+    /// The import (`Geocoder.gridIndexKey`) and version the grids were read at.
+    let layer: String
     let version: Int
     let grids: [GridLocation]
     /// Per grid: its box and its rings as flat closed coordinate lists (x0, y0, x1, y1, …).
@@ -29,7 +30,8 @@ struct UnitGridIndex: Sendable {
     private let cells: [[Int32]]
 
     /// - Parameter grids: each grid's location and its polygons (already in the lookups' CRS).
-    init(version: Int, grids: [(GridLocation, Geometry)]) {
+    init(layer: String, version: Int, grids: [(GridLocation, Geometry)]) {
+        self.layer = layer
         self.version = version
         var locations: [GridLocation] = [], boxes: [BoundingBox] = [], rings: [[[Double]]] = []
         for (location, geometry) in grids {
@@ -73,7 +75,9 @@ struct UnitGridIndex: Sendable {
         let c = extent.width > 0 ? min(columns - 1, Int((point.x - extent.minX) / (extent.width / Double(columns)))) : 0
         let r = extent.height > 0 ? min(rows - 1, Int((point.y - extent.minY) / (extent.height / Double(rows)))) : 0
         var undecided = false
-        for i in cells[r * columns + c].map(Int.init).sorted() where boxes[i].contains(point) {
+        // Each cell lists its grids in ascending order: the lowest feature id wins.
+        for k in cells[r * columns + c] where boxes[Int(k)].contains(point) {
+            let i = Int(k)
             switch Self.inside(point.x, point.y, rings[i]) {
             case true?: return undecided ? .undecided : .inside(i)
             case nil: undecided = true

@@ -48,12 +48,12 @@ public struct SiteReviewProcess: AnalysisProcess {
         if let g = try inputs.geometry("site") {
             site = g
         } else if let layerID = try inputs.optionalString("siteLayer") {
-            guard let fid = try inputs.number("siteFeatureId"), fid == fid.rounded() else {
+            guard let fid = try inputs.integer("siteFeatureId", detail: "is required with siteLayer (an integer)") else {
                 throw AnalysisError.invalidInput(input: "siteFeatureId", detail: "is required with siteLayer (an integer)")
             }
             guard let layer = try review.store.layerIfVisible(layerID, for: principal),
                   let feature = try? review.store.feature(Int64(fid), in: layerID, for: principal), let g = feature.geometry else {
-                throw AnalysisError.invalidInput(input: "siteFeatureId", detail: "no feature \(Int64(fid)) in layer '\(layerID)'")
+                throw AnalysisError.invalidInput(input: "siteFeatureId", detail: "no feature \(fid) in layer '\(layerID)'")
             }
             site = g
             siteCRS = layer.storageCRS

@@ -100,6 +100,16 @@ public struct ProcessInputs: Sendable {
         return d
     }
 
+    /// A whole-number input (one a double holds exactly, so no conversion can trap), within
+    /// `range` when given.
+    func integer(_ id: String, in range: ClosedRange<Int>? = nil, detail: String? = nil) throws -> Int? {
+        guard let v = value(id) else { return nil }
+        guard let n = v.integer, range?.contains(n) ?? true else {
+            throw AnalysisError.invalidInput(input: id, detail: detail ?? range.map { "must be an integer \($0.lowerBound)–\($0.upperBound)" } ?? "must be an integer")
+        }
+        return n
+    }
+
     func numbers(_ id: String) throws -> [Double]? {
         guard let v = value(id) else { return nil }
         guard let a = v.array, let ds = Optional(a.compactMap(\.number)), ds.count == a.count, ds.allSatisfy(\.isFinite) else {
@@ -134,7 +144,7 @@ public struct ProcessInputs: Sendable {
     func region(_ id: String, crs: CRS) throws -> Region? {
         guard let v = value(id) else { return nil }
         if let layer = v["layer"]?.string {
-            if let fid = v["featureId"]?.number, fid == fid.rounded(), abs(fid) < 9e15 { return .feature(layer: layer, id: Int64(fid)) }
+            if let fid = v["featureId"]?.integer { return .feature(layer: layer, id: Int64(fid)) }
             if let field = v["field"]?.string, let value = v["value"]?.string { return .featureWhere(layer: layer, field: field, value: value) }
             throw AnalysisError.invalidInput(input: id, detail: "a stored region needs featureId, or field and value")
         }

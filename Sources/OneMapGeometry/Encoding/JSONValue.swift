@@ -255,16 +255,16 @@ struct JSONParser {
                 case 0x74: out.append(0x09)
                 case 0x75:
                     var code = try hex4()
-                    if code >= 0xD800 && code < 0xDC00, i + 2 < bytes.count, bytes[i + 1] == 0x5C, bytes[i + 2] == 0x75 {
+                    while code >= 0xD800 && code < 0xDC00, i + 2 < bytes.count, bytes[i + 1] == 0x5C, bytes[i + 2] == 0x75 {
                         i += 2
-                        let low = try hex4()
-                        if low >= 0xDC00 && low < 0xE000 {
-                            code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                        let next = try hex4()
+                        if next >= 0xDC00 && next < 0xE000 {
+                            code = 0x10000 + ((code - 0xD800) << 10) + (next - 0xDC00)
                         } else {
                             // A high surrogate without its low half: a replacement character,
-                            // then whatever the second escape was.
+                            // then the next escape read afresh (it may start a pair of its own).
                             out.append(contentsOf: Array("\u{FFFD}".utf8))
-                            code = low
+                            code = next
                         }
                     }
                     out.append(contentsOf: Array(String(UnicodeScalar(code).map(Character.init) ?? "\u{FFFD}").utf8))

@@ -211,6 +211,9 @@ final class RawTileHandler: ChannelInboundHandler {
             case .incomplete:
                 if headStarted == nil { headStarted = lastRead }
                 if ownBuffer {
+                    // Heads answered from this buffer are dropped, or a connection that keeps
+                    // ending its reads inside a head would keep every request it ever sent.
+                    if buffer.readerIndex > 0 { buffer.discardReadBytes() }
                     pending = buffer
                 } else {
                     // A copy of just the head's bytes: the read buffer goes back to NIO's pool.

@@ -102,12 +102,12 @@ struct CaseRoutes {
             guard let action = body["action"]?.string else { throw APIError.badRequest("\"action\" is required") }
             var input = CaseActionInput(action: action, department: body["department"]?.string, note: body["note"]?.string)
             if let m = body["minutes"] {
-                guard let n = m.number, n == n.rounded() else { throw APIError.badRequest("\"minutes\" must be an integer") }
-                input.minutes = Int(n)
+                guard let n = m.integer else { throw APIError.badRequest("\"minutes\" must be an integer") }
+                input.minutes = n
             }
             if let v = body["version"] {
-                guard let n = v.number, n == n.rounded() else { throw APIError.badRequest("\"version\" must be an integer") }
-                input.version = Int(n)
+                guard let n = v.integer else { throw APIError.badRequest("\"version\" must be an integer") }
+                input.version = n
             }
             let request = input
             let record = try await Blocking.run { try service.act(on: id, request, by: principal) }

@@ -101,10 +101,10 @@ public final class Store: Sendable {
         var transforms: [CRS: CoordinateTransform] = [:]
         // One read: the changes after those known, the newest of which is the new sequence.
         let new = known.sequence < 0 ? try backend.changes(after: 0) : try backend.changes(after: changes.sequence)
-        guard let sequence = new.last.map({ max($0.sequence, known.sequence) }) ?? (known.sequence < 0 ? 0 : nil) else { return }
+        guard let sequence = new.last?.sequence ?? (known.sequence < 0 ? 0 : nil) else { return }
         // Every write to a layer's catalog entry records a change of that layer: after a few
         // changes only the layers they name are read again (a case transition touches one).
-        let touched = Set(new.lazy.filter { $0.sequence <= sequence }.map(\.layerID))
+        let touched = Set(new.lazy.map(\.layerID))
         let layers: [String: Layer]
         if known.sequence >= 0, !new.isEmpty, touched.count <= Self.partialRefreshLimit {
             var merged = known.layers
@@ -114,7 +114,7 @@ public final class Store: Sendable {
         } else {
             layers = try backend.allLayers()
         }
-        for change in new where change.sequence <= sequence {
+        for change in new {
             var area: BoundingBox?
             if let a = change.area, let layer = layers[change.layerID] ?? known.layers[change.layerID] {
                 do {

@@ -9,10 +9,11 @@ public protocol CaseStore: Sendable {
     /// - Returns: the case with its id.
     func insertCase(_ record: CaseRecord, step: CaseStep, audit: AuditEntry?) throws -> CaseRecord
 
-    /// Changes a case if it is still at `expectedVersion`: writes it (version + 1) and appends the
-    /// step and the audit record, in one transaction.
+    /// Changes a case from `previous` (as read) to `record` if it is still at `previous.version`:
+    /// writes what changed (version + 1) and appends the step and the audit record, in one
+    /// transaction.
     /// - Throws: `StoreError.staleVersion` when another change came first; `.featureNotFound`.
-    func updateCase(_ record: CaseRecord, expectedVersion: Int, step: CaseStep?, audit: AuditEntry?) throws -> CaseRecord
+    func updateCase(_ record: CaseRecord, from previous: CaseRecord, step: CaseStep?, audit: AuditEntry?) throws -> CaseRecord
 
     func caseRecord(_ id: Int64) throws -> CaseRecord?
     func caseRecord(number: String) throws -> CaseRecord?

@@ -131,7 +131,8 @@ enum CaseStatistics {
     /// Whether the counts kept change by change equal a recount of every case. The table is
     /// rebuilt on the way: call it inside a transaction that is rolled back (`onemap check`).
     static func matchesRecount(in db: Database) throws -> Bool {
-        let live = "SELECT grouping, hour, kind, key, \(counterNames.joined(separator: ", ")) FROM case_stats WHERE reported != 0 OR filed != 0 ORDER BY grouping, hour, kind, key"
+        // Rows with any counter not zero: a count that drifted below zero is found too.
+        let live = "SELECT grouping, hour, kind, key, \(counterNames.joined(separator: ", ")) FROM case_stats WHERE \(counterNames.map { "\($0) != 0" }.joined(separator: " OR ")) ORDER BY grouping, hour, kind, key"
         let kept = try Row.fetchAll(db, sql: live)
         try db.execute(sql: "DELETE FROM case_stats")
         try db.execute(sql: backfill)

@@ -108,24 +108,24 @@ extension SpatiaLiteStore {
         }
     }
 
-    public func updateCase(_ record: CaseRecord, expectedVersion: Int, step: CaseStep?, audit: AuditEntry?) throws -> CaseRecord {
+    public func updateCase(_ record: CaseRecord, from previous: CaseRecord, step: CaseStep?, audit: AuditEntry?) throws -> CaseRecord {
         try write { db in
-            let columns = Self.caseColumns
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(columns.joined(separator: ", ")) FROM cases WHERE fid = ?"), arguments: [record.id]) else {
+            guard let current = try Int.fetchOne(db.cachedStatement(sql: "SELECT version FROM cases WHERE fid = ?"), arguments: [record.id]) else {
                 throw StoreError.featureNotFound(layer: "cases", id: record.id)
             }
-            let current: Int = row[columns.count - 1]
+            let expectedVersion = previous.version
             guard current == expectedVersion else { throw StoreError.staleVersion(expected: String(expectedVersion), actual: String(current)) }
             var stored = record
             stored.version = expectedVersion + 1
             // Only the columns that change (the version always does): every index holding a
-            // column named in SET is rewritten, whether or not its value changed. The place is
-            // fixed at the report: the geometry and its spatial index are left alone.
-            let values = Self.caseValues(stored)
+            // column named in SET is rewritten, whether or not its value changed. Every write
+            // of a case moves its version, so at this version the row is `previous`. The place
+            // is fixed at the report: the geometry and its spatial index are left alone.
+            let before = Self.caseValues(previous), after = Self.caseValues(stored)
             var sets: [String] = [], arguments: [DatabaseValue] = []
-            for (i, name) in columns.enumerated() where (row[i] as DatabaseValue) != values[i] {
+            for (i, name) in Self.caseColumns.enumerated() where before[i] != after[i] {
                 sets.append("\(name) = ?")
-                arguments.append(values[i])
+                arguments.append(after[i])
             }
             arguments.append(stored.id.databaseValue)
             // Cached per column set (a few per action): compiling the UPDATE compiles the
