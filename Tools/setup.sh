@@ -17,6 +17,7 @@ PACKAGES=(
   python3-owslib
   proj-bin geographiclib-tools
   poppler-utils
+  postgresql-15 postgresql-15-postgis-3 libpq-dev
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -13,7 +13,7 @@ struct OneMapCommand: AsyncParsableCommand {
         abstract: "OneMap (一张图): a city's layers in one SpatiaLite store, served as maps and features.",
         subcommands: [ServeCommand.self, ImportCommand.self, LayersCommand.self, DemoCommand.self, RenderCommand.self, SeedCommand.self,
                       ExportCommand.self, SpritesCommand.self, BenchRenderCommand.self, BenchCasesCommand.self, BenchEmergencyCommand.self, UserCommand.self, TokenCommand.self,
-                      RoleCommand.self, AuditCommand.self, ReviewCommand.self, CasesCommand.self, BackupCommand.self, CheckCommand.self, CRSCommand.self])
+                      RoleCommand.self, AuditCommand.self, ReviewCommand.self, CasesCommand.self, BackupCommand.self, CheckCommand.self, CRSCommand.self, CopyCommand.self])
 
     /// Swift concurrency's global executor runs on NIO's event loop threads: a request's handler
     /// then runs where its connection lives instead of hopping to another thread and back
@@ -54,7 +54,9 @@ struct StoreOptions: ParsableArguments {
 
     /// Registers the city's named CRSs (`<layers>/crs/*.json`), so `--srs`, `crs=` and WMS `CRS`
     /// accept them; a bad file stops the command with its name and fault.
-    func loadNamedCRSs() throws {
+    func loadNamedCRSs() throws { try Self.loadNamedCRSs(layersDirectory: layersDirectory) }
+
+    static func loadNamedCRSs(layersDirectory: String?) throws {
         do {
             // Like `serve`: the repository's Layers when there is none here.
             if let layers = layersDirectory ?? RepositoryPaths.layersDirectory() {
@@ -72,7 +74,7 @@ struct StoreOptions: ParsableArguments {
 
     /// Opens a store that must already exist (commands that inspect or copy one never create it).
     func openExisting(readOnly: Bool = false) throws -> Store {
-        guard FileManager.default.fileExists(atPath: store) else { throw CLIError(description: "no store at \(store)") }
+        guard PGURL.isPostgres(store) || FileManager.default.fileExists(atPath: store) else { throw CLIError(description: "no store at \(store)") }
         try loadNamedCRSs()
         do { return try Store(path: store, readOnly: readOnly) } catch { throw CLIError.from(error) }
     }

@@ -34,9 +34,14 @@ public final class Store: Sendable {
         try refresh()
     }
 
-    /// Opens (and creates, when missing) the SpatiaLite store at `path`.
-    /// - Throws: `StoreError.database` when the file is not a usable store.
+    /// Opens (and creates, when missing) the store at `path`: a SpatiaLite file, or a PostGIS
+    /// database when `path` is a `postgresql://` URL.
+    /// - Throws: `StoreError.database` when the file or database is not a usable store.
     public convenience init(path: String, readOnly: Bool = false, logger: Logger = Logger(label: "onemap.store")) throws {
+        if PGURL.isPostgres(path) {
+            try self.init(backend: PostGISStore(url: path, logger: logger))
+            return
+        }
         try Self.requireFolder(of: path, "for the store \((path as NSString).lastPathComponent)")
         try self.init(backend: SpatiaLiteStore(path: path, readOnly: readOnly, logger: logger))
     }

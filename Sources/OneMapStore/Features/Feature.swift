@@ -96,6 +96,14 @@ public struct StoredGeometry {
         }
     }
 
+    /// The geometry as ISO WKB (copied out of the scan's buffer).
+    public func wellKnownBinary() throws -> [UInt8] {
+        switch encoding {
+        case .spatiaLite: WKB.encode(try SpatiaLiteBlob.decode(bytes))
+        case .wkb: [UInt8](bytes)
+        }
+    }
+
     /// The geometry into a reusable flat geometry (cleared first): the render path.
     public func decode(into flat: inout FlatGeometry) throws {
         switch encoding {

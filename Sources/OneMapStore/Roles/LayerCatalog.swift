@@ -33,3 +33,16 @@ public protocol LayerImporter: Sendable {
     /// Imports `request`'s source; `file` is the layer file describing it, when there is one.
     func importLayer(_ request: ImportRequest, file: LayerFile?, progress: ImportProgress?) throws -> ImportSummary
 }
+
+/// The bulk-load role: a whole layer copied in from another store (`onemap copy`), in one
+/// transaction, keeping its feature ids and catalog entry.
+public protocol LayerLoader: Sendable {
+    /// Creates `layer` (an id not yet in this store) and loads its features: `rows` is called
+    /// once with a function taking each feature (id, ISO WKB geometry or nil, values in the
+    /// order of `layer.attributes`).
+    /// - Returns: the layer as this store catalogues it (its own table name).
+    func loadVectorLayer(_ layer: Layer, rows: (_ add: (Int64, [UInt8]?, [FeatureValue]) throws -> Void) throws -> Void) throws -> Layer
+
+    /// Creates a raster `layer` and loads its pyramid's tiles.
+    func loadRasterLayer(_ layer: Layer, tiles: (_ add: (RasterTileRecord) throws -> Void) throws -> Void) throws -> Layer
+}

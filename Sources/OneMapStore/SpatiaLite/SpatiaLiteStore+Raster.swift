@@ -10,4 +10,13 @@ extension SpatiaLiteStore {
                               arguments: [level, col, row]).map { [UInt8]($0) }
         }
     }
+
+    public func rasterTiles(_ layer: Layer, _ body: (RasterTileRecord) throws -> Void) throws {
+        try read { db in
+            let cursor = try Row.fetchCursor(db, sql: "SELECT level, col, row, data FROM \(quoteIdentifier(layer.table)) ORDER BY level, row, col")
+            while let r = try cursor.next() {
+                try body(RasterTileRecord(level: r[0], col: r[1], row: r[2], data: r.withUnsafeData(atIndex: 3) { $0.map { [UInt8]($0) } } ?? []))
+            }
+        }
+    }
 }

@@ -1,0 +1,2 @@
+// PostgreSQL's client library: connections, parameterised queries, COPY and notifications.
+#include <libpq-fe.h>

@@ -1,0 +1,101 @@
+import Foundation
+import Logging
+import OneMapGeometry
+
+/// The scale-out backend: the catalog, vector layers, raster pyramids, the change feed and the
+/// audit log in PostgreSQL/PostGIS, so several `onemap serve` instances share one database.
+/// Vector layers are tables with typed columns, a `geometry` column with its SRID and a GiST
+/// index; exact spatial tests are PostGIS's (GEOS, as in SpatiaLite). libpq and the SQL text
+/// stay inside this folder.
+///
+/// What it holds so far: catalog, change feed (with NOTIFY on every change), features (scans,
+/// items queries with CQL2, search), edits with versions and audit, raster tiles, and the
+/// layers `onemap copy` brings. Accounts, jobs, cases, incidents, the road network, direct
+/// imports and file backups are still SpatiaLite's: those roles answer `StoreError.unsupported`
+/// naming what is missing (see `PostGISStore+Unported.swift`).
+///
+/// Ownership: owns a `PGPool`; thread rule: `Sendable`, each call takes its own connection.
+public final class PostGISStore: StoreBackend {
+    /// The database URL without its password.
+    public let location: String
+    let pool: PGPool
+    /// The channel every change is announced on (its payload: the change's sequence number).
+    public static let changeChannel = "onemap_changes"
+
+    /// Connects and brings the schema up to date (migrations run under an advisory lock, so
+    /// instances starting together apply each once).
+    /// - Throws: `StoreError.database` with the server's message when the database cannot be used.
+    public init(url: String, logger: Logger = Logger(label: "onemap.store")) throws {
+        location = PGURL.redacted(url)
+        pool = try PGPool(url: url)
+        try PostGISMigrations.migrate(pool, logger: logger)
+    }
+
+    public var schemaVersion: Int {
+        get throws { try pool.with { try PostGISMigrations.appliedVersion($0) } }
+    }
+
+    /// PostgreSQL keeps its files complete by itself; an ANALYZE after big loads keeps plans good.
+    public func checkpoint() throws {
+        try pool.with { try $0.execute("ANALYZE") }
+    }
+
+    /// A new table name for a layer's data: the id, prefixed so it never meets OneMap's own tables.
+    static func tableName(for layer: String) -> String { "layer_\(layer)" }
+
+    func srid(_ layer: Layer) throws -> Int {
+        guard let srid = layer.storageCRS.epsg else { throw StoreError.unsupported("layer '\(layer.id)' has no EPSG storage CRS") }
+        return srid
+    }
+}
+
+extension AttributeType {
+    /// The PostgreSQL column type.
+    var postgresType: String {
+        switch self {
+        case .integer: "bigint"
+        case .real: "double precision"
+        case .text, .date: "text"
+        }
+    }
+}
+
+/// The schema, one numbered step at a time; `onemap_migrations` records the steps applied.
+enum PostGISMigrations {
+    static let steps: [String] = [
+        // 1: the catalog, the change feed (announced by NOTIFY), the audit log.
+        """
+        CREATE EXTENSION IF NOT EXISTS postgis;
+        CREATE TABLE onemap_layers (id text PRIMARY KEY, version integer NOT NULL, entry jsonb NOT NULL);
+        CREATE TABLE onemap_changes (
+            seq bigserial PRIMARY KEY, layer_id text NOT NULL, version integer NOT NULL,
+            min_x double precision, min_y double precision, max_x double precision, max_y double precision);
+        CREATE FUNCTION onemap_announce_change() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN PERFORM pg_notify('\(PostGISStore.changeChannel)', NEW.seq::text); RETURN NEW; END $$;
+        CREATE TRIGGER onemap_changes_announce AFTER INSERT ON onemap_changes
+            FOR EACH ROW EXECUTE FUNCTION onemap_announce_change();
+        CREATE TABLE onemap_audit (
+            seq bigserial PRIMARY KEY, at text NOT NULL, principal text NOT NULL, action text NOT NULL,
+            layer_id text, feature_id bigint, before text, after text, detail text);
+        CREATE INDEX onemap_audit_at ON onemap_audit (at);
+        """,
+    ]
+
+    static func appliedVersion(_ c: PGConnection) throws -> Int {
+        try c.execute("CREATE TABLE IF NOT EXISTS onemap_migrations (version integer PRIMARY KEY, applied_at text NOT NULL)")
+        return Int(try c.query("SELECT coalesce(max(version), 0)::int8 FROM onemap_migrations").int64(0, 0) ?? 0)
+    }
+
+    static func migrate(_ pool: PGPool, logger: Logger) throws {
+        try pool.transaction { c in
+            // One instance migrates at a time; the others wait here, then find nothing to do.
+            try c.execute("SELECT pg_advisory_xact_lock(7001764931)")
+            let applied = try appliedVersion(c)
+            for (i, sql) in steps.enumerated() where i + 1 > applied {
+                logger.info("PostGIS store: applying migration \(i + 1)")
+                try c.execute(sql)
+                try c.query("INSERT INTO onemap_migrations (version, applied_at) VALUES ($1::int, $2)", [.text(String(i + 1)), .text(isoNow())])
+            }
+        }
+    }
+}
