@@ -158,7 +158,7 @@ let package = Package(
         ),
         .testTarget(
             name: "OneMapStoreTests",
-            dependencies: ["OneMapStore", "OneMapImage", "OneMapGeometry"],
+            dependencies: ["OneMapStore", "OneMapImage", "OneMapGeometry", "OneMapTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

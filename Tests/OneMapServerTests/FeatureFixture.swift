@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import OneMapGeometry
+import OneMapTestSupport
 import Testing
 
 @testable import OneMapServer
@@ -67,7 +68,8 @@ final class FeatureFixture: RouterFixture, @unchecked Sendable {
             #"{"type":"Feature","id":\#(n + 1),"properties":{"name":"井\#(n + 1)","status":"\#(n % 3 == 2 ? "closed" : "open")"},"geometry":{"type":"Point","coordinates":[\#(Self.origin.x + Double(n + 1) * Self.cell),\#(Self.origin.y + 5 * Self.cell)]}}"#
         }
         try #"{"type":"FeatureCollection","features":[\#(wells.joined(separator: ","))]}"#.write(toFile: "\(directory)/data/wells.geojson", atomically: true, encoding: .utf8)
-        let store = try Store(path: directory + "/s.sqlite")
+        let location = try TestStores.location(directory + "/s.sqlite")
+        let store = try Store(path: location)
         for id in ["parcels", "wells", "secret_sites", "draft_sites"] {
             _ = try store.importLayer(ImportRequest(source: "\(directory)/data/\(id.hasSuffix("_sites") ? "wells" : id).geojson", layerID: id,
                                                     layersDirectory: "\(directory)/Layers"))
@@ -78,7 +80,7 @@ final class FeatureFixture: RouterFixture, @unchecked Sendable {
                 tokens[role] = try store.createToken(for: name).token
             }
         }
-        var configuration = ServerConfiguration(storePath: directory + "/s.sqlite", stylesDirectory: directory + "/Styles", webDirectory: Repo.path("Web"))
+        var configuration = ServerConfiguration(storePath: location, stylesDirectory: directory + "/Styles", webDirectory: Repo.path("Web"))
         configure(&configuration)
         services = try AppServices(configuration: configuration, authenticator: users ? nil : TestAuthenticator(), logger: logger)
     }

@@ -200,7 +200,12 @@ import Testing
     @Test func aStoreThatCannotBeReadIsA500NotAnEmptyCatalogue() async throws {
         let fixture = try await OwnThread.build { try FeatureFixture() }
         // Break the catalogue under the server (as a damaged or foreign file would).
-        try fixture.services.store.write { db in try db.execute(sql: "ALTER TABLE layer_changes RENAME TO layer_changes_gone") }
+        if TestStores.onPostGIS {
+            try TestStores.psql(fixture.services.store.path, "ALTER TABLE onemap_changes RENAME TO onemap_changes_gone")
+            #expect(throws: StoreError.self) { try fixture.services.store.refresh() }
+        } else {
+            try fixture.services.store.write { db in try db.execute(sql: "ALTER TABLE layer_changes RENAME TO layer_changes_gone") }
+        }
         try await fixture.test { client in
             for uri in ["/ogc/collections", "/ogc/api"] {
                 let response = try await client.execute(uri: uri, method: .get)

@@ -18,8 +18,8 @@ final class PlanningServerFixture: RouterFixture, @unchecked Sendable {
     static let editor: HTTPFields = [.authorization: "Bearer editor-token", .contentType: "application/json"]
 
     init() throws {
-        _ = try PlanningCity.build(in: directory)
-        var configuration = ServerConfiguration(storePath: directory + "/city.sqlite", stylesDirectory: Repo.path("Styles"), webDirectory: Repo.path("Web"))
+        let city = try PlanningCity.build(in: directory)
+        var configuration = ServerConfiguration(storePath: city.path, stylesDirectory: Repo.path("Styles"), webDirectory: Repo.path("Web"))
         configuration.layersDirectory = directory + "/Layers"
         configuration.cacheDirectory = nil
         services = try AppServices(configuration: configuration, authenticator: TestAuthenticator())

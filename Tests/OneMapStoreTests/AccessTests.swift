@@ -12,7 +12,7 @@ import Testing
         #expect(Store.tokenHash(String(repeating: "a", count: 1000)) == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
     }
 
-    @Test func tokensAreStoredOnlyAsHashesAndResolveToTheirRoles() throws {
+    @Test(spatiaLiteOnly) func tokensAreStoredOnlyAsHashesAndResolveToTheirRoles() throws {
         let dir = TemporaryDirectory()
         let store = try makeStore(dir)
         #expect(try !store.hasUsers())

@@ -25,7 +25,8 @@ import OneMapGeometry
             #expect(expected(error), "unexpected error: \(error)", sourceLocation: sourceLocation)
             #expect(!error.description.isEmpty)
         }
-        #expect(try StoreSnapshot(store) == before, sourceLocation: sourceLocation)
+        let after = try StoreSnapshot(store)
+        #expect(after == before, "\(before) became \(after)", sourceLocation: sourceLocation)
     }
 
     @Test func missingFile() throws {

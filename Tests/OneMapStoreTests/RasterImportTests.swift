@@ -84,7 +84,7 @@ import Testing
 }
 
 @Suite struct SpatiaLiteBlobTests {
-    @Test func spatiaLiteReadsOurBlobsAndWeReadItsBlobs() throws {
+    @Test(spatiaLiteOnly) func spatiaLiteReadsOurBlobsAndWeReadItsBlobs() throws {
         let dir = TemporaryDirectory()
         let store = try makeStore(dir)
         let samples = [

@@ -6,7 +6,7 @@ import Testing
 
 /// A store that cannot be written, or whose write lock another process holds, refuses the write
 /// with an error that says so, and nothing is written.
-@Suite struct ReadOnlyAndLockedStoreTests {
+@Suite(spatiaLiteOnly) struct ReadOnlyAndLockedStoreTests {
     static let role = Role(name: "water_team", level: .public, readLayers: ["wells"], writeLayers: ["wells"])
 
     @Test func aStoreOpenedReadOnlySaysSoAndStaysAsItWas() throws {

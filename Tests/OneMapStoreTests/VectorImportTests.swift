@@ -1,12 +1,13 @@
 import Foundation
 import GRDB
 import OneMapGeometry
+import OneMapTestSupport
 import Testing
 
 @testable import OneMapStore
 
 @Suite struct VectorImportTests {
-    @Test func geoJSONPointsKeepTypesIdsAndChineseText() throws {
+    @Test(spatiaLiteOnly) func geoJSONPointsKeepTypesIdsAndChineseText() throws {
         let dir = TemporaryDirectory()
         let store = try makeStore(dir)
         let summary = try store.importLayer(ImportRequest(source: Fixtures.importFile("points.geojson"), layerID: "pois"))
@@ -25,7 +26,7 @@ import Testing
         #expect(rows[0]["srid"] as Int == 4490)
     }
 
-    @Test func invalidPolygonsAreRepairedAndCounted() throws {
+    @Test(spatiaLiteOnly) func invalidPolygonsAreRepairedAndCounted() throws {
         let dir = TemporaryDirectory()
         let store = try makeStore(dir)
         let summary = try store.importLayer(ImportRequest(source: Fixtures.importFile("polygons.geojson"), layerID: "parcels"))
@@ -36,7 +37,7 @@ import Testing
         #expect(valid == [1, 1, 1])
     }
 
-    @Test func theSpatialIndexHoldsEveryFeatureAndGDALCanReadTheStore() throws {
+    @Test(spatiaLiteOnly) func theSpatialIndexHoldsEveryFeatureAndGDALCanReadTheStore() throws {
         let dir = TemporaryDirectory()
         let store = try makeStore(dir)
         _ = try store.importLayer(ImportRequest(source: Fixtures.importFile("polygons.geojson"), layerID: "parcels"))
@@ -51,7 +52,7 @@ import Testing
         #expect(out.contains("CGCS2000") || out.contains("4490"))
     }
 
-    @Test func gcj02BoundariesAreConvertedToCGCS2000() throws {
+    @Test(spatiaLiteOnly) func gcj02BoundariesAreConvertedToCGCS2000() throws {
         let dir = TemporaryDirectory()
         let store = try makeStore(dir)
         _ = try store.importLayer(ImportRequest(source: Fixtures.layersData("cangzhou_admin.geojson"), layerID: "admin", srs: .gcj02))
@@ -73,7 +74,7 @@ import Testing
         #expect(abs(back.x - original[0]) < 5e-6 && abs(back.y - original[1]) < 5e-6)
     }
 
-    @Test func shapefileTextNeedsItsEncoding() throws {
+    @Test(spatiaLiteOnly) func shapefileTextNeedsItsEncoding() throws {
         let dir = TemporaryDirectory()
         let store = try makeStore(dir)
         // Declared by a .cpg: read as GBK without being told.
@@ -110,7 +111,7 @@ import Testing
         #expect(abs(e.minX - 116.8412) < 1e-9 && abs(e.maxY - 38.3180) < 1e-9)
     }
 
-    @Test func osmPBFLayersWithTheirTags() throws {
+    @Test(spatiaLiteOnly) func osmPBFLayersWithTheirTags() throws {
         let dir = TemporaryDirectory()
         let store = try makeStore(dir)
         let pbf = Fixtures.layersData("Helsinki.osm.pbf")
@@ -139,9 +140,10 @@ import Testing
         let first = try store.importLayer(ImportRequest(source: Fixtures.importFile("points.geojson"), layerID: "l"))
         let second = try store.importLayer(ImportRequest(source: Fixtures.importFile("polygons.geojson"), layerID: "l", replace: true))
         #expect(first.layer.version == 1 && second.layer.version == 2)
-        #expect(second.layer.table != first.layer.table)
-        let tables = try StoreSnapshot(store).tables
-        #expect(tables[first.layer.table] == nil && tables[second.layer.table] == 3)
+        // SpatiaLite loads the new layer beside the old one; PostGIS swaps the table in its transaction.
+        #expect(TestStores.onPostGIS || second.layer.table != first.layer.table)
+        #expect(try StoreSnapshot(store).rows["l"]?.hasPrefix("3 ") == true)
+        #expect(try store.backend.allLayers().count == 1)
         #expect(try store.layer("l", for: .system).geometryType == .multiPolygon)
     }
 

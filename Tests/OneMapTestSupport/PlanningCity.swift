@@ -31,7 +31,7 @@ public enum PlanningCity {
         try fm.createDirectory(atPath: directory + "/Layers/rules", withIntermediateDirectories: true)
         try? fm.removeItem(atPath: directory + "/Layers/rules/planning-review.json")
         try fm.copyItem(atPath: rulesPath, toPath: directory + "/Layers/rules/planning-review.json")
-        let store = try Store(path: directory + "/city.sqlite")
+        let store = try Store(path: TestStores.location(directory + "/city.sqlite"))
         func layer(_ id: String, _ title: String, access: AccessLevel = .public, _ features: [(Geometry, [String: Any])]) throws {
             let path = directory + "/\(id).geojson"
             let list: [[String: Any]] = features.map { g, p in

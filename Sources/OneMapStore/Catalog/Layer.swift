@@ -117,6 +117,15 @@ public struct Layer: Codable, Sendable, Identifiable, Hashable {
         self.transformation = transformation
     }
 
+    /// The area an import or copy of this layer changed: its extent with the extent of the
+    /// layer it replaced. Old and new extents share a CRS only when the storage CRS stayed;
+    /// otherwise the whole layer changed (nil), and the feed's merging never mixes CRSs.
+    public func areaChanged(replacing old: Layer?) -> BoundingBox? {
+        if let old, old.storageCRS != storageCRS { return nil }
+        guard let o = old?.extent else { return extent }
+        return extent.map { $0.union(o) } ?? o
+    }
+
     /// The attribute with this name.
     public func attribute(_ name: String) -> AttributeField? { attributes.first { $0.name == name } }
 

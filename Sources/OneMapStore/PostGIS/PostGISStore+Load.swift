@@ -8,54 +8,102 @@ extension PostGISStore {
     /// one transaction: building indexes after the load is several times faster than keeping
     /// them up row by row, and a failed copy leaves nothing behind.
     public func loadVectorLayer(_ layer: Layer, rows: (_ add: (Int64, [UInt8]?, [FeatureValue]) throws -> Void) throws -> Void) throws -> Layer {
-        let srid = try srid(layer)
-        return try pool.transaction { c in
+        try pool.transaction { c in
             try Self.requireAbsent(layer.id, in: c)
-            let table = quoteIdentifier(Self.tableName(for: layer.id))
-            let definitions = ["fid bigint NOT NULL"] + layer.attributes.map { "\(quoteIdentifier($0.name)) \($0.type.postgresType)" }
-                + ["geom geometry(Geometry, \(srid))"]
-            try c.execute("CREATE TABLE \(table) (\(definitions.joined(separator: ", ")))")
-            let names = ["fid"] + layer.attributes.map { quoteIdentifier($0.name) } + ["geom"]
-            let width = layer.attributes.count
-            try c.copyIn("COPY \(table) (\(names.joined(separator: ", "))) FROM STDIN") { writer in
-                try rows { fid, wkb, values in
-                    guard values.count == width else { throw StoreError.schemaMismatch("a feature of '\(layer.id)' has \(values.count) values for \(width) attributes") }
-                    writer.field(.integer(fid), 0x09)
-                    for v in values { writer.field(v, 0x09) }
-                    writer.hexField(wkb.map { Self.extendedWKB($0, srid: UInt32(srid)) }, 0x0A)
-                    try writer.endRow()
-                }
-            }
-            let sequence = quoteIdentifier(Self.tableName(for: layer.id) + "_fid_seq")
-            try c.execute("""
-                ALTER TABLE \(table) ADD PRIMARY KEY (fid);
-                CREATE SEQUENCE \(sequence) OWNED BY \(table).fid;
-                SELECT setval('\(sequence)', greatest(1, (SELECT max(fid) FROM \(table))));
-                ALTER TABLE \(table) ALTER COLUMN fid SET DEFAULT nextval('\(sequence)');
-                CREATE INDEX \(quoteIdentifier(Self.tableName(for: layer.id) + "_geom")) ON \(table) USING GIST (geom);
-                ANALYZE \(table);
-                """)
-            return try Self.catalogue(layer, table: Self.tableName(for: layer.id), in: c)
+            return try loadVector(layer, rows: rows, in: c)
         }
+    }
+
+    /// Loads a vector layer whose id is free, inside the caller's transaction.
+    func loadVector(_ layer: Layer, replacing old: Layer? = nil, rows: (_ add: (Int64, [UInt8]?, [FeatureValue]) throws -> Void) throws -> Void, in c: PGConnection) throws -> Layer {
+        let srid = try srid(layer)
+        let table = quoteIdentifier(Self.tableName(for: layer.id))
+        let definitions = ["fid bigint NOT NULL"] + layer.attributes.map { "\(quoteIdentifier($0.name)) \($0.type.postgresType)" }
+            + ["geom geometry(Geometry, \(srid))"]
+        try c.execute("CREATE TABLE \(table) (\(definitions.joined(separator: ", ")))")
+        let names = ["fid"] + layer.attributes.map { quoteIdentifier($0.name) } + ["geom"]
+        let width = layer.attributes.count
+        try c.copyIn("COPY \(table) (\(names.joined(separator: ", "))) FROM STDIN") { writer in
+            try rows { fid, wkb, values in
+                guard values.count == width else { throw StoreError.schemaMismatch("a feature of '\(layer.id)' has \(values.count) values for \(width) attributes") }
+                writer.field(.integer(fid), 0x09)
+                for v in values { writer.field(v, 0x09) }
+                writer.hexField(wkb.map { Self.extendedWKB($0, srid: UInt32(srid)) }, 0x0A)
+                try writer.endRow()
+            }
+        }
+        let sequence = quoteIdentifier(Self.tableName(for: layer.id) + "_fid_seq")
+        try c.execute("""
+            ALTER TABLE \(table) ADD PRIMARY KEY (fid);
+            CREATE SEQUENCE \(sequence) OWNED BY \(table).fid;
+            SELECT setval('\(sequence)', greatest(1, (SELECT max(fid) FROM \(table))));
+            ALTER TABLE \(table) ALTER COLUMN fid SET DEFAULT nextval('\(sequence)');
+            CREATE INDEX \(quoteIdentifier(Self.tableName(for: layer.id) + "_geom")) ON \(table) USING GIST (geom);
+            ANALYZE \(table);
+            """)
+        return try Self.catalogue(layer, table: Self.tableName(for: layer.id), replacing: old, in: c)
     }
 
     public func loadRasterLayer(_ layer: Layer, tiles: (_ add: (RasterTileRecord) throws -> Void) throws -> Void) throws -> Layer {
         try pool.transaction { c in
             try Self.requireAbsent(layer.id, in: c)
-            let table = quoteIdentifier(Self.tableName(for: layer.id))
-            try c.execute("CREATE TABLE \(table) (level integer NOT NULL, col integer NOT NULL, row integer NOT NULL, data bytea NOT NULL)")
-            try c.copyIn("COPY \(table) (level, col, row, data) FROM STDIN") { writer in
-                try tiles { tile in
-                    writer.field(.integer(Int64(tile.level)), 0x09)
-                    writer.field(.integer(Int64(tile.col)), 0x09)
-                    writer.field(.integer(Int64(tile.row)), 0x09)
-                    writer.byteaField(tile.data, 0x0A)
-                    try writer.endRow()
-                }
-            }
-            try c.execute("ALTER TABLE \(table) ADD PRIMARY KEY (level, col, row)")
-            return try Self.catalogue(layer, table: Self.tableName(for: layer.id), in: c)
+            return try loadRaster(layer, tiles: tiles, in: c)
         }
+    }
+
+    /// Loads a raster layer whose id is free, inside the caller's transaction.
+    func loadRaster(_ layer: Layer, replacing old: Layer? = nil, tiles: (_ add: (RasterTileRecord) throws -> Void) throws -> Void, in c: PGConnection) throws -> Layer {
+        let table = quoteIdentifier(Self.tableName(for: layer.id))
+        try c.execute("CREATE TABLE \(table) (level integer NOT NULL, col integer NOT NULL, row integer NOT NULL, data bytea NOT NULL)")
+        try c.copyIn("COPY \(table) (level, col, row, data) FROM STDIN") { writer in
+            try tiles { tile in
+                writer.field(.integer(Int64(tile.level)), 0x09)
+                writer.field(.integer(Int64(tile.col)), 0x09)
+                writer.field(.integer(Int64(tile.row)), 0x09)
+                writer.byteaField(tile.data, 0x0A)
+                try writer.endRow()
+            }
+        }
+        try c.execute("ALTER TABLE \(table) ADD PRIMARY KEY (level, col, row)")
+        return try Self.catalogue(layer, table: Self.tableName(for: layer.id), replacing: old, in: c)
+    }
+
+    // MARK: LayerImporter
+
+    /// Imports through a staging SpatiaLite file: the one import path (GDAL reading, CRS checks,
+    /// geometry repair, pyramids) runs there, then the layer is loaded here in one transaction
+    /// that also drops the layer it replaces, so readers see the old layer or the new one.
+    public func importLayer(_ request: ImportRequest, file: LayerFile?, progress: ImportProgress?) throws -> ImportSummary {
+        let started = Date()
+        let folder = (NSTemporaryDirectory() as NSString).appendingPathComponent("onemap-staging-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let staging = try SpatiaLiteStore(path: (folder as NSString).appendingPathComponent("staging.sqlite"))
+        var fresh = request
+        fresh.replace = false
+        var summary = try staging.importLayer(fresh, file: file, progress: progress)
+        let staged = summary.layer
+        summary.layer = try pool.transaction { c in
+            let old = try Self.decodeLayers(c.query("SELECT entry::text FROM onemap_layers WHERE id = $1 FOR UPDATE", [.text(staged.id)]))[staged.id]
+            if let old {
+                guard request.replace else { throw StoreError.layerExists(staged.id) }
+                try c.execute("DROP TABLE IF EXISTS \(quoteIdentifier(old.table)) CASCADE")
+                try c.query("DELETE FROM onemap_layers WHERE id = $1", [.text(old.id)])
+            }
+            var layer = staged
+            layer.version = (old?.version ?? 0) + 1
+            switch layer.kind {
+            case .vector:
+                let all = try staging.prepare(FeatureQuery(limit: Int.max), on: staged)
+                return try loadVector(layer, replacing: old, rows: { add in
+                    _ = try staging.run(all) { f in try add(f.id, f.geometry.isEmpty ? nil : try f.geometry.wellKnownBinary(), f.values) }
+                }, in: c)
+            case .dem, .dom:
+                return try loadRaster(layer, replacing: old, tiles: { add in try staging.rasterTiles(staged) { try add($0) } }, in: c)
+            }
+        }
+        summary.seconds = Date().timeIntervalSince(started)
+        return summary
     }
 
     static func requireAbsent(_ id: String, in c: PGConnection) throws {
@@ -63,12 +111,13 @@ extension PostGISStore {
         if try c.query("SELECT 1 FROM onemap_layers WHERE id = $1", [.text(id)]).count > 0 { throw StoreError.layerExists(id) }
     }
 
-    /// Enters a loaded layer in the catalog with this store's table, and announces it whole.
-    static func catalogue(_ layer: Layer, table: String, in c: PGConnection) throws -> Layer {
+    /// Enters a loaded layer in the catalog with this store's table, and records the area it
+    /// changed (with the layer it replaced, if any).
+    static func catalogue(_ layer: Layer, table: String, replacing old: Layer?, in c: PGConnection) throws -> Layer {
         var stored = layer
         stored.table = table
         try saveLayer(stored, in: c)
-        try recordChange(layerID: stored.id, version: stored.version, area: nil, in: c)
+        try recordChange(layerID: stored.id, version: stored.version, area: stored.areaChanged(replacing: old), in: c)
         return stored
     }
 

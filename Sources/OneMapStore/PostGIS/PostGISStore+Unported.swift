@@ -43,38 +43,6 @@ extension PostGISStore {
         return report
     }
 
-    // MARK: LayerImporter
-
-    public func importLayer(_ request: ImportRequest, file: LayerFile?, progress: ImportProgress?) throws -> ImportSummary {
-        throw StoreError.unsupported("import into a SpatiaLite store, then `onemap copy --from FILE --to postgresql://…`")
-    }
-
-    // MARK: AccountStore
-
-    public func roles() throws -> [Role] { [] }
-    public func saveRole(_ role: Role, by principal: Principal) throws { throw Self.notYet("accounts") }
-    public func users() throws -> [User] { [] }
-    public func hasUsers() throws -> Bool { false }
-    public func saveUser(_ name: String, roles: [String], by principal: Principal) throws { throw Self.notYet("accounts") }
-    public func removeUser(_ name: String, by principal: Principal) throws { throw Self.notYet("accounts") }
-    public func addToken(hash: String, for user: String, note: String?, by principal: Principal) throws -> Int64 { throw Self.notYet("accounts") }
-    public func revokeToken(_ id: Int64, by principal: Principal) throws { throw Self.notYet("accounts") }
-    public func tokens() throws -> [TokenInfo] { [] }
-    /// No accounts yet: every token is unknown, so callers are anonymous (public layers only).
-    public func account(forTokenHash hash: String, now: String) throws -> TokenAccount? { nil }
-    public func setPasswordHash(_ hash: String?, for user: String, by principal: Principal) throws { throw Self.notYet("accounts") }
-    public func passwordHash(of user: String) throws -> String? { nil }
-    public func addSession(hash: String, for user: String, expires: String) throws -> Int64 { throw Self.notYet("accounts") }
-    public func revokeToken(hash: String, by principal: Principal) throws { throw Self.notYet("accounts") }
-
-    // MARK: JobStore
-
-    public func insertJob(_ job: JobRecord, audit: AuditEntry?) throws { throw Self.notYet("analysis jobs") }
-    public func updateJob(_ job: JobRecord) throws { throw Self.notYet("analysis jobs") }
-    public func job(_ id: String) throws -> JobRecord? { nil }
-    public func jobs(owner: String?, limit: Int) throws -> [JobRecord] { [] }
-    public func failUnfinishedJobs(reason: String) throws -> Int { 0 }
-
     // MARK: CaseStore
 
     public func insertCase(_ record: CaseRecord, step: CaseStep, audit: AuditEntry?) throws -> CaseRecord { throw Self.notYet("数字城管 cases") }

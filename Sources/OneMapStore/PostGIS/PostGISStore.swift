@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import OneMapGeometry
 
 /// The scale-out backend: the catalog, vector layers, raster pyramids, the change feed and the
@@ -28,7 +29,31 @@ public final class PostGISStore: StoreBackend {
     public init(url: String, logger: Logger = Logger(label: "onemap.store")) throws {
         location = PGURL.redacted(url)
         pool = try PGPool(url: url)
+        listener = PGListener(url: url, channel: Self.changeChannel)
         try PostGISMigrations.migrate(pool, logger: logger)
+    }
+
+    deinit { listener.stop() }
+
+    /// The standing connection (change announcements, this process's presence), started on
+    /// first need: a command that only reads never opens it.
+    let listener: PGListener
+    private let listening = Mutex<Bool>(false)
+
+    /// Starts the listener once.
+    func startListening() throws {
+        try listening.withLock { started in
+            if started { return }
+            try listener.start()
+            started = true
+        }
+    }
+
+    /// Every change committed by any instance calls `handler` (on the listener's thread).
+    public func observeChanges(_ handler: @escaping @Sendable () -> Void) throws -> Bool {
+        listener.observe(handler)
+        try startListening()
+        return true
     }
 
     public var schemaVersion: Int {
@@ -78,6 +103,33 @@ enum PostGISMigrations {
             seq bigserial PRIMARY KEY, at text NOT NULL, principal text NOT NULL, action text NOT NULL,
             layer_id text, feature_id bigint, before text, after text, detail text);
         CREATE INDEX onemap_audit_at ON onemap_audit (at);
+        """,
+        // 2: an append-only audit log; roles, users and tokens (hashes only); analysis jobs, each
+        // with the runner (process) executing it.
+        """
+        CREATE FUNCTION onemap_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$;
+        CREATE TRIGGER onemap_audit_no_change BEFORE UPDATE OR DELETE ON onemap_audit
+            FOR EACH ROW EXECUTE FUNCTION onemap_audit_append_only();
+        CREATE TABLE onemap_roles (
+            name text PRIMARY KEY, level text NOT NULL CHECK (level IN ('public', 'internal', 'confidential')),
+            read_layers jsonb NOT NULL DEFAULT '[]', write_layers jsonb NOT NULL DEFAULT '[]', description text);
+        INSERT INTO onemap_roles VALUES
+            ('viewer', 'internal', '[]', '[]', 'reads public and internal layers'),
+            ('analyst', 'confidential', '[]', '[]', 'reads every layer, confidential ones too'),
+            ('editor', 'internal', '[]', '["*"]', 'reads and edits public and internal layers'),
+            ('admin', 'confidential', '[]', '["*"]', 'reads and edits every layer');
+        CREATE TABLE onemap_users (name text PRIMARY KEY, roles text NOT NULL, created_at text NOT NULL, password_hash text);
+        CREATE TABLE onemap_tokens (
+            id bigserial PRIMARY KEY, user_name text NOT NULL REFERENCES onemap_users(name) ON DELETE CASCADE,
+            hash text NOT NULL UNIQUE, created_at text NOT NULL, revoked_at text, note text,
+            kind text NOT NULL DEFAULT 'api' CHECK (kind IN ('api', 'session')), expires_at text);
+        CREATE TABLE onemap_jobs (
+            id text PRIMARY KEY, process_id text NOT NULL, owner text NOT NULL,
+            status text NOT NULL CHECK (status IN ('accepted', 'running', 'successful', 'failed', 'dismissed')),
+            progress integer NOT NULL DEFAULT 0, message text, created text NOT NULL, started text, finished text,
+            inputs text NOT NULL, results text, error_status integer, error text, runner integer NOT NULL);
+        CREATE INDEX onemap_jobs_owner ON onemap_jobs (owner, created);
         """,
     ]
 

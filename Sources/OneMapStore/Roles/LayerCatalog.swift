@@ -25,6 +25,10 @@ public protocol ChangeFeed: Sendable {
     func latestChangeSequence() throws -> Int64
     /// Changes recorded after `sequence`, oldest first.
     func changes(after sequence: Int64) throws -> [LayerChange]
+
+    /// Calls `handler` soon after any process commits a change, when the backend announces
+    /// changes (PostGIS: LISTEN/NOTIFY). Returns false when it does not, and readers poll.
+    func observeChanges(_ handler: @escaping @Sendable () -> Void) throws -> Bool
 }
 
 /// The import role: a whole layer in one transaction, so a failed import leaves the store as

@@ -218,6 +218,9 @@ extension SpatiaLiteStore {
         }
     }
 
+    /// A file has no announcements: other processes' changes are found by polling the sequence.
+    public func observeChanges(_ handler: @escaping @Sendable () -> Void) throws -> Bool { false }
+
     public func latestChangeSequence() throws -> Int64 {
         try readOneStatement { db in try Int64.fetchOne(db.cachedStatement(sql: "SELECT ifnull(max(seq), 0) FROM layer_changes")) ?? 0 }
     }

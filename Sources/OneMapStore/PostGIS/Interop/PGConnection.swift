@@ -36,8 +36,8 @@ final class PGConnection: @unchecked Sendable {
         guard let handle = PQconnectdb(url) else { throw StoreError.database("cannot allocate a PostgreSQL connection") }
         self.handle = handle
         guard PQstatus(handle) == CONNECTION_OK else {
+            // Every stored property is set, so deinit runs (and finishes the handle) after this throw.
             let message = Self.message(PQerrorMessage(handle))
-            PQfinish(handle)
             throw StoreError.database("cannot connect to PostgreSQL at \(PGURL.redacted(url)): \(message)")
         }
         _ = try? execute("SET client_min_messages = warning")
@@ -131,6 +131,16 @@ final class PGConnection: @unchecked Sendable {
 
     /// The socket to wait on for notifications.
     var socket: Int32 { PQsocket(handle) }
+
+    /// Waits until the server sends something (a notification) or `timeout` seconds pass.
+    /// - Returns: whether input arrived.
+    func waitForInput(timeout: Double) throws -> Bool {
+        var fd = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
+        let n = poll(&fd, 1, Int32(timeout * 1000))
+        if n < 0 && errno != EINTR { throw StoreError.database("waiting for PostgreSQL failed (errno \(errno))") }
+        guard PQstatus(handle) == CONNECTION_OK else { throw StoreError.database("the PostgreSQL connection broke") }
+        return n > 0
+    }
 
     /// Reads what has arrived and returns the notifications received (channel, payload).
     func notifications() throws -> [(channel: String, payload: String)] {

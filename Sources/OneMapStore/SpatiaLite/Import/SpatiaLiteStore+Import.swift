@@ -31,15 +31,7 @@ extension SpatiaLiteStore {
             layer.version = old.version + 1
         }
         try saveLayer(layer, in: db)
-        var area = layer.extent
-        // Old and new extents share a CRS only when the storage CRS stayed; otherwise the whole
-        // layer changed (and the feed's merging of areas never mixes CRSs).
-        if let old, old.storageCRS != layer.storageCRS {
-            area = nil
-        } else if let o = old?.extent {
-            area = area.map { $0.union(o) } ?? o
-        }
-        try recordChange(layerID: layer.id, version: layer.version, area: area, in: db)
+        try recordChange(layerID: layer.id, version: layer.version, area: layer.areaChanged(replacing: old), in: db)
     }
 }
 

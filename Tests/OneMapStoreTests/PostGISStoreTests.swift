@@ -1,0 +1,135 @@
+import Foundation
+import OneMapGeometry
+import OneMapTestSupport
+import Synchronization
+import Testing
+
+@testable import OneMapStore
+
+/// What only the PostGIS backend does: copies between backends, announcements to other
+/// instances, and its errors. (The shared behaviour is the other suites, run on both backends.)
+@Suite struct PostGISStoreTests {
+    /// A new database in the test cluster, whichever pass this is.
+    static func database() throws -> String {
+        guard let server = ProcessInfo.processInfo.environment["ONEMAP_TEST_POSTGRES"], var url = URLComponents(string: server) else {
+            throw TestStoreError(description: "these tests need ONEMAP_TEST_POSTGRES (run them through Tools/test.sh)")
+        }
+        let name = "c_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        try TestStores.psql(server, "CREATE DATABASE \(name) TEMPLATE onemap_template")
+        url.path = "/" + name
+        return url.string!
+    }
+
+    /// A SpatiaLite store with points, polygons (one repaired), a DEM and an orthophoto.
+    static func spatiaLiteCity(_ dir: TemporaryDirectory) throws -> Store {
+        let store = try Store(path: dir.file("city.sqlite"))
+        _ = try store.importLayer(ImportRequest(source: Fixtures.importFile("points.geojson"), layerID: "pois"))
+        _ = try store.importLayer(ImportRequest(source: Fixtures.importFile("polygons.geojson"), layerID: "parcels"))
+        _ = try store.importLayer(ImportRequest(source: Fixtures.importFile("gk_dem.tif"), layerID: "dem", kind: .dem))
+        _ = try store.importLayer(ImportRequest(source: Fixtures.importFile("gk_dom.tif"), layerID: "dom", kind: .dom))
+        return store
+    }
+
+    @Test func aStoreCopiesToPostGISAndBackUnchanged() throws {
+        let dir = TemporaryDirectory()
+        let source = try Self.spatiaLiteCity(dir)
+        let url = try Self.database()
+        let postgis = try Store(path: url)
+        let there = try StoreCopy.copy(from: source.backend, to: postgis.backend)
+        #expect(there.map(\.layer.id) == ["dem", "dom", "parcels", "pois"])
+        #expect(there.first { $0.layer.id == "pois" }?.count == 3)
+        // Back into a new file: every layer reads the same on all three stores.
+        let back = try Store(path: dir.file("back.sqlite"))
+        let again = try StoreCopy.copy(from: postgis.backend, to: back.backend)
+        for (a, b) in zip(there, again) {
+            #expect(a.checksum == b.checksum && a.count == b.count, "\(a.layer.id)")
+            #expect(try StoreCopy.checksum(try source.layer(a.layer.id, for: .system), in: source.backend).digest == a.checksum)
+        }
+        // Feature ids, values, geometry and the catalog entry survive both ways.
+        let original = try source.backend.features(of: try source.layer("pois", for: .system), bbox: nil)
+        #expect(try postgis.backend.features(of: try postgis.layer("pois", for: .system), bbox: nil) == original)
+        #expect(try back.backend.features(of: try back.layer("pois", for: .system), bbox: nil) == original)
+        var entry = try postgis.layer("parcels", for: .system), sourceEntry = try source.layer("parcels", for: .system)
+        entry.table = sourceEntry.table
+        #expect(entry == sourceEntry)
+        // Raster tiles answer elevations the same.
+        let p = Coordinate(500_010, 4_250_010)
+        #expect(try postgis.elevation(layer: "dem", at: p, for: .system) == source.elevation(layer: "dem", at: p, for: .system))
+        #expect(try postgis.check().isHealthy && back.check().isHealthy)
+        // New features get ids after the copied ones.
+        let made = try postgis.createFeature(in: "pois", FeatureInput(geometry: .point(Coordinate(116.8, 38.3)), properties: ["name": .text("新点")]), for: .system)
+        #expect(made.feature.id == 5)
+    }
+
+    @Test func aCopyOntoLayersThatExistChangesNothing() throws {
+        let dir = TemporaryDirectory()
+        let source = try Self.spatiaLiteCity(dir)
+        let postgis = try Store(path: try Self.database())
+        _ = try StoreCopy.copy(from: source.backend, to: postgis.backend, layers: ["pois"])
+        let before = try StoreSnapshot(postgis)
+        #expect(throws: StoreError.layerExists("pois")) { try StoreCopy.copy(from: source.backend, to: postgis.backend) }
+        #expect(throws: StoreError.layerNotFound("nosuch")) { try StoreCopy.copy(from: source.backend, to: postgis.backend, layers: ["nosuch"]) }
+        #expect(try StoreSnapshot(postgis) == before)
+    }
+
+    @Test func aLoadThatFailsHalfwayLeavesNothing() throws {
+        let postgis = try Store(path: try Self.database())
+        let layer = Layer(id: "broken", title: "broken", group: "test", kind: .vector, geometryType: .point, storageCRS: .cgcs2000,
+                          attributes: [AttributeField(name: "n", type: .integer)], access: .public, featureCount: 2, extent: nil, version: 1,
+                          source: "test", synthetic: true, importedAt: "2026-12-05T00:00:00Z", table: "broken")
+        let before = try StoreSnapshot(postgis)
+        #expect(throws: StoreError.self) {
+            _ = try postgis.backend.loadVectorLayer(layer) { add in
+                try add(1, WKB.encode(.point(Coordinate(116.8, 38.3))), [.integer(1)])
+                try add(2, WKB.encode(.point(Coordinate(116.8, 38.3))), [.integer(1), .integer(2)])
+            }
+        }
+        #expect(try StoreSnapshot(postgis) == before)
+        #expect(try TestStores.psqlValue(postgis.path, "SELECT to_regclass('layer_broken') IS NULL") == "t")
+    }
+
+    @Test func anEditThroughOneInstanceIsAnnouncedToTheOthers() throws {
+        let dir = TemporaryDirectory()
+        let url = try Self.database()
+        let a = try Store(path: url), b = try Store(path: url)
+        _ = try a.importLayer(ImportRequest(source: Fixtures.importFile("points.geojson"), layerID: "pois"))
+        b.refreshOnlyWhenAsked()
+        try b.refresh()
+        let heard = Atomic<Int>(0)
+        #expect(try b.backend.observeChanges { heard.add(1, ordering: .relaxed) })
+        _ = try a.createFeature(in: "pois", FeatureInput(geometry: .point(Coordinate(116.85, 38.35)), properties: [:]), for: .system)
+        let deadline = Date().addingTimeInterval(1)
+        while heard.load(ordering: .relaxed) == 0 && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        #expect(heard.load(ordering: .relaxed) >= 1, "no announcement within a second")
+        try b.refresh()
+        #expect(b.snapshot.layers["pois"]?.featureCount == 4)
+        #expect(b.snapshot.changes.latest(layer: "pois", touching: BoundingBox(minX: 116.849, minY: 38.349, maxX: 116.851, maxY: 38.351)) == b.snapshot.sequence)
+        _ = dir
+    }
+
+    @Test func aWrongDatabaseIsAClearErrorWithoutThePassword() throws {
+        guard let server = ProcessInfo.processInfo.environment["ONEMAP_TEST_POSTGRES"], var url = URLComponents(string: server) else {
+            throw TestStoreError(description: "these tests need ONEMAP_TEST_POSTGRES")
+        }
+        url.path = "/no_such_database"
+        url.password = "s3cret-word"
+        do {
+            _ = try Store(path: url.string!)
+            Issue.record("opened a database that does not exist")
+        } catch let error as StoreError {
+            #expect(error.description.contains("no_such_database") && !error.description.contains("s3cret-word"), "\(error)")
+        }
+    }
+
+    @Test func rolesItDoesNotHoldYetSaySoAndChangeNothing() throws {
+        let postgis = try Store(path: try Self.database())
+        let before = try StoreSnapshot(postgis)
+        do {
+            try postgis.backend.ensureCaseLayer(title: "案件", access: .internal)
+            Issue.record("the PostGIS store made a case layer")
+        } catch StoreError.unsupported(let message) {
+            #expect(message.contains("cases"))
+        }
+        #expect(try StoreSnapshot(postgis) == before)
+    }
+}
