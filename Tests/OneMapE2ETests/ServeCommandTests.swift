@@ -25,9 +25,9 @@ import Testing
         private let output = Pipe()
 
         /// - Parameter log: a file for the server's log (debug level), else the log is dropped.
-        init(store: String, cache: String, log: String? = nil, layers: String? = nil) throws {
+        init(store: String, cache: String, log: String? = nil, layers: String? = nil, options: [String] = []) throws {
             process.executableURL = URL(fileURLWithPath: CLI.binary)
-            process.arguments = ["serve", "--port", "0", "--store", store, "--cache", cache, "--workers", "2"] + (layers.map { ["--layers", $0] } ?? [])
+            process.arguments = ["serve", "--port", "0", "--store", store, "--cache", cache, "--workers", "2"] + (layers.map { ["--layers", $0] } ?? []) + options
             process.currentDirectoryURL = CLI.repository
             process.standardOutput = output
             if let log {
