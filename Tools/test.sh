@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 swift build --build-tests
 demo="$(mktemp -d)"
 pg="$(mktemp -d /tmp/onemap-pg.XXXXXX)"
-trap 'Tools/pg/cluster stop "$pg"; rm -rf "$demo"' EXIT
+replica="$(mktemp -d /tmp/onemap-pgr.XXXXXX)"
+trap 'Tools/pg/cluster stop "$replica"; Tools/pg/cluster stop "$pg"; rm -rf "$demo"' EXIT
 ONEMAP_TEST_POSTGRES="$(Tools/pg/cluster start "$pg")"
 export ONEMAP_TEST_POSTGRES
 # Each PostGIS test gets its own database, copied from this template (PostGIS and OneMap's
@@ -18,6 +19,9 @@ export ONEMAP_TEST_POSTGRES
 template="${ONEMAP_TEST_POSTGRES%/*}/onemap_template"
 psql "$ONEMAP_TEST_POSTGRES" -qAtX -v ON_ERROR_STOP=1 -c "CREATE DATABASE onemap_template"
 .build/debug/onemap layers --store "$template" > /dev/null
+# A streaming replica of the cluster, for --read-replica.
+ONEMAP_TEST_POSTGRES_REPLICA="$(Tools/pg/cluster replica "$ONEMAP_TEST_POSTGRES" "$replica")"
+export ONEMAP_TEST_POSTGRES_REPLICA
 swift test --skip-build --parallel 2>&1 | tee .build/test-output.txt
 # The same suites on PostGIS: the store, the feature API, access control, analyses and processes.
 ONEMAP_TEST_BACKEND=postgis swift test --skip-build --parallel \

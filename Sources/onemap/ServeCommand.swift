@@ -30,6 +30,9 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Megabytes of hot tiles kept in memory in front of the disk cache.")
     var memoryCache: Int = 64
 
+    @Option(help: "PostGIS stores: a streaming replica (postgresql://…) that tiles, features and search read from.")
+    var readReplica: String?
+
     func configuration() throws -> ServerConfiguration {
         guard (1...64).contains(workers) else { throw CLIError(description: "--workers must be 1…64") }
         guard (1...100_000).contains(queue) else { throw CLIError(description: "--queue must be 1…100000") }
@@ -48,6 +51,7 @@ struct ServerOptions: ParsableArguments {
         configuration.workers = workers
         configuration.queueLimit = queue
         configuration.memoryCacheBytes = memoryCache << 20
+        configuration.readReplica = readReplica
         return configuration
     }
 }

@@ -107,6 +107,42 @@ import Testing
         _ = dir
     }
 
+    @Test func readsGoToTheReplicaAndRefreshesWaitForItToCatchUp() throws {
+        guard let replicaServer = ProcessInfo.processInfo.environment["ONEMAP_TEST_POSTGRES_REPLICA"], var replica = URLComponents(string: replicaServer) else {
+            throw TestStoreError(description: "this test needs ONEMAP_TEST_POSTGRES_REPLICA (run it through Tools/test.sh)")
+        }
+        let url = try Self.database()
+        replica.path = URLComponents(string: url)!.path
+        // The new database reaches the replica by streaming.
+        let deadline = Date().addingTimeInterval(20)
+        while (try? TestStores.psqlValue(replica.string!, "SELECT 1")) != "1" && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        #expect(try TestStores.psqlValue(replica.string!, "SELECT pg_is_in_recovery()") == "t")
+        let writer = try Store(path: url)
+        let store = try Store(path: url, readReplica: replica.string!)
+        store.refreshOnlyWhenAsked()
+        let heard = Atomic<Int>(0)
+        #expect(try store.backend.observeChanges { heard.add(1, ordering: .relaxed) })
+        // A write through the store goes to the primary (the replica refuses writes).
+        _ = try store.importLayer(ImportRequest(source: Fixtures.importFile("points.geojson"), layerID: "pois"))
+        let seen = Date().addingTimeInterval(5)
+        while heard.load(ordering: .relaxed) == 0 && Date() < seen { Thread.sleep(forTimeInterval: 0.01) }
+        #expect(heard.load(ordering: .relaxed) >= 1)
+        // When the announcement's handler runs, the replica has the change: one refresh sees it.
+        try store.refresh()
+        #expect(store.snapshot.layers["pois"]?.featureCount == 3)
+        // Reads of features are the replica's: its connections belong to this store.
+        #expect(try store.backend.features(of: try store.layer("pois", for: .system), bbox: nil).count == 3)
+        let connections = try TestStores.psqlValue(replica.string!, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        #expect((Int(connections) ?? 0) >= 1)
+        _ = writer
+    }
+
+    @Test func aReadReplicaNeedsAPostGISStore() throws {
+        let dir = TemporaryDirectory()
+        #expect(throws: StoreError.self) { try Store(path: dir.file("s.sqlite"), readReplica: "postgresql://x@127.0.0.1:1/db") }
+        #expect(!FileManager.default.fileExists(atPath: dir.file("s.sqlite")))
+    }
+
     @Test func aWrongDatabaseIsAClearErrorWithoutThePassword() throws {
         guard let server = ProcessInfo.processInfo.environment["ONEMAP_TEST_POSTGRES"], var url = URLComponents(string: server) else {
             throw TestStoreError(description: "these tests need ONEMAP_TEST_POSTGRES")

@@ -7,6 +7,8 @@ import OneMapTiles
 /// How `onemap serve` runs.
 public struct ServerConfiguration: Sendable {
     public var storePath: String
+    /// A streaming replica of a PostGIS store that reads go to (`--read-replica`).
+    public var readReplica: String?
     public var host = "127.0.0.1"
     public var port = 8080
     public var stylesDirectory: String
@@ -82,6 +84,6 @@ extension ServerConfiguration {
 
     /// The tile pipeline over the configured store, without the HTTP application (`seed`, `export`).
     public func tilePipeline() throws -> TilePipeline {
-        try tilePipeline(store: Store(path: storePath))
+        try tilePipeline(store: Store(path: storePath, readReplica: readReplica))
     }
 }

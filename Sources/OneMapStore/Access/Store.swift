@@ -37,11 +37,14 @@ public final class Store: Sendable {
     /// Opens (and creates, when missing) the store at `path`: a SpatiaLite file, or a PostGIS
     /// database when `path` is a `postgresql://` URL.
     /// - Throws: `StoreError.database` when the file or database is not a usable store.
-    public convenience init(path: String, readOnly: Bool = false, logger: Logger = Logger(label: "onemap.store")) throws {
+    /// - Parameter readReplica: PostGIS only: a streaming replica that reads go to.
+    public convenience init(path: String, readOnly: Bool = false, readReplica: String? = nil, logger: Logger = Logger(label: "onemap.store")) throws {
         if PGURL.isPostgres(path) {
-            try self.init(backend: PostGISStore(url: path, logger: logger))
+            if let readReplica, !PGURL.isPostgres(readReplica) { throw StoreError.invalidArgument("the read replica must be a postgresql:// URL") }
+            try self.init(backend: PostGISStore(url: path, readReplica: readReplica, logger: logger))
             return
         }
+        if readReplica != nil { throw StoreError.invalidArgument("a read replica needs a PostGIS store (--store postgresql://…)") }
         try Self.requireFolder(of: path, "for the store \((path as NSString).lastPathComponent)")
         try self.init(backend: SpatiaLiteStore(path: path, readOnly: readOnly, logger: logger))
     }

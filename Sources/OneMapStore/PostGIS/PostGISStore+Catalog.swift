@@ -5,12 +5,12 @@ extension PostGISStore {
     // MARK: LayerCatalog
 
     public func allLayers() throws -> [String: Layer] {
-        try pool.with { c in try Self.decodeLayers(c.preparedQuery("SELECT entry::text FROM onemap_layers")) }
+        try reads.with { c in try Self.decodeLayers(c.preparedQuery("SELECT entry::text FROM onemap_layers")) }
     }
 
     public func layers(ids: Set<String>) throws -> [String: Layer] {
         guard !ids.isEmpty else { return [:] }
-        return try pool.with { c in
+        return try reads.with { c in
             try Self.decodeLayers(c.preparedQuery("SELECT entry::text FROM onemap_layers WHERE id = ANY($1::text[])", [.text(Self.textArray(ids.sorted()))]))
         }
     }
@@ -49,11 +49,11 @@ extension PostGISStore {
     // MARK: ChangeFeed
 
     public func latestChangeSequence() throws -> Int64 {
-        try pool.with { c in try c.preparedQuery("SELECT coalesce(max(seq), 0)::int8 FROM onemap_changes").int64(0, 0) ?? 0 }
+        try reads.with { c in try c.preparedQuery("SELECT coalesce(max(seq), 0)::int8 FROM onemap_changes").int64(0, 0) ?? 0 }
     }
 
     public func changes(after sequence: Int64) throws -> [LayerChange] {
-        try pool.with { c in
+        try reads.with { c in
             let r = try c.preparedQuery("SELECT seq, layer_id, version, min_x, min_y, max_x, max_y FROM onemap_changes WHERE seq > $1::int8 ORDER BY seq",
                                         [.text(String(sequence))])
             return (0..<r.count).map { i in
@@ -89,7 +89,7 @@ extension PostGISStore {
     // MARK: RasterSource
 
     public func rasterTileData(_ layer: Layer, level: Int, col: Int, row: Int) throws -> [UInt8]? {
-        try pool.with { c in
+        try reads.with { c in
             let r = try c.preparedQuery("SELECT data FROM \(quoteIdentifier(layer.table)) WHERE level = $1::int AND col = $2::int AND row = $3::int",
                                         [.text(String(level)), .text(String(col)), .text(String(row))])
             return r.count == 0 || r.isNull(0, 0) ? nil : [UInt8](r.bytes(0, 0))
@@ -97,7 +97,7 @@ extension PostGISStore {
     }
 
     public func rasterTiles(_ layer: Layer, _ body: (RasterTileRecord) throws -> Void) throws {
-        try pool.transaction(readOnly: true) { c in
+        try reads.transaction(readOnly: true) { c in
             try c.stream("SELECT level, col, row, data FROM \(quoteIdentifier(layer.table)) ORDER BY level, row, col", batch: 2_000) { r in
                 for i in 0..<r.count {
                     try body(RasterTileRecord(level: Int(r.int64(i, 0)!), col: Int(r.int64(i, 1)!), row: Int(r.int64(i, 2)!), data: [UInt8](r.bytes(i, 3))))

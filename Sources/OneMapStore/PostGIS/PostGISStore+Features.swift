@@ -20,7 +20,7 @@ extension PostGISStore {
         let selected = columns.map { layer.attribute($0) != nil ? quoteIdentifier($0) : "NULL" }
         let sql = "SELECT fid, ST_AsBinary(geom)\(selected.map { ", " + $0 }.joined()) FROM \(quoteIdentifier(layer.table)) "
             + "WHERE geom && ST_MakeEnvelope($1::float8, $2::float8, $3::float8, $4::float8, \(srid))"
-        try pool.with { c in
+        try reads.with { c in
             let r = try c.preparedQuery(sql, [bbox.minX, bbox.minY, bbox.maxX, bbox.maxY].map { .text("\($0)") })
             try Self.emit(r, valueColumns: columns.count, body)
         }
@@ -31,7 +31,7 @@ extension PostGISStore {
         let selected = columns.map { layer.attribute($0) != nil ? quoteIdentifier($0) : "NULL" }
         let sql = "SELECT fid, ST_AsBinary(geom)\(selected.map { ", " + $0 }.joined()) FROM \(quoteIdentifier(layer.table)) "
             + "WHERE ST_Contains(geom, ST_SetSRID(ST_MakePoint($1::float8, $2::float8), \(srid)))"
-        try pool.with { c in
+        try reads.with { c in
             try Self.emit(try c.preparedQuery(sql, [.text("\(point.x)"), .text("\(point.y)")]), valueColumns: columns.count, body)
         }
     }
@@ -88,12 +88,12 @@ extension PostGISStore {
             return matched
         }
         // A page and its count see one snapshot only inside a transaction; a single page needs none.
-        let matched = query.limit <= Self.singleReadLimit ? try pool.with(read) : try pool.transaction(readOnly: true, read)
+        let matched = query.limit <= Self.singleReadLimit ? try reads.with(read) : try reads.transaction(readOnly: true, read)
         return FeatureQueryResult(layer: layer, properties: prepared.properties, returned: returned, matched: matched)
     }
 
     public func feature(_ fid: Int64, of layer: Layer) throws -> Feature? {
-        try pool.with { c in try Self.fetchFeature(fid, layer: layer, lock: false, in: c) }
+        try reads.with { c in try Self.fetchFeature(fid, layer: layer, lock: false, in: c) }
     }
 
     static func fetchFeature(_ fid: Int64, layer: Layer, lock: Bool, in c: PGConnection) throws -> Feature? {
@@ -119,7 +119,7 @@ extension PostGISStore {
             parameters = [bbox.minX, bbox.minY, bbox.maxX, bbox.maxY].map { .text("\($0)") }
         }
         sql += " ORDER BY fid"
-        return try pool.transaction(readOnly: true) { c in
+        return try reads.transaction(readOnly: true) { c in
             var out: [Feature] = []
             try c.stream(sql, parameters) { r in out += try Self.features(r, attributes: layer.attributes.count) }
             return out
@@ -129,7 +129,7 @@ extension PostGISStore {
     public func search(_ text: String, in layers: [Layer], limit: Int) throws -> [SearchHit] {
         let escaped = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
         var hits: [SearchHit] = []
-        try pool.with { c in
+        try reads.with { c in
             for layer in layers where layer.kind == .vector {
                 for field in layer.attributes where field.searchable {
                     let column = quoteIdentifier(field.name)

@@ -26,12 +26,21 @@ public final class PostGISStore: StoreBackend {
     /// Connects and brings the schema up to date (migrations run under an advisory lock, so
     /// instances starting together apply each once).
     /// - Throws: `StoreError.database` with the server's message when the database cannot be used.
-    public init(url: String, logger: Logger = Logger(label: "onemap.store")) throws {
+    /// - Parameter readReplica: a streaming replica of the same database: the catalog, the change
+    ///   feed, features, rasters and search are read there; writes, accounts and jobs (which a
+    ///   caller reads back at once) stay on the primary.
+    public init(url: String, readReplica: String? = nil, logger: Logger = Logger(label: "onemap.store")) throws {
         location = PGURL.redacted(url)
         pool = try PGPool(url: url)
+        reads = try readReplica.map { try PGPool(url: $0) } ?? pool
+        hasReplica = readReplica != nil
         listener = PGListener(url: url, channel: Self.changeChannel)
         try PostGISMigrations.migrate(pool, logger: logger)
     }
+
+    /// Where reads of shared data go: the replica when there is one, else the primary.
+    let reads: PGPool
+    let hasReplica: Bool
 
     deinit { listener.stop() }
 
@@ -50,8 +59,21 @@ public final class PostGISStore: StoreBackend {
     }
 
     /// Every change committed by any instance calls `handler` (on the listener's thread).
+    ///
+    /// Announcements come from the primary; with a replica the handler runs once the replica has
+    /// replayed the announced change (up to 5 s), so a refresh reads data and change feed as of
+    /// at least that change.
     public func observeChanges(_ handler: @escaping @Sendable () -> Void) throws -> Bool {
-        listener.observe(handler)
+        if hasReplica {
+            listener.observe { [weak self] sequence in
+                guard let self else { return }
+                let deadline = Date().addingTimeInterval(5)
+                while Date() < deadline, ((try? self.latestChangeSequence()) ?? 0) < sequence { Thread.sleep(forTimeInterval: 0.02) }
+                handler()
+            }
+        } else {
+            listener.observe { _ in handler() }
+        }
         try startListening()
         return true
     }

@@ -12,7 +12,8 @@ final class PGListener: Sendable {
     let runner: Int32
     private let url: String
     private let channel: String
-    private let observers = Mutex<[@Sendable () -> Void]>([])
+    /// Called with the newest announced change sequence (0 after a reconnection: unknown).
+    private let observers = Mutex<[@Sendable (Int64) -> Void]>([])
     private let stopped = Atomic<Bool>(false)
     /// Set once the connection is up and the lock held.
     private let ready = Mutex<(up: Bool, error: StoreError?)>((false, nil))
@@ -43,7 +44,7 @@ final class PGListener: Sendable {
 
     func stop() { stopped.store(true, ordering: .relaxed) }
 
-    func observe(_ handler: @escaping @Sendable () -> Void) {
+    func observe(_ handler: @escaping @Sendable (Int64) -> Void) {
         observers.withLock { $0.append(handler) }
     }
 
@@ -61,11 +62,13 @@ final class PGListener: Sendable {
                 let c = try PGConnection(url: url)
                 try c.query("SELECT pg_advisory_lock($1::int4, $2::int4)", [.text(String(Self.runnerLockClass)), .text(String(runner))])
                 try c.execute("LISTEN \(quoteIdentifier(channel))")
-                if !first { notify() }
+                if !first { notify(0) }
                 first = false
                 signal(true, nil)
                 while !stopped.load(ordering: .relaxed) {
-                    if try c.waitForInput(timeout: 0.5), !(try c.notifications()).isEmpty { notify() }
+                    guard try c.waitForInput(timeout: 0.5) else { continue }
+                    let announced = try c.notifications()
+                    if !announced.isEmpty { notify(announced.compactMap { Int64($0.payload) }.max() ?? 0) }
                 }
                 return
             } catch let error as StoreError {
@@ -80,7 +83,7 @@ final class PGListener: Sendable {
         }
     }
 
-    private func notify() {
-        for handler in observers.withLock({ $0 }) { handler() }
+    private func notify(_ sequence: Int64) {
+        for handler in observers.withLock({ $0 }) { handler(sequence) }
     }
 }
