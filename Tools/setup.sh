@@ -17,7 +17,7 @@ PACKAGES=(
   python3-owslib
   proj-bin geographiclib-tools
   poppler-utils
-  postgresql-15 postgresql-15-postgis-3 libpq-dev haproxy
+  postgresql-15 postgresql-15-postgis-3 postgresql-15-pgrouting libpq-dev haproxy
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

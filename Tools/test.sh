@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test: the Swift test targets (unit, store, render, server, end-to-end) on SpatiaLite,
-# then the store, feature API, access-control and analysis suites again on PostGIS (a throwaway
+# then the store, feature API, access-control, analysis, case and emergency suites again on PostGIS (a throwaway
 # PostgreSQL 15 cluster on a free loopback port, stopped at the end), then the web map in
 # Debian's headless Chromium against `onemap serve` on a freshly built demo city, then every
 # example in the README against that city.
@@ -23,9 +23,10 @@ psql "$ONEMAP_TEST_POSTGRES" -qAtX -v ON_ERROR_STOP=1 -c "CREATE DATABASE onemap
 ONEMAP_TEST_POSTGRES_REPLICA="$(Tools/pg/cluster replica "$ONEMAP_TEST_POSTGRES" "$replica")"
 export ONEMAP_TEST_POSTGRES_REPLICA
 swift test --skip-build --parallel 2>&1 | tee .build/test-output.txt
-# The same suites on PostGIS: the store, the feature API, access control, analyses and processes.
+# The same suites on PostGIS: the store, the feature API, access control, analyses, processes,
+# 数字城管 cases and emergency command.
 ONEMAP_TEST_BACKEND=postgis swift test --skip-build --parallel \
-  --filter 'OneMapStoreTests|FeatureRoutesTests|FeatureEditTests|AccessMatrixTests|IdentifyTests|AuthRoutesTests|PlanningAnalysesTests|SiteReviewTests|ProcessServiceTests|ProcessRoutesTests' \
+  --filter 'OneMapStoreTests|FeatureRoutesTests|FeatureEditTests|AccessMatrixTests|IdentifyTests|AuthRoutesTests|PlanningAnalysesTests|SiteReviewTests|ProcessServiceTests|ProcessRoutesTests|CaseServiceTests|CaseRoutesTests|EmergencyTests|EmergencyRoutesTests' \
   2>&1 | tee .build/test-output-postgis.txt
 .build/debug/onemap demo --store "$demo/demo.sqlite" > /dev/null
 /usr/bin/python3 Tests/Browser/webmap_test.py --binary .build/debug/onemap --store "$demo/demo.sqlite" --artifacts .build/browser-artifacts

@@ -114,7 +114,12 @@ func beijing(_ text: String) -> Date { try! Date(text + "+08:00", strategy: .iso
     }
 
     func counts() throws -> [Int] {
-        try store.pool.read { db in
+        if TestStores.onPostGIS {
+            return try ["onemap_cases", "onemap_case_steps", "onemap_case_attachments", "onemap_audit"].map {
+                Int(try TestStores.psqlValue(store.path, "SELECT count(*) FROM \($0)")) ?? -1
+            }
+        }
+        return try store.pool.read { db in
             try ["cases", "case_steps", "case_attachments", "audit_log"].map { try Int.fetchOne(db, sql: "SELECT count(*) FROM \($0)") ?? -1 }
         }
     }
@@ -150,7 +155,7 @@ func beijing(_ text: String) -> Date { try! Date(text + "+08:00", strategy: .iso
         #expect(detail.steps.map(\.action) == ["report", "accept", "file", "dispatch", "start", "feedback", "verify", "close"])
         #expect(detail.steps.map(\.actor) == ["sup.test", "acc.test", "acc.test", "dis.test", "dept.hw01", "dept.hw01", "sup.test", "acc.test"])
         // Every step is audited with its principal.
-        let audited = try store.pool.read { db in try String.fetchAll(db, sql: "SELECT action FROM audit_log WHERE action LIKE 'case.%' ORDER BY rowid") }
+        let audited = try store.backend.auditRecords(since: nil, layer: nil, limit: 10_000).map(\.action).filter { $0.hasPrefix("case.") }
         #expect(audited == ["case.report", "case.report", "case.report", "case.accept", "case.file", "case.dispatch", "case.start", "case.feedback", "case.verify", "case.close"])
         // The next case of the day takes the next number.
         #expect(try report("2026-11-02T10:00:00").number == "202611020004")
@@ -354,7 +359,9 @@ func beijing(_ text: String) -> Date { try! Date(text + "+08:00", strategy: .iso
             let from = CaseService.iso(beijing(a)), to = CaseService.iso(beijing(b))
             for group in CaseGroup.allCases {
                 let kept = try store.cases.evaluationRows(from: from, to: to, group: group)
-                let counted = try store.pool.read { db in try CaseStatistics.counted(from: from, to: to, group: group, in: db) }
+                let counted = try TestStores.onPostGIS
+                    ? (store.backend as! PostGISStore).pool.with { c in try CaseStatistics.counted(from: from, to: to, group: group, .postgres, PostGISStore.evaluationQuery(c)) }
+                    : store.pool.read { db in try CaseStatistics.counted(from: from, to: to, group: group, in: db) }
                 #expect(kept == counted, "\(group) \(a) – \(b)")
                 nonEmpty += kept.isEmpty ? 0 : 1
             }
@@ -362,9 +369,19 @@ func beijing(_ text: String) -> Date { try! Date(text + "+08:00", strategy: .iso
         #expect(nonEmpty >= 20)
         // What the triggers kept, change by change, is what counting all cases at once gives
         // (`onemap check` asks the same), and a count gone wrong is found.
-        #expect(try store.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM case_stats WHERE filed != 0") ?? 0 } > 5)
+        let table = TestStores.onPostGIS ? "onemap_case_stats" : "case_stats"
+        let corrupt = "UPDATE \(table) SET closed = closed + 1 WHERE (\"grouping\", hour, kind, key) = (SELECT \"grouping\", hour, kind, key FROM \(table) WHERE filed > 0 LIMIT 1)"
+        if TestStores.onPostGIS {
+            #expect(Int(try TestStores.psqlValue(store.path, "SELECT count(*) FROM onemap_case_stats WHERE filed != 0")) ?? 0 > 5)
+        } else {
+            #expect(try store.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM case_stats WHERE filed != 0") ?? 0 } > 5)
+        }
         #expect(try store.check().checked.contains("case statistics") && store.check().isHealthy)
-        try store.pool.write { db in try db.execute(sql: "UPDATE case_stats SET closed = closed + 1 WHERE (grouping, hour, kind, key) = (SELECT grouping, hour, kind, key FROM case_stats WHERE filed > 0 LIMIT 1)") }
+        if TestStores.onPostGIS {
+            try TestStores.psql(store.path, corrupt)
+        } else {
+            try store.pool.write { db in try db.execute(sql: corrupt) }
+        }
         #expect(try store.check().problems.contains { $0.hasPrefix("case statistics") })
     }
 

@@ -28,8 +28,8 @@ final class CaseServerFixture: RouterFixture, @unchecked Sendable {
     let services: AppServices
 
     init() throws {
-        _ = try GridCity.build(in: directory)
-        var configuration = ServerConfiguration(storePath: directory + "/city.sqlite", stylesDirectory: Repo.path("Styles"), webDirectory: Repo.path("Web"))
+        let (city, _) = try GridCity.build(in: directory)
+        var configuration = ServerConfiguration(storePath: city.path, stylesDirectory: Repo.path("Styles"), webDirectory: Repo.path("Web"))
         configuration.layersDirectory = directory + "/Layers"
         configuration.cacheDirectory = nil
         services = try AppServices(configuration: configuration, authenticator: Tokens())
@@ -43,7 +43,12 @@ final class CaseServerFixture: RouterFixture, @unchecked Sendable {
     static func as_(_ who: String) -> HTTPFields { [.authorization: "Bearer \(who)", .contentType: "application/json"] }
 
     func counts() throws -> [Int] {
-        try services.store.pool.read { db in
+        if TestStores.onPostGIS {
+            return try ["onemap_cases", "onemap_case_steps", "onemap_case_attachments"].map {
+                Int(try TestStores.psqlValue(services.store.path, "SELECT count(*) FROM \($0)")) ?? -1
+            }
+        }
+        return try services.store.pool.read { db in
             try ["cases", "case_steps", "case_attachments"].map { try Int.fetchOne(db, sql: "SELECT count(*) FROM \($0)") ?? -1 }
         }
     }

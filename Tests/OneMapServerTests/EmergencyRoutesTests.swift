@@ -27,7 +27,7 @@ final class EmergencyServerFixture: RouterFixture, @unchecked Sendable {
     let services: AppServices
 
     init() throws {
-        _ = try EmergencyCity.build(in: directory)
+        let city = try EmergencyCity.build(in: directory)
         // One map drawing the DEM (the repository's maps need the whole demo city).
         try FileManager.default.createDirectory(atPath: directory + "/Styles", withIntermediateDirectories: true)
         try #"""
@@ -35,7 +35,7 @@ final class EmergencyServerFixture: RouterFixture, @unchecked Sendable {
          "layers": [{"id": "relief", "type": "color-relief", "source": "dem",
                      "paint": {"color-relief-color": ["interpolate", ["linear"], ["elevation"], 0, "#2b83ba", 20, "#d7191c"]}}]}
         """#.write(toFile: directory + "/Styles/relief.json", atomically: true, encoding: .utf8)
-        var configuration = ServerConfiguration(storePath: directory + "/city.sqlite", stylesDirectory: directory + "/Styles", webDirectory: Repo.path("Web"))
+        var configuration = ServerConfiguration(storePath: city.path, stylesDirectory: directory + "/Styles", webDirectory: Repo.path("Web"))
         configuration.layersDirectory = directory + "/Layers"
         configuration.cacheDirectory = nil
         services = try AppServices(configuration: configuration, authenticator: Tokens())

@@ -52,7 +52,7 @@ public enum EmergencyCity {
         try fm.createDirectory(atPath: directory + "/Layers/rules", withIntermediateDirectories: true)
         try? fm.removeItem(atPath: directory + "/Layers/rules/emergency.json")
         try fm.copyItem(atPath: rulesPath, toPath: directory + "/Layers/rules/emergency.json")
-        let store = try Store(path: directory + "/city.sqlite")
+        let store = try Store(path: TestStores.location(directory + "/city.sqlite"))
         func layer(_ id: String, access: AccessLevel = .public, kind: String = "点", _ features: [(Geometry, [String: Any])]) throws {
             let path = directory + "/\(id).geojson"
             let list: [[String: Any]] = features.map { g, p in

@@ -48,7 +48,7 @@ public enum GridCity {
             try? fm.removeItem(atPath: layers + "/rules/" + name)
             try fm.copyItem(atPath: repository.appendingPathComponent("Layers/rules/" + name).path, toPath: layers + "/rules/" + name)
         }
-        let store = try Store(path: directory + "/city.sqlite")
+        let store = try Store(path: TestStores.location(directory + "/city.sqlite"))
         func layer(_ id: String, _ title: String, group: String = "grid", _ features: [(Geometry, [String: Any])]) throws {
             let path = directory + "/\(id).geojson"
             let list: [[String: Any]] = features.map { g, p in

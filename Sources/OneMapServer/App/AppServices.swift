@@ -96,17 +96,11 @@ public final class AppServices: Sendable {
     /// stop start-up with every problem they have.
     static func caseService(_ configuration: ServerConfiguration, store: Store, logger: Logger) throws -> CaseService? {
         guard let dir = configuration.layersDirectory else { return nil }
-        do {
-            guard let service = try CaseService.load(layersDirectory: dir, store: store) else {
-                logger.notice("no 数字城管 rules in \(dir)/rules: cases and geocoding are not offered")
-                return nil
-            }
-            return service
-        } catch StoreError.unsupported(let reason) {
-            // A store backend that does not hold cases yet (PostGIS): the rest is served.
-            logger.notice("cases and geocoding are not offered: \(reason)")
+        guard let service = try CaseService.load(layersDirectory: dir, store: store) else {
+            logger.notice("no 数字城管 rules in \(dir)/rules: cases and geocoding are not offered")
             return nil
         }
+        return service
     }
 
     /// The incident service when the emergency rules are there; a broken file stops start-up.
@@ -117,13 +111,7 @@ public final class AppServices: Sendable {
             logger.notice("no emergency rules at \(path): incidents and emergency analyses are not offered")
             return nil
         }
-        let rules = try EmergencyRules.load(path: path)
-        do {
-            return try IncidentService(store: store, rules: rules)
-        } catch StoreError.unsupported(let reason) {
-            logger.notice("incidents and emergency analyses are not offered: \(reason)")
-            return nil
-        }
+        return try IncidentService(store: store, rules: try EmergencyRules.load(path: path))
     }
 
     /// Every analysis the configuration allows, in the order `/ogc/processes` lists them.

@@ -3,19 +3,15 @@ import Logging
 import Synchronization
 import OneMapGeometry
 
-/// The scale-out backend: the catalog, vector layers, raster pyramids, the change feed and the
-/// audit log in PostgreSQL/PostGIS, so several `onemap serve` instances share one database.
-/// Vector layers are tables with typed columns, a `geometry` column with its SRID and a GiST
-/// index; exact spatial tests are PostGIS's (GEOS, as in SpatiaLite). libpq and the SQL text
-/// stay inside this folder.
+/// The scale-out backend: every store role in PostgreSQL/PostGIS, so several `onemap serve`
+/// instances share one database. Vector layers are tables with typed columns, a `geometry`
+/// column with its SRID and a GiST index; exact spatial tests are PostGIS's (GEOS, as in
+/// SpatiaLite); routing is pgRouting's. Every change is announced with NOTIFY; each process
+/// listens on a connection of its own (`PGListener`). libpq and the SQL text stay inside this
+/// folder.
 ///
-/// What it holds so far: catalog, change feed (with NOTIFY on every change), features (scans,
-/// items queries with CQL2, search), edits with versions and audit, raster tiles, and the
-/// layers `onemap copy` brings. Accounts, jobs, cases, incidents, the road network, direct
-/// imports and file backups are still SpatiaLite's: those roles answer `StoreError.unsupported`
-/// naming what is missing (see `PostGISStore+Unported.swift`).
-///
-/// Ownership: owns a `PGPool`; thread rule: `Sendable`, each call takes its own connection.
+/// Ownership: owns a `PGPool` (and one for a read replica); thread rule: `Sendable`, each call
+/// takes its own connection.
 public final class PostGISStore: StoreBackend {
     /// The database URL without its password.
     public let location: String
@@ -153,6 +149,55 @@ enum PostGISMigrations {
             inputs text NOT NULL, results text, error_status integer, error text, runner integer NOT NULL);
         CREATE INDEX onemap_jobs_owner ON onemap_jobs (owner, created);
         """,
+        // 3: emergency incidents (the read-only layer `incidents`) and unit positions; the road
+        // network (edges with their end nodes; pgRouting searches it).
+        """
+        CREATE TABLE onemap_incidents (
+            fid bigserial PRIMARY KEY, title text NOT NULL, category text NOT NULL, subtype text NOT NULL,
+            level text NOT NULL CHECK (level IN ('I', 'II', 'III', 'IV')), status text NOT NULL, occurred_at text NOT NULL,
+            updated_at text NOT NULL, notes text NOT NULL DEFAULT '', reporter text NOT NULL, version integer NOT NULL DEFAULT 1,
+            geom geometry(Geometry, 4490) NOT NULL);
+        CREATE INDEX onemap_incidents_status ON onemap_incidents (status, occurred_at);
+        CREATE INDEX onemap_incidents_geom ON onemap_incidents USING GIST (geom);
+        CREATE TABLE onemap_unit_positions (
+            id bigserial PRIMARY KEY, unit text NOT NULL, kind text NOT NULL, name text NOT NULL, x double precision NOT NULL,
+            y double precision NOT NULL, heading double precision, speed double precision, at text NOT NULL, reporter text NOT NULL);
+        CREATE INDEX onemap_unit_positions_at ON onemap_unit_positions (at);
+        CREATE TABLE onemap_road_network (
+            id bigint PRIMARY KEY, name text NOT NULL, road_class text NOT NULL, road_id bigint NOT NULL,
+            cost double precision NOT NULL, length double precision NOT NULL, fwd boolean NOT NULL, bwd boolean NOT NULL,
+            node_from bigint NOT NULL, node_to bigint NOT NULL, geom geometry(LineString, 4490) NOT NULL);
+        CREATE TABLE onemap_network_source (layer text NOT NULL, version integer NOT NULL);
+        """,
+        // 4: 数字城管 cases (the read-only layer `cases`), their steps and attachments, and the
+        // per-hour evaluation counts kept by triggers (CaseStatistics).
+        """
+        CREATE TABLE onemap_cases (
+            fid bigserial PRIMARY KEY, number text NOT NULL UNIQUE, source text NOT NULL,
+            kind text NOT NULL CHECK (kind IN ('event', 'component')), class_code text NOT NULL, class_name text NOT NULL,
+            major_name text NOT NULL, description text NOT NULL, address text NOT NULL, grid_code text NOT NULL,
+            community_code text NOT NULL, community_name text NOT NULL, street_code text NOT NULL, street_name text NOT NULL,
+            component_code text, department text, state text NOT NULL, urgent integer NOT NULL DEFAULT 0, reporter text NOT NULL,
+            reported_at text NOT NULL, filed_at text, dispatched_at text, feedback_at text, closed_at text, stage text NOT NULL,
+            stage_started_at text NOT NULL, stage_deadline text, handle_limit_minutes integer NOT NULL,
+            extension_minutes integer NOT NULL DEFAULT 0, suspended_at text, suspended_from text,
+            rework_count integer NOT NULL DEFAULT 0, return_count integer NOT NULL DEFAULT 0, dispatch_on_time integer,
+            handle_on_time integer, overdue integer NOT NULL DEFAULT 0, overdue_ratio double precision,
+            version integer NOT NULL DEFAULT 1, geom geometry(Point, 4490) NOT NULL);
+        CREATE INDEX onemap_cases_open ON onemap_cases (state, stage_deadline);
+        CREATE INDEX onemap_cases_filed ON onemap_cases (filed_at);
+        CREATE INDEX onemap_cases_reported ON onemap_cases (reported_at);
+        CREATE INDEX onemap_cases_grid ON onemap_cases (grid_code, reported_at);
+        CREATE INDEX onemap_cases_geom ON onemap_cases USING GIST (geom);
+        CREATE TABLE onemap_case_steps (
+            id bigserial PRIMARY KEY, case_id bigint NOT NULL REFERENCES onemap_cases(fid), action text NOT NULL, from_state text,
+            to_state text NOT NULL, actor text NOT NULL, role text NOT NULL, at text NOT NULL, note text, department text, deadline text);
+        CREATE INDEX onemap_case_steps_case ON onemap_case_steps (case_id, id);
+        CREATE TABLE onemap_case_attachments (
+            id bigserial PRIMARY KEY, case_id bigint NOT NULL REFERENCES onemap_cases(fid), name text NOT NULL, media_type text NOT NULL,
+            size integer NOT NULL, bytes bytea NOT NULL, at text NOT NULL, actor text NOT NULL);
+        CREATE INDEX onemap_case_attachments_case ON onemap_case_attachments (case_id);
+        """ + CaseStatistics.migration(.postgres),
     ]
 
     static func appliedVersion(_ c: PGConnection) throws -> Int {

@@ -245,6 +245,12 @@ final class PGResult {
         return UnsafeRawBufferPointer(start: p, count: length)
     }
 
+    /// The index of the column with this name, if the result has one.
+    func column(named name: String) -> Int? {
+        let i = PQfnumber(handle, "\"\(name)\"")
+        return i < 0 ? nil : Int(i)
+    }
+
     /// The value's type OID (int8 20, int4 23, float8 701, text 25, bytea 17, bool 16, …).
     func type(_ column: Int) -> UInt32 { PQftype(handle, Int32(column)) }
 
