@@ -8,9 +8,10 @@ struct CopyCommand: ParsableCommand {
         commandName: "copy", abstract: "Copy a store's layers between backends: a SpatiaLite file and a PostGIS database (postgresql://…), either way.",
         discussion: """
             Each layer streams into the destination in one transaction, keeping feature ids and catalog entries, \
-            then both sides are read again and compared by count and SHA-256. Layers the destination already holds stop \
-            the copy before anything is written. Cases, incidents, accounts, jobs and the road network stay in SpatiaLite \
-            for now (the PostGIS store does not hold them yet); their layers are listed as left behind.
+            then both sides are read again and compared by count and SHA-256. A copy of the whole store (no --layer) then \
+            moves users, roles and tokens, 数字城管 cases with their steps and attachments, incidents and unit positions, \
+            the road network and the audit log, each checked the same way. Layers or records the destination already \
+            holds stop the copy before anything is written. Analysis jobs are not copied.
             """)
 
     @Option(help: "The source store: a SpatiaLite file or postgresql://user@host:port/db.") var from: String
@@ -27,17 +28,20 @@ struct CopyCommand: ParsableCommand {
             let destination = try Store(path: to)
             let bar = ProgressBar(label: "copying")
             let started = Date()
-            let results = try StoreCopy.copy(from: source.backend, to: destination.backend, layers: layer.isEmpty ? nil : layer) { id, done, total in
-                bar.update(done, total > 0 ? total : nil)
-                _ = id
+            let results: [LayerCopyResult]
+            do {
+                results = try StoreCopy.copy(from: source.backend, to: destination.backend, layers: layer.isEmpty ? nil : layer) { _, done, total in
+                    bar.update(done, total > 0 ? total : nil)
+                }
+            } catch StoreError.layerExists(let id) {
+                throw CLIError(description: "\(destination.path) already holds layer '\(id)': nothing was copied")
             }
             bar.finish()
             for r in results {
-                print("\(r.layer.id): \(r.count) \(r.layer.kind == .vector ? "features" : "tiles") into \(r.layer.table), sha256 \(r.checksum.prefix(16)) on both sides, \(String(format: "%.2f", r.seconds)) s")
+                let what = r.records.map { "\($0): \(r.count) records" } ?? "\(r.layer.id): \(r.count) \(r.layer.kind == .vector ? "features" : "tiles") into \(r.layer.table)"
+                print("\(what), sha256 \(r.checksum.prefix(16)) on both sides, \(String(format: "%.2f", r.seconds)) s")
             }
-            let left = try source.backend.allLayers().values.filter { !StoreCopy.copyable($0) }.map(\.id).sorted()
-            if layer.isEmpty && !left.isEmpty { print("left behind (kept by their workflows, not copied yet): \(left.joined(separator: ", "))") }
-            print("copied \(results.count) layers from \(source.path) to \(destination.path) in \(String(format: "%.2f", Date().timeIntervalSince(started))) s")
+            print("copied \(results.filter { $0.records == nil }.count) layers from \(source.path) to \(destination.path) in \(String(format: "%.2f", Date().timeIntervalSince(started))) s")
         }
     }
 }

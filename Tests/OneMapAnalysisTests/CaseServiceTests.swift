@@ -113,6 +113,39 @@ func beijing(_ text: String) -> Date { try! Date(text + "+08:00", strategy: .iso
         return try act(c, "dispatch", day + "T09:20:00", by: Self.dispatcher)
     }
 
+    @Test func theWholeStoreWithItsCasesCopiesToTheOtherBackendAndBack() throws {
+        // Cases through the workflow (one with a photo), a user with a token, and their audit.
+        let c = try dispatched()
+        _ = try act(c, "start", "2026-11-02T10:00:00", by: Self.sanitation)
+        _ = try report("2026-11-03T08:00:00", Self.east)
+        let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Array(repeating: 7, count: 100)
+        _ = try service.attach(to: c.id, name: "现场.png", mediaType: "image/png", bytes: png, by: Self.supervisor)
+        try store.saveUser("ana", roles: ["analyst"])
+        let token = try store.createToken(for: "ana").token
+        // Into the other backend, then back into a third store of the first kind.
+        let there = try Store(path: TestStores.onPostGIS ? directory + "/copy.sqlite" : TestStores.newPostGISDatabase())
+        let first = try StoreCopy.copy(from: store.backend, to: there.backend)
+        let back = try Store(path: TestStores.location(directory + "/back.sqlite"))
+        let second = try StoreCopy.copy(from: there.backend, to: back.backend)
+        #expect(Set(first.compactMap(\.records)).isSuperset(of: ["accounts", "cases", "audit log"]))
+        #expect(first.map { "\($0.records ?? $0.layer.id) \($0.count) \($0.checksum)" } == second.map { "\($0.records ?? $0.layer.id) \($0.count) \($0.checksum)" })
+        #expect(first.first { $0.records == "cases" }?.count == 2)
+        // The copy goes on where the source was: the case, its steps and photo, the token, the evaluation.
+        let copied = try #require(try back.backend.caseRecord(number: c.number))
+        let original = try #require(try store.backend.caseRecord(c.id))
+        #expect(copied.state == "handling" && copied.version == original.version)
+        #expect(try back.backend.caseSteps(copied.id).map(\.action) == store.backend.caseSteps(c.id).map(\.action))
+        let photo = try #require(try back.backend.attachments(copied.id).first)
+        #expect(try back.backend.attachment(photo.id)?.bytes == png)
+        #expect(try back.principal(forToken: token)?.name == "ana")
+        let (from, to) = ("2026-11-01T00:00:00Z", "2026-11-05T00:00:00Z")
+        #expect(try back.backend.evaluationRows(from: from, to: to, group: .street) == store.backend.evaluationRows(from: from, to: to, group: .street))
+        // A second copy onto the same store stops before it writes anything.
+        let audit = try there.backend.auditRecords(since: nil, layer: nil, limit: 10_000).count
+        #expect(throws: StoreError.self) { _ = try StoreCopy.copy(from: self.store.backend, to: there.backend) }
+        #expect(try there.backend.auditRecords(since: nil, layer: nil, limit: 10_000).count == audit)
+    }
+
     func counts() throws -> [Int] {
         if TestStores.onPostGIS {
             return try ["onemap_cases", "onemap_case_steps", "onemap_case_attachments", "onemap_audit"].map {

@@ -6,15 +6,7 @@ import Testing
 /// tile cache directory, behind HAProxy (Debian's) on loopback, as the README describes it.
 @Suite struct ScaleOutTests {
     /// A new database in the test cluster.
-    static func database() throws -> String {
-        guard let server = ProcessInfo.processInfo.environment["ONEMAP_TEST_POSTGRES"], var url = URLComponents(string: server) else {
-            throw TestStoreError(description: "this test needs ONEMAP_TEST_POSTGRES (run it through Tools/test.sh)")
-        }
-        let name = "e_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        try TestStores.psql(server, "CREATE DATABASE \(name) TEMPLATE onemap_template")
-        url.path = "/" + name
-        return url.string!
-    }
+    static func database() throws -> String { try TestStores.newPostGISDatabase() }
 
     static func freePort() -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

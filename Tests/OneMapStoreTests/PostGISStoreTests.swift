@@ -9,16 +9,8 @@ import Testing
 /// What only the PostGIS backend does: copies between backends, announcements to other
 /// instances, and its errors. (The shared behaviour is the other suites, run on both backends.)
 @Suite struct PostGISStoreTests {
-    /// A new database in the test cluster, whichever pass this is.
-    static func database() throws -> String {
-        guard let server = ProcessInfo.processInfo.environment["ONEMAP_TEST_POSTGRES"], var url = URLComponents(string: server) else {
-            throw TestStoreError(description: "these tests need ONEMAP_TEST_POSTGRES (run them through Tools/test.sh)")
-        }
-        let name = "c_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        try TestStores.psql(server, "CREATE DATABASE \(name) TEMPLATE onemap_template")
-        url.path = "/" + name
-        return url.string!
-    }
+    /// A new database in the test cluster.
+    static func database() throws -> String { try TestStores.newPostGISDatabase() }
 
     /// A SpatiaLite store with points, polygons (one repaired), a DEM and an orthophoto.
     static func spatiaLiteCity(_ dir: TemporaryDirectory) throws -> Store {
@@ -155,17 +147,5 @@ import Testing
         } catch let error as StoreError {
             #expect(error.description.contains("no_such_database") && !error.description.contains("s3cret-word"), "\(error)")
         }
-    }
-
-    @Test func rolesItDoesNotHoldYetSaySoAndChangeNothing() throws {
-        let postgis = try Store(path: try Self.database())
-        let before = try StoreSnapshot(postgis)
-        do {
-            try postgis.backend.ensureCaseLayer(title: "案件", access: .internal)
-            Issue.record("the PostGIS store made a case layer")
-        } catch StoreError.unsupported(let message) {
-            #expect(message.contains("cases"))
-        }
-        #expect(try StoreSnapshot(postgis) == before)
     }
 }

@@ -13,8 +13,13 @@ public enum TestStores {
     /// URL is returned.
     public static func location(_ path: String) throws -> String {
         guard onPostGIS else { return path }
+        return try newPostGISDatabase()
+    }
+
+    /// A new, empty PostGIS database in the test cluster, whichever pass this is.
+    public static func newPostGISDatabase() throws -> String {
         guard let server = ProcessInfo.processInfo.environment["ONEMAP_TEST_POSTGRES"], var url = URLComponents(string: server) else {
-            throw TestStoreError(description: "ONEMAP_TEST_BACKEND=postgis needs ONEMAP_TEST_POSTGRES (run the tests through Tools/test.sh)")
+            throw TestStoreError(description: "this test needs ONEMAP_TEST_POSTGRES (run it through Tools/test.sh)")
         }
         let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         try psql(server, "CREATE DATABASE \(name) TEMPLATE onemap_template")

@@ -2,9 +2,12 @@ import Crypto
 import Foundation
 import OneMapGeometry
 
-/// What `StoreCopy` did with one layer.
+/// What `StoreCopy` did with one layer, or with one kind of record (`records` set: accounts,
+/// cases, incidents, the road network, the audit log).
 public struct LayerCopyResult: Sendable {
     public let layer: Layer
+    /// The kind of record copied, when this is not a layer.
+    public var records: String? = nil
     /// Features (vector) or tiles (raster) copied.
     public let count: Int
     /// SHA-256 over the rows as read back from the destination; equal to the source's.
@@ -14,14 +17,14 @@ public struct LayerCopyResult: Sendable {
 
 /// Copies a whole store between backends (SpatiaLite → PostGIS and back), layer by layer:
 /// each layer streams from the source's reads into the destination's bulk load in one
-/// transaction, then both sides are read again and compared by count and checksum.
+/// transaction, then both sides are read again and compared by count and checksum. A copy of
+/// the whole store then moves its records the same way (`copyRecords`).
 ///
 /// The checksum is taken through the roles, the same way on both backends: feature ids,
 /// geometries as canonical WKB and attribute values, in id order (tiles by level, row, column),
 /// so it compares what the stores hold, not how they hold it.
 public enum StoreCopy {
-    /// Layers a domain keeps (cases, incidents) live in tables of their own that the roles do
-    /// not copy yet; `copy` leaves them and says so.
+    /// Layers a domain keeps (cases, incidents) are copied with their records, not as layers.
     public static func copyable(_ layer: Layer) -> Bool { layer.managedBy == nil }
 
     /// Copies `layers` (all copyable ones when nil), calling `progress(layer, done, total)`.
@@ -34,7 +37,9 @@ public enum StoreCopy {
         if let ids {
             chosen = try ids.map { id in
                 guard let layer = catalog[id] else { throw StoreError.layerNotFound(id) }
-                guard copyable(layer) else { throw StoreError.unsupported("layer '\(id)' is kept by the \(layer.managedBy ?? "") workflow; its records are not copied yet") }
+                guard copyable(layer) else {
+                    throw StoreError.invalidArgument("layer '\(id)' is kept by the \(layer.managedBy ?? "") workflow: it is copied with its records, in a copy of the whole store (without --layer)")
+                }
                 return layer
             }
         } else {
@@ -45,6 +50,9 @@ public enum StoreCopy {
         if let clash = chosen.first(where: { existing[$0.id] != nil }) { throw StoreError.layerExists(clash.id) }
 
         var results: [LayerCopyResult] = []
+        // A whole-store copy also moves the records; check first that the destination has none of them.
+        let wholeStore = ids == nil
+        if wholeStore { try requireNoRecords(in: destination, from: source) }
         for layer in chosen {
             let started = Date()
             let total = layer.kind == .vector ? layer.featureCount : 0
@@ -77,6 +85,11 @@ public enum StoreCopy {
                     "layer '\(layer.id)' reads back differently: \(before.count) rows (\(before.digest.prefix(12))) copied, \(after.count) rows (\(after.digest.prefix(12))) found")
             }
             results.append(LayerCopyResult(layer: copied, count: after.count, checksum: after.digest, seconds: Date().timeIntervalSince(started)))
+        }
+        if wholeStore {
+            for r in try copyRecords(from: source, to: destination, progress: progress) {
+                results.append(r)
+            }
         }
         try destination.checkpoint()
         return results

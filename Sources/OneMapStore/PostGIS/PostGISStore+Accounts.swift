@@ -215,3 +215,62 @@ extension PostGISStore {
         }
     }
 }
+
+extension PostGISStore {
+    // MARK: RecordTransfer
+
+    public func accountRecords() throws -> AccountRecords {
+        try pool.transaction(readOnly: true) { c in
+            let r = try c.query("SELECT name, level, read_layers::text, write_layers::text, description FROM onemap_roles ORDER BY name")
+            let roles = try (0..<r.count).map { try Self.role(r, $0) }
+            let u = try c.query("SELECT name, roles, created_at, password_hash FROM onemap_users ORDER BY name")
+            let users = (0..<u.count).map {
+                AccountRecords.UserRecord(name: u.text($0, 0)!, roles: u.text($0, 1)!.split(separator: ",").map(String.init), createdAt: u.text($0, 2)!,
+                                          passwordHash: u.text($0, 3))
+            }
+            let t = try c.query("SELECT user_name, hash, created_at, revoked_at, note, kind, expires_at FROM onemap_tokens ORDER BY id")
+            let tokens = (0..<t.count).map {
+                AccountRecords.TokenRecord(user: t.text($0, 0)!, hash: t.text($0, 1)!, createdAt: t.text($0, 2)!, revokedAt: t.text($0, 3), note: t.text($0, 4),
+                                           kind: t.text($0, 5)!, expiresAt: t.text($0, 6))
+            }
+            return AccountRecords(roles: roles, users: users, tokens: tokens)
+        }
+    }
+
+    public func loadAccountRecords(_ records: AccountRecords) throws {
+        func t(_ s: String?) -> PGParameter { s.map { .text($0) } ?? .null }
+        try pool.transaction { c in
+            guard try c.query("SELECT 1 FROM onemap_users LIMIT 1").count == 0 else {
+                throw StoreError.invalidArgument("the destination has users already; accounts are copied only into a store without any")
+            }
+            for role in records.roles {
+                try c.query("""
+                    INSERT INTO onemap_roles (name, level, read_layers, write_layers, description) VALUES ($1, $2, $3::jsonb, $4::jsonb, $5)
+                    ON CONFLICT (name) DO UPDATE SET level = EXCLUDED.level, read_layers = EXCLUDED.read_layers,
+                        write_layers = EXCLUDED.write_layers, description = EXCLUDED.description
+                    """, [.text(role.name), .text(role.level.rawValue), .text(try StoreJSON.encode(role.readLayers)),
+                          .text(try StoreJSON.encode(role.writeLayers)), t(role.description)])
+            }
+            for u in records.users {
+                try c.query("INSERT INTO onemap_users (name, roles, created_at, password_hash) VALUES ($1, $2, $3, $4)",
+                            [.text(u.name), .text(u.roles.joined(separator: ",")), .text(u.createdAt), t(u.passwordHash)])
+            }
+            for k in records.tokens {
+                try c.query("INSERT INTO onemap_tokens (user_name, hash, created_at, revoked_at, note, kind, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                            [.text(k.user), .text(k.hash), .text(k.createdAt), t(k.revokedAt), t(k.note), .text(k.kind), t(k.expiresAt)])
+            }
+        }
+    }
+
+    public func loadAuditRecords(_ records: [AuditRecord]) throws {
+        func t(_ s: String?) -> PGParameter { s.map { .text($0) } ?? .null }
+        try pool.transaction { c in
+            for r in records {
+                try c.preparedQuery("""
+                    INSERT INTO onemap_audit (at, principal, action, layer_id, feature_id, before, after, detail)
+                    VALUES ($1, $2, $3, $4, $5::int8, $6, $7, $8)
+                    """, [.text(r.at), .text(r.principal), .text(r.action), t(r.layerID), t(r.featureID.map { String($0) }), t(r.before), t(r.after), t(r.detail)])
+            }
+        }
+    }
+}

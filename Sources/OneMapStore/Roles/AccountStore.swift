@@ -51,3 +51,40 @@ public protocol AuditLog: Sendable {
     /// Records at or after `since` (ISO 8601 prefix comparison), oldest first.
     func auditRecords(since: String?, layer: String?, limit: Int) throws -> [AuditRecord]
 }
+
+/// A store's accounts whole, hashes included: what `onemap copy` moves between backends.
+public struct AccountRecords: Sendable, Hashable {
+    public struct UserRecord: Sendable, Hashable {
+        public var name: String
+        public var roles: [String]
+        public var createdAt: String
+        public var passwordHash: String?
+    }
+
+    public struct TokenRecord: Sendable, Hashable {
+        public var user: String
+        public var hash: String
+        public var createdAt: String
+        public var revokedAt: String?
+        public var note: String?
+        /// `api` or `session`.
+        public var kind: String
+        public var expiresAt: String?
+    }
+
+    public var roles: [Role]
+    public var users: [UserRecord]
+    /// Oldest first.
+    public var tokens: [TokenRecord]
+}
+
+/// The records role: what a store holds besides its layers and domain records, read and loaded
+/// whole by `onemap copy` (no audit record is written for the load itself).
+public protocol RecordTransfer: Sendable {
+    func accountRecords() throws -> AccountRecords
+    /// Loads accounts into a store that has no users yet; roles of the same name are replaced.
+    /// - Throws: `StoreError.layerExists`-like `invalidArgument` when the store has users.
+    func loadAccountRecords(_ records: AccountRecords) throws
+    /// Appends audit records with their own times, oldest first (before the store's own later ones).
+    func loadAuditRecords(_ records: [AuditRecord]) throws
+}

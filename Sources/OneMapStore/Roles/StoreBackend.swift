@@ -12,7 +12,7 @@
 /// Backends do no access checks: `Store`, above them, resolves every layer for a caller first
 /// and hands the backend only layers the caller may use.
 public protocol StoreBackend: LayerCatalog, ChangeFeed, FeatureSource, FeatureEditor, RasterSource, AccountStore, AuditLog, JobStore, CaseStore,
-    IncidentStore, NetworkStore, LayerImporter, LayerLoader, StoreMaintenance
+    IncidentStore, NetworkStore, LayerImporter, LayerLoader, RecordTransfer, StoreMaintenance
 {
     /// Where the store lives (a file path, or a database URL without its password).
     var location: String { get }

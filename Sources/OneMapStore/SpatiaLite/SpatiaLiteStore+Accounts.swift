@@ -141,3 +141,52 @@ extension SpatiaLiteStore {
         }
     }
 }
+
+extension SpatiaLiteStore {
+    // MARK: RecordTransfer
+
+    public func accountRecords() throws -> AccountRecords {
+        try read { db in
+            let roles = try Row.fetchAll(db, sql: "SELECT * FROM roles ORDER BY name").map(Self.role)
+            let users = try Row.fetchAll(db, sql: "SELECT * FROM users ORDER BY name").map { row in
+                AccountRecords.UserRecord(name: row["name"], roles: (row["roles"] as String).split(separator: ",").map(String.init),
+                                          createdAt: row["created_at"], passwordHash: row["password_hash"])
+            }
+            let tokens = try Row.fetchAll(db, sql: "SELECT * FROM tokens ORDER BY id").map { row in
+                AccountRecords.TokenRecord(user: row["user_name"], hash: row["hash"], createdAt: row["created_at"], revokedAt: row["revoked_at"],
+                                           note: row["note"], kind: row["kind"], expiresAt: row["expires_at"])
+            }
+            return AccountRecords(roles: roles, users: users, tokens: tokens)
+        }
+    }
+
+    public func loadAccountRecords(_ records: AccountRecords) throws {
+        try write { db in
+            guard try Int.fetchOne(db, sql: "SELECT count(*) FROM users") == 0 else {
+                throw StoreError.invalidArgument("the destination has users already; accounts are copied only into a store without any")
+            }
+            for role in records.roles {
+                try db.execute(sql: "INSERT OR REPLACE INTO roles (name, level, read_layers, write_layers, description) VALUES (?, ?, ?, ?, ?)",
+                               arguments: [role.name, role.level.rawValue, try StoreJSON.encode(role.readLayers), try StoreJSON.encode(role.writeLayers),
+                                           role.description])
+            }
+            for u in records.users {
+                try db.execute(sql: "INSERT INTO users (name, roles, created_at, password_hash) VALUES (?, ?, ?, ?)",
+                               arguments: [u.name, u.roles.joined(separator: ","), u.createdAt, u.passwordHash])
+            }
+            for t in records.tokens {
+                try db.execute(sql: "INSERT INTO tokens (user_name, hash, created_at, revoked_at, note, kind, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                               arguments: [t.user, t.hash, t.createdAt, t.revokedAt, t.note, t.kind, t.expiresAt])
+            }
+        }
+    }
+
+    public func loadAuditRecords(_ records: [AuditRecord]) throws {
+        try write { db in
+            for r in records {
+                try db.cachedStatement(sql: "INSERT INTO audit_log (at, principal, action, layer_id, feature_id, before, after, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+                    .execute(arguments: [r.at, r.principal, r.action, r.layerID, r.featureID, r.before, r.after, r.detail])
+            }
+        }
+    }
+}
