@@ -22,7 +22,7 @@ import Testing
         #expect(back.status == 0 && back.stdout.contains("pois: 3 features"), "\(back.stderr)")
         // Refused, with a message and a non-zero status, changing nothing.
         let before = try snapshot(dir.path + "/back.sqlite")
-        for (arguments, message) in [(["copy", "--from", file, "--to", dir.path + "/back.sqlite"], "already exists"),
+        for (arguments, message) in [(["copy", "--from", file, "--to", dir.path + "/back.sqlite"], "already holds layer 'pois'"),
                                      (["copy", "--from", file, "--to", file], "same store"),
                                      (["copy", "--from", dir.path + "/nosuch.sqlite", "--to", url], "no store"),
                                      (["copy", "--from", file, "--to", "postgresql://onemap@127.0.0.1:1/nowhere"], "cannot connect")] {
