@@ -67,9 +67,24 @@ import Testing
     }
 }
 
-@Suite(spatiaLiteOnly) struct ChangeFeedCompactionTests {
+/// The feed's compaction, on both backends (each keeps it the same way).
+@Suite struct ChangeFeedCompactionTests {
     static func rows(_ store: Store, _ layer: String) throws -> Int {
-        try store.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM layer_changes WHERE layer_id = ?", arguments: [layer]) ?? 0 }
+        if let postgis = store.backend as? PostGISStore {
+            return try postgis.pool.with { c in Int(try c.query("SELECT count(*) FROM onemap_changes WHERE layer_id = $1", [.text(layer)]).int64(0, 0) ?? 0) }
+        }
+        return try store.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM layer_changes WHERE layer_id = ?", arguments: [layer]) ?? 0 }
+    }
+
+    /// Records a whole-layer change, then compacts, as a write would.
+    static func recordWholeLayerChangeAndCompact(_ store: Store, _ layer: String) throws {
+        if let postgis = store.backend as? PostGISStore {
+            try postgis.pool.transaction { c in try PostGISStore.recordChange(layerID: layer, version: 99, area: nil, in: c) }
+            try postgis.pool.transaction { c in try PostGISStore.compactChanges(rowsPerLayer: PostGISStore.changeRowsPerLayer, in: c) }
+        } else {
+            try store.pool.write { db in try SpatiaLiteStore.recordChange(layerID: layer, version: 99, area: nil, in: db) }
+            try store.pool.write { db in try SpatiaLiteStore.compactChanges(rowsPerLayer: SpatiaLiteStore.changeRowsPerLayer, in: db) }
+        }
     }
 
     @Test func theFeedStaysShortAndAStoreOpenedLaterStillSeesEveryChange() throws {
@@ -89,7 +104,7 @@ import Testing
         #expect(rows <= SpatiaLiteStore.changeRowsPerLayer + SpatiaLiteStore.changeRowsPerLayer / 2 && rows < edits / 2, "\(rows) rows")
         // A process that starts now reads the short feed and misses no change: each edit's
         // place is stale from its own sequence or a later one, and the newest are exact.
-        let later = try makeStore(dir)
+        let later = try Store(path: store.path)
         let snapshot = later.snapshot
         #expect(snapshot.sequence == recorded.last!.1)
         for (point, seq) in recorded {
@@ -108,10 +123,9 @@ import Testing
         for i in 0..<5 {
             _ = try store.createFeature(in: "wells", FeatureInput(geometry: .point(Coordinate(100 + Double(i), 30)), properties: [:]), for: .system)
         }
-        try store.pool.write { db in try SpatiaLiteStore.recordChange(layerID: "wells", version: 99, area: nil, in: db) }
+        try Self.recordWholeLayerChangeAndCompact(store, "wells")
         let whole = try store.latestChangeSequence()
-        try store.pool.write { db in try SpatiaLiteStore.compactChanges(rowsPerLayer: SpatiaLiteStore.changeRowsPerLayer, in: db) }
         #expect(try Self.rows(store, "wells") == 1)
-        #expect(try makeStore(dir).snapshot.changes.latest(layer: "wells", touching: BoundingBox(minX: 100, minY: 29, maxX: 101, maxY: 31)) == whole)
+        #expect(try Store(path: store.path).snapshot.changes.latest(layer: "wells", touching: BoundingBox(minX: 100, minY: 29, maxX: 101, maxY: 31)) == whole)
     }
 }

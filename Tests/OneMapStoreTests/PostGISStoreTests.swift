@@ -148,4 +148,30 @@ import Testing
             #expect(error.description.contains("no_such_database") && !error.description.contains("s3cret-word"), "\(error)")
         }
     }
+
+    @Test func changeNumbersBecomeVisibleInTheOrderTheyAreDrawn() throws {
+        let url = try Self.database()
+        let store = try Store(path: url)
+        // T1 records a change and keeps its transaction open: T2's change waits for T1's commit, so
+        // no reader can see T2's number before T1's.
+        let c1 = try PGConnection(url: url), c2 = try PGConnection(url: url)
+        try c1.execute("BEGIN")
+        try PostGISStore.recordChange(layerID: "first", version: 1, area: nil, in: c1)
+        let recorded = Atomic<Bool>(false)
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            try? c2.execute("BEGIN")
+            try? PostGISStore.recordChange(layerID: "second", version: 1, area: nil, in: c2)
+            recorded.store(true, ordering: .sequentiallyConsistent)
+            try? c2.execute("COMMIT")
+            done.signal()
+        }
+        thread.start()
+        Thread.sleep(forTimeInterval: 0.3)
+        let early = recorded.load(ordering: .sequentiallyConsistent)
+        #expect(!early, "the second change got its number while the first was open")
+        try c1.execute("COMMIT")
+        #expect(done.wait(timeout: .now() + 10) == .success)
+        #expect(try store.backend.changes(after: 0).map(\.layerID) == ["first", "second"])
+    }
 }

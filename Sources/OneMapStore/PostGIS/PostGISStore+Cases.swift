@@ -293,19 +293,7 @@ extension PostGISStore {
     }
 
     public func ensureCaseLayer(title: String, access: AccessLevel) throws {
-        func text(_ name: String, _ title: String, searchable: Bool = false) -> AttributeField {
-            AttributeField(name: name, type: .text, title: title, searchable: searchable)
-        }
-        try ensureManagedLayer(
-            "cases", table: "onemap_cases", geometryType: .point, title: title, group: "grid",
-            attributes: [
-                text("number", "案卷编号", searchable: true), text("state", "状态"), text("source", "来源"), text("kind", "类型"),
-                text("class_code", "类别代码"), text("class_name", "小类"), text("major_name", "大类"), text("description", "问题描述"),
-                text("address", "地址"), text("street_name", "街道"), text("community_name", "社区"), text("grid_code", "单元网格"),
-                text("department", "处置部门"), AttributeField(name: "urgent", type: .integer, title: "紧急"),
-                AttributeField(name: "overdue", type: .integer, title: "超期"), AttributeField(name: "reported_at", type: .date, title: "上报时间"),
-                AttributeField(name: "closed_at", type: .date, title: "结案时间"),
-            ],
-            access: access, source: "数字城管案件库（OneMap）", description: "数字城管案件：由案件流程维护，只读")
+        try ensureManagedLayer("cases", table: "onemap_cases", geometryType: .point, title: title, group: "grid", attributes: ManagedLayers.caseAttributes,
+                               access: access, source: ManagedLayers.caseSource, description: ManagedLayers.caseDescription)
     }
 }

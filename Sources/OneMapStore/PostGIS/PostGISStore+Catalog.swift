@@ -128,12 +128,61 @@ extension PostGISStore {
 
     /// Records that `area` of a layer changed at `version` (nil: the whole layer); the trigger
     /// announces it to every instance listening.
+    ///
+    /// Readers follow the feed by sequence number, so the numbers must become visible in order:
+    /// with several writers, one that drew 100 could commit after one that drew 101, and a reader
+    /// that had seen 101 would never look at 100 again. A transaction lock taken before the number
+    /// is drawn, and held until commit, orders them (it is taken last in every write, briefly).
     static func recordChange(layerID: String, version: Int, area: BoundingBox?, in c: PGConnection) throws {
         func number(_ d: Double?) -> PGParameter { d.map { .text("\($0)") } ?? .null }
-        try c.preparedQuery("""
+        try c.preparedQuery("SELECT pg_advisory_xact_lock(\(changeOrderLock))")
+        let seq = try c.preparedQuery("""
             INSERT INTO onemap_changes (layer_id, version, min_x, min_y, max_x, max_y)
-            VALUES ($1, $2::int, $3::float8, $4::float8, $5::float8, $6::float8)
-            """, [.text(layerID), .text(String(version)), number(area?.minX), number(area?.minY), number(area?.maxX), number(area?.maxY)])
+            VALUES ($1, $2::int, $3::float8, $4::float8, $5::float8, $6::float8) RETURNING seq
+            """, [.text(layerID), .text(String(version)), number(area?.minX), number(area?.minY), number(area?.maxX), number(area?.maxY)]).int64(0, 0) ?? 0
+        if seq % Int64(changeRowsPerLayer / 2) == 0 { try compactChanges(rowsPerLayer: changeRowsPerLayer, in: c) }
+    }
+
+    /// The advisory lock key that orders change numbers.
+    static let changeOrderLock: Int64 = 7_001_764_934
+
+    /// Past this many rows a layer's oldest changes are merged, as in the SpatiaLite store.
+    static let changeRowsPerLayer = 512
+
+    /// Keeps the change feed short without losing a change for a reader that starts later, the
+    /// SpatiaLite store's way (see `SpatiaLiteStore.compactChanges`): a whole-layer change drops
+    /// its layer's earlier rows; a layer's oldest rows past `rowsPerLayer` merge into one row with
+    /// their union at the newest of their sequences. Runs under the change-order lock.
+    static func compactChanges(rowsPerLayer: Int, in c: PGConnection) throws {
+        try c.execute("""
+            DELETE FROM onemap_changes o USING (SELECT layer_id, max(seq) AS seq FROM onemap_changes WHERE min_x IS NULL GROUP BY layer_id) w
+            WHERE o.layer_id = w.layer_id AND o.seq < w.seq
+            """)
+        let long = try c.query("SELECT layer_id, count(*) FROM onemap_changes GROUP BY layer_id HAVING count(*) > $1::int8", [.text(String(rowsPerLayer))])
+        for i in 0..<long.count {
+            let layer = long.text(i, 0)!, count = Int(long.int64(i, 1)!)
+            let merged = try c.query("SELECT seq, version, min_x, min_y, max_x, max_y FROM onemap_changes WHERE layer_id = $1 ORDER BY seq LIMIT $2::int8",
+                                     [.text(layer), .text(String(count - rowsPerLayer / 2))])
+            guard merged.count > 0 else { continue }
+            var union: BoundingBox? = BoundingBox.empty
+            for m in 0..<merged.count {
+                if let a = merged.double(m, 2), let b = merged.double(m, 3), let cc = merged.double(m, 4), let d = merged.double(m, 5) {
+                    union?.extend(BoundingBox(minX: a, minY: b, maxX: cc, maxY: d))
+                } else {
+                    union = nil
+                }
+            }
+            let newest = merged.count - 1
+            let newestSeq = merged.int64(newest, 0)!
+            func number(_ d: Double?) -> PGParameter { d.map { .text("\($0)") } ?? .null }
+            try c.query("DELETE FROM onemap_changes WHERE layer_id = $1 AND seq <= $2::int8", [.text(layer), .text(String(newestSeq))])
+            // Put back under its own number (its announcement makes readers refresh and find nothing new).
+            try c.query("""
+                INSERT INTO onemap_changes (seq, layer_id, version, min_x, min_y, max_x, max_y)
+                VALUES ($1::int8, $2, $3::int, $4::float8, $5::float8, $6::float8, $7::float8)
+                """, [.text(String(newestSeq)), .text(layer), .text(String(merged.int64(newest, 1)!)), number(union?.minX), number(union?.minY),
+                      number(union?.maxX), number(union?.maxY)])
+        }
     }
 
     static func appendAudit(_ e: AuditEntry, in c: PGConnection) throws {

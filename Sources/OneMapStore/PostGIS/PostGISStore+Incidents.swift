@@ -106,17 +106,9 @@ extension PostGISStore {
     }
 
     public func ensureIncidentLayer(title: String, access: AccessLevel) throws {
-        func text(_ name: String, _ title: String, searchable: Bool = false) -> AttributeField {
-            AttributeField(name: name, type: .text, title: title, searchable: searchable)
-        }
-        try ensureManagedLayer(
-            "incidents", table: "onemap_incidents", geometryType: .geometryCollection, title: title, group: "emergency",
-            attributes: [
-                text("title", "事件名称", searchable: true), text("category", "事件类别"), text("subtype", "事件类型"), text("level", "事件级别"),
-                text("status", "状态"), AttributeField(name: "occurred_at", type: .date, title: "发生时间"),
-                AttributeField(name: "updated_at", type: .date, title: "更新时间"), text("notes", "情况说明"),
-            ],
-            access: access, source: "应急事件库（OneMap）", description: "突发事件：由应急事件接口维护，只读")
+        try ensureManagedLayer("incidents", table: "onemap_incidents", geometryType: .geometryCollection, title: title, group: "emergency",
+                               attributes: ManagedLayers.incidentAttributes, access: access, source: ManagedLayers.incidentSource,
+                               description: ManagedLayers.incidentDescription)
     }
 
     public func appendPositions(_ positions: [UnitPosition], keepSince: String) throws {

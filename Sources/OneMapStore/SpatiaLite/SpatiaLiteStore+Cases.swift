@@ -273,23 +273,13 @@ extension SpatiaLiteStore {
     public func ensureCaseLayer(title: String, access: AccessLevel) throws {
         try write { db in
             if try Row.fetchOne(db, sql: "SELECT id FROM layers WHERE id = 'cases'") != nil { return }
-            func text(_ name: String, _ title: String, searchable: Bool = false) -> AttributeField {
-                AttributeField(name: name, type: .text, title: title, searchable: searchable)
-            }
             let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM cases") ?? 0
             let extent = try Self.tableExtent("cases", in: db)
             let layer = Layer(
                 id: "cases", title: title, group: "grid", kind: .vector, geometryType: .point, storageCRS: .cgcs2000,
-                attributes: [
-                    text("number", "案卷编号", searchable: true), text("state", "状态"), text("source", "来源"), text("kind", "类型"),
-                    text("class_code", "类别代码"), text("class_name", "小类"), text("major_name", "大类"), text("description", "问题描述"),
-                    text("address", "地址"), text("street_name", "街道"), text("community_name", "社区"), text("grid_code", "单元网格"),
-                    text("department", "处置部门"), AttributeField(name: "urgent", type: .integer, title: "紧急"),
-                    AttributeField(name: "overdue", type: .integer, title: "超期"), AttributeField(name: "reported_at", type: .date, title: "上报时间"),
-                    AttributeField(name: "closed_at", type: .date, title: "结案时间"),
-                ],
-                access: access, featureCount: count, extent: extent, version: 1, source: "数字城管案件库（OneMap）", synthetic: false,
-                importedAt: isoNow(), table: "cases", description: "数字城管案件：由案件流程维护，只读", managedBy: "cases")
+                attributes: ManagedLayers.caseAttributes,
+                access: access, featureCount: count, extent: extent, version: 1, source: ManagedLayers.caseSource, synthetic: false,
+                importedAt: isoNow(), table: "cases", description: ManagedLayers.caseDescription, managedBy: "cases")
             try Self.saveLayer(layer, in: db)
             try Self.recordChange(layerID: "cases", version: 1, area: nil, in: db)
         }

@@ -89,20 +89,13 @@ extension SpatiaLiteStore {
     public func ensureIncidentLayer(title: String, access: AccessLevel) throws {
         try write { db in
             if try Row.fetchOne(db, sql: "SELECT id FROM layers WHERE id = 'incidents'") != nil { return }
-            func text(_ name: String, _ title: String, searchable: Bool = false) -> AttributeField {
-                AttributeField(name: name, type: .text, title: title, searchable: searchable)
-            }
             let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM incidents") ?? 0
             let extent = try Self.tableExtent("incidents", in: db)
             let layer = Layer(
                 id: "incidents", title: title, group: "emergency", kind: .vector, geometryType: .geometryCollection, storageCRS: .cgcs2000,
-                attributes: [
-                    text("title", "事件名称", searchable: true), text("category", "事件类别"), text("subtype", "事件类型"), text("level", "事件级别"),
-                    text("status", "状态"), AttributeField(name: "occurred_at", type: .date, title: "发生时间"),
-                    AttributeField(name: "updated_at", type: .date, title: "更新时间"), text("notes", "情况说明"),
-                ],
-                access: access, featureCount: count, extent: extent, version: 1, source: "应急事件库（OneMap）", synthetic: false,
-                importedAt: isoNow(), table: "incidents", description: "突发事件：由应急事件接口维护，只读", managedBy: "incidents")
+                attributes: ManagedLayers.incidentAttributes,
+                access: access, featureCount: count, extent: extent, version: 1, source: ManagedLayers.incidentSource, synthetic: false,
+                importedAt: isoNow(), table: "incidents", description: ManagedLayers.incidentDescription, managedBy: "incidents")
             try Self.saveLayer(layer, in: db)
             try Self.recordChange(layerID: "incidents", version: 1, area: nil, in: db)
         }
