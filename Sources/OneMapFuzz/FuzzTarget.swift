@@ -59,7 +59,14 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .wkt:
             _ = try? WKT.parse(text)
         case .wkb:
-            _ = try? WKB.decode(bytes)
+            // The three readers of the render path must agree with the whole decoder.
+            let whole = try? WKB.decode(bytes)
+            var flat = FlatGeometry()
+            let flatOK = bytes.withUnsafeBytes { (try? WKB.decode($0, into: &flat)) != nil }
+            if let whole {
+                precondition(flatOK && flat.sameParts(as: FlatGeometry(whole)), "WKB decoded into a flat geometry differs from the geometry")
+                precondition(bytes.withUnsafeBytes { WKB.type($0) } == whole.type, "WKB type differs from the geometry's")
+            }
         case .spatialiteBlob:
             _ = try? SpatiaLiteBlob.decode(bytes)
             var flat = FlatGeometry()

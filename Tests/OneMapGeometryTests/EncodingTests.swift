@@ -24,6 +24,35 @@ import Testing
         }
     }
 
+    @Test func wkbReadsIntoFlatGeometriesAndBoxesWithoutBuildingGeometries() throws {
+        var bigEndianLine: [UInt8] = [0]
+        withUnsafeBytes(of: UInt32(1002).bigEndian) { bigEndianLine += $0 }
+        withUnsafeBytes(of: UInt32(2).bigEndian) { bigEndianLine += $0 }
+        for v in [1.0, 2.0, 9.0, 3.0, 4.0, 9.0] { withUnsafeBytes(of: v.bitPattern.bigEndian) { bigEndianLine += $0 } }
+        let samples: [[UInt8]] = [
+            WKB.encode(.point(Coordinate(116.8, 38.3))), WKB.encode(.lineString([Coordinate(1, 2), Coordinate(3, 4)])), WKB.encode(polygon),
+            WKB.encode(.multiPoint([Coordinate(1, 1), Coordinate(2, 2)])),
+            WKB.encode(.multiLineString([[Coordinate(0, 0), Coordinate(1, 1)], [Coordinate(2, 2), Coordinate(3, 3)]])),
+            WKB.encode(.multiPolygon([[[Coordinate(0, 0), Coordinate(10, 0), Coordinate(10, 10), Coordinate(0, 0)], [Coordinate(2, 2), Coordinate(4, 4), Coordinate(4, 2), Coordinate(2, 2)]],
+                                      [[Coordinate(20, 20), Coordinate(21, 20), Coordinate(21, 21), Coordinate(20, 20)]]])),
+            WKB.encode(.collection([.point(Coordinate(5, 5)), polygon, .lineString([Coordinate(0, 0), Coordinate(9, 9)])])),
+            bigEndianLine,
+        ]
+        for bytes in samples {
+            let whole = try WKB.decode(bytes)
+            var flat = FlatGeometry()
+            try bytes.withUnsafeBytes { try WKB.decode($0, into: &flat) }
+            #expect(flat.sameParts(as: FlatGeometry(whole)) && flat.boundingBox == FlatGeometry(whole).boundingBox, "\(whole)")
+            #expect(bytes.withUnsafeBytes { WKB.boundingBox($0) } == whole.boundingBox && bytes.withUnsafeBytes { WKB.type($0) } == whole.type)
+        }
+        // Cut short: no flat geometry, no box.
+        var short = WKB.encode(polygon)
+        short.removeLast(5)
+        var flat = FlatGeometry()
+        #expect(throws: GeometryError.self) { try short.withUnsafeBytes { try WKB.decode($0, into: &flat) } }
+        #expect(short.withUnsafeBytes { WKB.boundingBox($0) } == nil)
+    }
+
     @Test func wkbRejectsTruncatedInputAndAbsurdCounts() {
         var bytes = WKB.encode(polygon)
         bytes.removeLast(3)

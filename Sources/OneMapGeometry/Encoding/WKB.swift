@@ -13,7 +13,8 @@ public enum WKB {
         return try readGeometry(&reader)
     }
 
-    static func readGeometry(_ r: inout BinaryReader) throws -> Geometry {
+    /// A geometry's header: its byte order (set on the reader), type and ordinates per vertex.
+    static func header(_ r: inout BinaryReader) throws -> (GeometryType, Int) {
         let order = try r.byte()
         guard order <= 1 else { throw r.fail("bad byte order \(order)") }
         r.littleEndian = order == 1
@@ -31,6 +32,96 @@ public enum WKB {
         default: break
         }
         guard let type = GeometryType(rawValue: Int(code % 1000)) else { throw r.fail("unknown type \(code)") }
+        return (type, dims)
+    }
+
+    /// The geometry type, from the header alone.
+    public static func type(_ bytes: UnsafeRawBufferPointer) -> GeometryType? {
+        var r = BinaryReader(bytes, format: "WKB")
+        return try? header(&r).0
+    }
+
+    /// The bounding box, walking the vertices without building the geometry (nil when malformed
+    /// or empty).
+    public static func boundingBox(_ bytes: UnsafeRawBufferPointer) -> BoundingBox? {
+        var r = BinaryReader(bytes, format: "WKB")
+        var box = BoundingBox.empty
+        func walk(_ r: inout BinaryReader) throws {
+            let (type, dims) = try header(&r)
+            func points() throws {
+                let n = try r.count(minBytesEach: 8 * dims)
+                for _ in 0..<n {
+                    box.extend(Coordinate(try r.double(), try r.double()))
+                    for _ in 2..<dims { _ = try r.double() }
+                }
+            }
+            switch type {
+            case .point:
+                let c = Coordinate(try r.double(), try r.double())
+                for _ in 2..<dims { _ = try r.double() }
+                box.extend(c)
+            case .lineString: try points()
+            case .polygon: for _ in 0..<(try r.count(minBytesEach: 4)) { try points() }
+            case .multiPoint, .multiLineString, .multiPolygon, .geometryCollection:
+                for _ in 0..<(try r.count(minBytesEach: 5)) { try walk(&r) }
+            }
+        }
+        guard (try? walk(&r)) != nil, !box.isEmpty else { return nil }
+        return box
+    }
+
+    /// Decodes into a reusable flat geometry (cleared first), the vertices copied straight from
+    /// the buffer when they are little-endian XY: the render path's decoding, without building a
+    /// `Geometry` first. The result is what `FlatGeometry(decode(bytes))` gives.
+    public static func decode(_ bytes: UnsafeRawBufferPointer, into flat: inout FlatGeometry) throws {
+        flat.removeAll()
+        var r = BinaryReader(bytes, format: "WKB")
+        flat.type = try readFlat(&r, &flat, expected: nil)
+        for c in flat.coordinates { flat.boundingBox.extend(c) }
+    }
+
+    static func readFlat(_ r: inout BinaryReader, _ flat: inout FlatGeometry, expected: GeometryType?) throws -> GeometryType {
+        let (type, dims) = try header(&r)
+        if let expected, type != expected { throw r.fail("\(type.name) inside \(expected.name)s") }
+        func points() throws {
+            let n = try r.count(minBytesEach: 8 * dims)
+            if dims == 2 && r.littleEndian {
+                let byteCount = n * 16
+                guard r.offset + byteCount <= r.bytes.count else { throw r.fail("unexpected end") }
+                let start = flat.coordinates.count
+                flat.coordinates.append(contentsOf: repeatElement(Coordinate(0, 0), count: n))
+                if n > 0 {
+                    let source = r.bytes.baseAddress!.advanced(by: r.offset)
+                    flat.coordinates.withUnsafeMutableBytes { $0.baseAddress!.advanced(by: start * 16).copyMemory(from: source, byteCount: byteCount) }
+                }
+                r.offset += byteCount
+            } else {
+                for _ in 0..<n {
+                    flat.coordinates.append(Coordinate(try r.double(), try r.double()))
+                    for _ in 2..<dims { _ = try r.double() }
+                }
+            }
+            flat.partEnds.append(flat.coordinates.count)
+        }
+        switch type {
+        case .point:
+            flat.coordinates.append(Coordinate(try r.double(), try r.double()))
+            for _ in 2..<dims { _ = try r.double() }
+            flat.partEnds.append(flat.coordinates.count)
+        case .lineString: try points()
+        case .polygon:
+            for _ in 0..<(try r.count(minBytesEach: 4)) { try points() }
+            flat.polygonEnds.append(flat.partEnds.count)
+        case .multiPoint: for _ in 0..<(try r.count(minBytesEach: 5)) { _ = try readFlat(&r, &flat, expected: .point) }
+        case .multiLineString: for _ in 0..<(try r.count(minBytesEach: 5)) { _ = try readFlat(&r, &flat, expected: .lineString) }
+        case .multiPolygon: for _ in 0..<(try r.count(minBytesEach: 5)) { _ = try readFlat(&r, &flat, expected: .polygon) }
+        case .geometryCollection: for _ in 0..<(try r.count(minBytesEach: 5)) { _ = try readFlat(&r, &flat, expected: nil) }
+        }
+        return type
+    }
+
+    static func readGeometry(_ r: inout BinaryReader) throws -> Geometry {
+        let (type, dims) = try header(&r)
         func point() throws -> Coordinate {
             let c = Coordinate(try r.double(), try r.double())
             for _ in 2..<dims { _ = try r.double() }

@@ -60,6 +60,12 @@ public struct FlatGeometry: Sendable {
         for c in coordinates { boundingBox.extend(c) }
     }
 
+    /// Whether two flat geometries hold the same parts (NaN ordinates compared by their bits).
+    public func sameParts(as other: FlatGeometry) -> Bool {
+        type == other.type && partEnds == other.partEnds && polygonEnds == other.polygonEnds && coordinates.count == other.coordinates.count
+            && zip(coordinates, other.coordinates).allSatisfy { $0.x.bitPattern == $1.x.bitPattern && $0.y.bitPattern == $1.y.bitPattern }
+    }
+
     /// The value as a `Geometry`.
     public var geometry: Geometry {
         func part(_ i: Int) -> [Coordinate] { Array(coordinates[partRange(i)]) }

@@ -75,16 +75,17 @@ public struct StoredGeometry {
     public var type: GeometryType? {
         switch encoding {
         case .spatiaLite: SpatiaLiteBlob.geometryType(bytes)
-        case .wkb: try? WKB.decode(bytes).type
+        case .wkb: WKB.type(bytes)
         }
     }
 
-    /// The bounding box, without decoding when the format keeps one in its header.
+    /// The bounding box, without decoding when the format keeps one in its header (and without
+    /// building the geometry when it does not).
     @inline(__always)
     public var boundingBox: BoundingBox? {
         switch encoding {
         case .spatiaLite: SpatiaLiteBlob.boundingBox(bytes)
-        case .wkb: (try? WKB.decode(bytes))?.boundingBox
+        case .wkb: WKB.boundingBox(bytes)
         }
     }
 
@@ -108,7 +109,7 @@ public struct StoredGeometry {
     public func decode(into flat: inout FlatGeometry) throws {
         switch encoding {
         case .spatiaLite: try SpatiaLiteBlob.decode(bytes, into: &flat)
-        case .wkb: flat = FlatGeometry(try WKB.decode(bytes))
+        case .wkb: try WKB.decode(bytes, into: &flat)
         }
     }
 }
