@@ -47,7 +47,10 @@ public final class MapCatalog: Sendable {
             let path = (directory as NSString).appendingPathComponent(name)
             entries[id] = Self.load(id: id, path: path, environment: environment)
         }
+        // Two refreshes may race (the watcher's poll and a change announcement): the maps of an
+        // older catalog never replace those of a newer one.
         state.withLock {
+            guard $0.sequence <= sequence else { return }
             $0.entries = entries
             $0.sequence = sequence
         }

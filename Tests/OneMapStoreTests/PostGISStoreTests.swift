@@ -174,4 +174,58 @@ import Testing
         #expect(done.wait(timeout: .now() + 10) == .success)
         #expect(try store.backend.changes(after: 0).map(\.layerID) == ["first", "second"])
     }
+
+    @Test func aLayerReplacedWithOtherTypesByAnotherInstanceReadsAfterRefresh() throws {
+        let dir = TemporaryDirectory()
+        let url = try Self.database()
+        let a = try Store(path: url), b = try Store(path: url)
+        // `kind` is text in the points and `kind` is missing in the polygons: the prepared reads change.
+        _ = try a.importLayer(ImportRequest(source: Fixtures.importFile("points.geojson"), layerID: "x"))
+        let before = try a.queryFeatures(layer: "x", FeatureQuery(limit: 10), for: .system) { _ in }
+        #expect(before.returned == 3)
+        _ = try b.importLayer(ImportRequest(source: Fixtures.importFile("polygons.geojson"), layerID: "x", replace: true))
+        try a.refresh()
+        let after = try a.queryFeatures(layer: "x", FeatureQuery(limit: 10), for: .system) { _ in }
+        #expect(after.returned == 3 && after.layer.geometryType == .multiPolygon && after.layer.version == 2)
+        // The old table is gone, the new one has its own name.
+        #expect(try TestStores.psqlValue(url, "SELECT count(*) FROM pg_tables WHERE tablename LIKE 'layer_x%'") == "1")
+        _ = dir
+    }
+
+    @Test func longLayerIdsGetTablesOfTheirOwn() throws {
+        let url = try Self.database()
+        let store = try Store(path: url)
+        let long = String(repeating: "a", count: 60)
+        for id in [long + "b", long + "c"] {
+            _ = try store.importLayer(ImportRequest(source: Fixtures.importFile("points.geojson"), layerID: id))
+        }
+        let tables = Set(try store.layers(for: .system).map(\.table))
+        #expect(tables.count == 2 && tables.allSatisfy { $0.utf8.count <= 50 })
+        #expect(try store.queryFeatures(layer: long + "c", FeatureQuery(limit: 10), for: .system) { _ in }.returned == 3)
+    }
+
+    @Test func aCaseNumberTakenByAnotherInstanceIsSaidToExist() throws {
+        let url = try Self.database()
+        let a = try Store(path: url), b = try Store(path: url)
+        try a.backend.ensureCaseLayer(title: "案件", access: .internal)
+        let record = CaseRecord(id: 0, number: "202612050001", source: "监督员", kind: "event", classCode: "0102", className: "暴露垃圾", majorName: "市容环境",
+                                description: "路边暴露垃圾", address: "某路1号", location: Coordinate(116.8, 38.3), gridCode: "G1", communityCode: "C1",
+                                communityName: "社区", streetCode: "S1", streetName: "街道", componentCode: nil, department: nil, state: "reported", urgent: false,
+                                reporter: "sup", reportedAt: "2026-12-05T01:00:00Z", stage: "accept", stageStartedAt: "2026-12-05T01:00:00Z",
+                                stageDeadline: nil, handleLimitMinutes: 60)
+        let step = CaseStep(action: "report", fromState: nil, toState: "reported", actor: "sup", role: "supervisor", at: "2026-12-05T01:00:00Z")
+        _ = try a.backend.insertCase(record, step: step, audit: nil)
+        do {
+            _ = try b.backend.insertCase(record, step: step, audit: nil)
+            Issue.record("a second case took a taken number")
+        } catch StoreError.invalidArgument(let message) {
+            #expect(message.contains("exists"))
+        }
+        #expect(try a.backend.cases(CaseQuery(limit: 10, offset: 0)).matched == 1)
+    }
+
+    @Test func passwordsNeverShowInTheStoresLocation() {
+        #expect(PGURL.redacted("postgresql://u:s3cret@h:5432/db") == "postgresql://u:***@h:5432/db")
+        #expect(!PGURL.redacted("postgresql://u@h/db?sslmode=require&password=s3cret").contains("s3cret"))
+    }
 }

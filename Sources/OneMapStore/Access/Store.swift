@@ -41,7 +41,7 @@ public final class Store: Sendable {
     public convenience init(path: String, readOnly: Bool = false, readReplica: String? = nil, logger: Logger = Logger(label: "onemap.store")) throws {
         if PGURL.isPostgres(path) {
             if let readReplica, !PGURL.isPostgres(readReplica) { throw StoreError.invalidArgument("the read replica must be a postgresql:// URL") }
-            try self.init(backend: PostGISStore(url: path, readReplica: readReplica, logger: logger))
+            try self.init(backend: PostGISStore(url: path, readOnly: readOnly, readReplica: readReplica, logger: logger))
             return
         }
         if readReplica != nil { throw StoreError.invalidArgument("a read replica needs a PostGIS store (--store postgresql://…)") }

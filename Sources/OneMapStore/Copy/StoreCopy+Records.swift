@@ -15,6 +15,9 @@ extension StoreCopy {
         if try destination.networkSource() != nil && source.networkSource() != nil {
             throw StoreError.invalidArgument("the destination has a road network already")
         }
+        if try !destination.auditRecords(since: nil, layer: nil, limit: 1).isEmpty && !source.auditRecords(since: nil, layer: nil, limit: 1).isEmpty {
+            throw StoreError.invalidArgument("the destination has an audit log already; a whole store is copied only into a store without one")
+        }
     }
 
     /// Copies accounts, 数字城管 cases (steps and attachments), incidents and unit positions, the
@@ -43,9 +46,11 @@ extension StoreCopy {
         let accounts = try source.accountRecords()
         if !accounts.users.isEmpty {
             try destination.loadAccountRecords(accounts)
+            // The source's roles, users and tokens (the destination may have roles of its own).
+            let names = Set(accounts.roles.map(\.name))
             try verify("accounts", started: started) { b in
                 let r = try b.accountRecords()
-                return (r.users.count + r.tokens.count, digest("\(r.roles)|\(r.users)|\(r.tokens)"))
+                return (r.users.count + r.tokens.count, digest("\(r.roles.filter { names.contains($0.name) })|\(r.users)|\(r.tokens)"))
             }
         }
 

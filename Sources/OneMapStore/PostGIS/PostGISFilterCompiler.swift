@@ -67,7 +67,7 @@ struct PostGISFilterCompiler {
             return "\(try operand(a)) IS NULL"
         case .like(let a, let pattern):
             // CQL2 LIKE is case-sensitive with `\` as its escape, as PostgreSQL's LIKE is.
-            return "(\(try operand(a)))::text LIKE \(bind(.text(pattern), as: "text"))"
+            return "(\(try operand(a)))::text LIKE \(bind(.text(pattern), as: "text")) COLLATE \"C\""
         case .between(let a, let low, let high):
             return "\(try operand(a)) BETWEEN \(try operand(low)) AND \(try operand(high))"
         case .inList(let a, let list):
@@ -90,7 +90,8 @@ struct PostGISFilterCompiler {
             case .null: return "NULL"
             case .integer: return bind(.value(v), as: "int8")
             case .real: return bind(.value(v), as: "float8")
-            case .text: return bind(.value(v), as: "text")
+            // Text compares bytewise, as SQLite compares it, whatever the database's collation.
+            case .text: return bind(.value(v), as: "text") + " COLLATE \"C\""
             }
         }
     }

@@ -76,20 +76,21 @@ extension PostGISStore {
                   t(step.note), t(step.department), t(step.deadline)])
     }
 
+    /// Inserts a case. - Throws: `invalidArgument("case number … exists")` when its number is
+    /// taken, also by another instance numbering the same moment (the service then takes the next).
     static func insert(_ record: CaseRecord, in c: PGConnection) throws -> Int64 {
         let values = caseColumns.enumerated().map { "$\($0.offset + 1)\(caseCasts[$0.element] ?? "")" }
-        return try c.preparedQuery("""
+        let r = try c.preparedQuery("""
             INSERT INTO onemap_cases (\(caseColumns.joined(separator: ", ")), geom)
             VALUES (\(values.joined(separator: ", ")), ST_SetSRID(ST_MakePoint($\(caseColumns.count + 1)::float8, $\(caseColumns.count + 2)::float8), 4490))
-            RETURNING fid
-            """, caseValues(record) + [.text("\(record.location.x)"), .text("\(record.location.y)")]).int64(0, 0)!
+            ON CONFLICT (number) DO NOTHING RETURNING fid
+            """, caseValues(record) + [.text("\(record.location.x)"), .text("\(record.location.y)")])
+        guard r.count == 1, let id = r.int64(0, 0) else { throw StoreError.invalidArgument("case number \(record.number) exists") }
+        return id
     }
 
     public func insertCase(_ record: CaseRecord, step: CaseStep, audit: AuditEntry?) throws -> CaseRecord {
         try pool.transaction { c in
-            if try c.preparedQuery("SELECT 1 FROM onemap_cases WHERE number = $1", [.text(record.number)]).count > 0 {
-                throw StoreError.invalidArgument("case number \(record.number) exists")
-            }
             var stored = record
             stored.id = try Self.insert(record, in: c)
             try Self.insertStep(step, caseID: stored.id, in: c)

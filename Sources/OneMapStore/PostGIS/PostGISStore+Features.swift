@@ -5,7 +5,10 @@ import OneMapGeometry
 struct PostGISQueryPlan: @unchecked Sendable {
     let select: String
     let count: String
+    /// The filter's values (the count's parameters).
     let parameters: [PGParameter]
+    /// LIMIT and OFFSET, after the filter's values in the page's SELECT.
+    let page: [PGParameter]
 }
 
 extension PostGISStore {
@@ -15,9 +18,16 @@ extension PostGISStore {
     /// through a cursor so memory stays bounded.
     static let singleReadLimit = 10_000
 
+    /// An attribute as it is selected: cast to its catalogued type, so a layer replaced with other
+    /// types gives other SQL text (and so another prepared statement).
+    static func selected(_ name: String, of layer: Layer) -> String {
+        guard let field = layer.attribute(name) else { return "NULL" }
+        return "\(quoteIdentifier(name))::\(field.type.postgresType)"
+    }
+
     public func scan(_ layer: Layer, bbox: BoundingBox, columns: [String], _ body: (ScannedFeature) throws -> Void) throws {
         let srid = try srid(layer)
-        let selected = columns.map { layer.attribute($0) != nil ? quoteIdentifier($0) : "NULL" }
+        let selected = columns.map { Self.selected($0, of: layer) }
         let sql = "SELECT fid, ST_AsBinary(geom)\(selected.map { ", " + $0 }.joined()) FROM \(quoteIdentifier(layer.table)) "
             + "WHERE geom && ST_MakeEnvelope($1::float8, $2::float8, $3::float8, $4::float8, \(srid))"
         try reads.with { c in
@@ -28,7 +38,7 @@ extension PostGISStore {
 
     public func scan(_ layer: Layer, containing point: Coordinate, columns: [String], _ body: (ScannedFeature) throws -> Void) throws {
         let srid = try srid(layer)
-        let selected = columns.map { layer.attribute($0) != nil ? quoteIdentifier($0) : "NULL" }
+        let selected = columns.map { Self.selected($0, of: layer) }
         let sql = "SELECT fid, ST_AsBinary(geom)\(selected.map { ", " + $0 }.joined()) FROM \(quoteIdentifier(layer.table)) "
             + "WHERE ST_Contains(geom, ST_SetSRID(ST_MakePoint($1::float8, $2::float8), \(srid)))"
         try reads.with { c in
@@ -53,12 +63,15 @@ extension PostGISStore {
         if let filter = query.filter { conditions.append(try compiler.compile(filter)) }
         let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         let order = try query.sortBy.map(compiler.sortTerm) + ["fid"]
-        let columns = ["fid", query.includeGeometry ? "ST_AsBinary(geom)" : "NULL::bytea"] + properties.map(quoteIdentifier)
+        let columns = ["fid", query.includeGeometry ? "ST_AsBinary(geom)" : "NULL::bytea"] + properties.map { Self.selected($0, of: layer) }
         let table = quoteIdentifier(layer.table)
+        let filterParameters = compiler.parameters
+        // The page is bound, not written into the text: one prepared statement serves every page.
+        let limit = filterParameters.count + 1, offset = filterParameters.count + 2
         let plan = PostGISQueryPlan(
-            select: "SELECT \(columns.joined(separator: ", ")) FROM \(table)\(whereClause) ORDER BY \(order.joined(separator: ", ")) LIMIT \(query.limit) OFFSET \(query.offset)",
+            select: "SELECT \(columns.joined(separator: ", ")) FROM \(table)\(whereClause) ORDER BY \(order.joined(separator: ", ")) LIMIT $\(limit)::int8 OFFSET $\(offset)::int8",
             count: "SELECT count(*) FROM \(table)\(whereClause)",
-            parameters: compiler.parameters)
+            parameters: filterParameters, page: [.text(String(query.limit)), .text(String(query.offset))])
         return PreparedQuery(layer: layer, properties: properties, query: query, plan: plan)
     }
 
@@ -68,11 +81,11 @@ extension PostGISStore {
         var returned = 0
         func read(_ c: PGConnection) throws -> Int {
             if query.limit <= Self.singleReadLimit {
-                let r = try c.preparedQuery(plan.select, plan.parameters)
+                let r = try c.preparedQuery(plan.select, plan.parameters + plan.page)
                 try Self.emit(r, valueColumns: count, body)
                 returned = r.count
             } else {
-                try c.stream(plan.select, plan.parameters) { r in
+                try c.stream(plan.select, plan.parameters + plan.page) { r in
                     try Self.emit(r, valueColumns: count, body)
                     returned += r.count
                 }
@@ -97,7 +110,7 @@ extension PostGISStore {
     }
 
     static func fetchFeature(_ fid: Int64, layer: Layer, lock: Bool, in c: PGConnection) throws -> Feature? {
-        let columns = ["fid", "ST_AsBinary(geom)"] + layer.attributes.map { quoteIdentifier($0.name) }
+        let columns = ["fid", "ST_AsBinary(geom)"] + layer.attributes.map { selected($0.name, of: layer) }
         let r = try c.preparedQuery("SELECT \(columns.joined(separator: ", ")) FROM \(quoteIdentifier(layer.table)) WHERE fid = $1::int8\(lock ? " FOR UPDATE" : "")",
                                     [.text(String(fid))])
         return try features(r, attributes: layer.attributes.count).first
@@ -111,7 +124,7 @@ extension PostGISStore {
     }
 
     public func features(of layer: Layer, bbox: BoundingBox?) throws -> [Feature] {
-        let columns = ["fid", "ST_AsBinary(geom)"] + layer.attributes.map { quoteIdentifier($0.name) }
+        let columns = ["fid", "ST_AsBinary(geom)"] + layer.attributes.map { Self.selected($0.name, of: layer) }
         var sql = "SELECT \(columns.joined(separator: ", ")) FROM \(quoteIdentifier(layer.table))"
         var parameters: [PGParameter] = []
         if let bbox {
@@ -135,8 +148,8 @@ extension PostGISStore {
                     let column = quoteIdentifier(field.name)
                     let r = try c.preparedQuery("""
                         SELECT fid, \(column)::text, ST_XMin(geom), ST_YMin(geom), ST_XMax(geom), ST_YMax(geom),
-                               ((\(column)::text = $1)::int + (\(column)::text LIKE $2)::int)::int8 AS rank
-                        FROM \(quoteIdentifier(layer.table)) WHERE \(column)::text LIKE $3 AND geom IS NOT NULL
+                               ((\(column)::text = $1)::int + (\(column)::text ILIKE $2)::int)::int8 AS rank
+                        FROM \(quoteIdentifier(layer.table)) WHERE \(column)::text ILIKE $3 AND geom IS NOT NULL
                         ORDER BY rank DESC, length(\(column)::text), fid LIMIT \(max(1, min(limit, 100)))
                         """, [.text(text), .text(escaped + "%"), .text("%" + escaped + "%")])
                     for i in 0..<r.count {

@@ -17,7 +17,7 @@ extension PostGISStore {
     /// Loads a vector layer whose id is free, inside the caller's transaction.
     func loadVector(_ layer: Layer, replacing old: Layer? = nil, rows: (_ add: (Int64, [UInt8]?, [FeatureValue]) throws -> Void) throws -> Void, in c: PGConnection) throws -> Layer {
         let srid = try srid(layer)
-        let table = quoteIdentifier(Self.tableName(for: layer.id))
+        let table = quoteIdentifier(Self.tableName(for: layer.id, version: layer.version))
         let definitions = ["fid bigint NOT NULL"] + layer.attributes.map { "\(quoteIdentifier($0.name)) \($0.type.postgresType)" }
             + ["geom geometry(Geometry, \(srid))"]
         try c.execute("CREATE TABLE \(table) (\(definitions.joined(separator: ", ")))")
@@ -32,16 +32,16 @@ extension PostGISStore {
                 try writer.endRow()
             }
         }
-        let sequence = quoteIdentifier(Self.tableName(for: layer.id) + "_fid_seq")
+        let sequence = quoteIdentifier(Self.tableName(for: layer.id, version: layer.version) + "_fid_seq")
         try c.execute("""
             ALTER TABLE \(table) ADD PRIMARY KEY (fid);
             CREATE SEQUENCE \(sequence) OWNED BY \(table).fid;
             SELECT setval('\(sequence)', greatest(1, (SELECT max(fid) FROM \(table))));
             ALTER TABLE \(table) ALTER COLUMN fid SET DEFAULT nextval('\(sequence)');
-            CREATE INDEX \(quoteIdentifier(Self.tableName(for: layer.id) + "_geom")) ON \(table) USING GIST (geom);
+            CREATE INDEX \(quoteIdentifier(Self.tableName(for: layer.id, version: layer.version) + "_geom")) ON \(table) USING GIST (geom);
             ANALYZE \(table);
             """)
-        return try Self.catalogue(layer, table: Self.tableName(for: layer.id), replacing: old, in: c)
+        return try Self.catalogue(layer, table: Self.tableName(for: layer.id, version: layer.version), replacing: old, in: c)
     }
 
     public func loadRasterLayer(_ layer: Layer, tiles: (_ add: (RasterTileRecord) throws -> Void) throws -> Void) throws -> Layer {
@@ -53,7 +53,7 @@ extension PostGISStore {
 
     /// Loads a raster layer whose id is free, inside the caller's transaction.
     func loadRaster(_ layer: Layer, replacing old: Layer? = nil, tiles: (_ add: (RasterTileRecord) throws -> Void) throws -> Void, in c: PGConnection) throws -> Layer {
-        let table = quoteIdentifier(Self.tableName(for: layer.id))
+        let table = quoteIdentifier(Self.tableName(for: layer.id, version: layer.version))
         try c.execute("CREATE TABLE \(table) (level integer NOT NULL, col integer NOT NULL, row integer NOT NULL, data bytea NOT NULL)")
         try c.copyIn("COPY \(table) (level, col, row, data) FROM STDIN") { writer in
             try tiles { tile in
@@ -65,7 +65,7 @@ extension PostGISStore {
             }
         }
         try c.execute("ALTER TABLE \(table) ADD PRIMARY KEY (level, col, row)")
-        return try Self.catalogue(layer, table: Self.tableName(for: layer.id), replacing: old, in: c)
+        return try Self.catalogue(layer, table: Self.tableName(for: layer.id, version: layer.version), replacing: old, in: c)
     }
 
     // MARK: LayerImporter
@@ -85,22 +85,23 @@ extension PostGISStore {
         let staged = summary.layer
         summary.layer = try pool.transaction { c in
             let old = try Self.decodeLayers(c.query("SELECT entry::text FROM onemap_layers WHERE id = $1 FOR UPDATE", [.text(staged.id)]))[staged.id]
-            if let old {
-                guard request.replace else { throw StoreError.layerExists(staged.id) }
-                try c.execute("DROP TABLE IF EXISTS \(quoteIdentifier(old.table)) CASCADE")
-                try c.query("DELETE FROM onemap_layers WHERE id = $1", [.text(old.id)])
-            }
+            if old != nil && !request.replace { throw StoreError.layerExists(staged.id) }
             var layer = staged
             layer.version = (old?.version ?? 0) + 1
+            // The new table is loaded beside the old one, which goes only at the end: readers of
+            // the layer wait for no more than the drop.
+            let loaded: Layer
             switch layer.kind {
             case .vector:
                 let all = try staging.prepare(FeatureQuery(limit: Int.max), on: staged)
-                return try loadVector(layer, replacing: old, rows: { add in
+                loaded = try loadVector(layer, replacing: old, rows: { add in
                     _ = try staging.run(all) { f in try add(f.id, f.geometry.isEmpty ? nil : try f.geometry.wellKnownBinary(), f.values) }
                 }, in: c)
             case .dem, .dom:
-                return try loadRaster(layer, replacing: old, tiles: { add in try staging.rasterTiles(staged) { try add($0) } }, in: c)
+                loaded = try loadRaster(layer, replacing: old, tiles: { add in try staging.rasterTiles(staged) { try add($0) } }, in: c)
             }
+            if let old, old.table != loaded.table { try c.execute("DROP TABLE IF EXISTS \(quoteIdentifier(old.table)) CASCADE") }
+            return loaded
         }
         summary.seconds = Date().timeIntervalSince(started)
         return summary

@@ -1,4 +1,5 @@
 import Foundation
+import Crypto
 import Logging
 import Synchronization
 import OneMapGeometry
@@ -25,13 +26,22 @@ public final class PostGISStore: StoreBackend {
     /// - Parameter readReplica: a streaming replica of the same database: the catalog, the change
     ///   feed, features, rasters and search are read there; writes, accounts and jobs (which a
     ///   caller reads back at once) stay on the primary.
-    public init(url: String, readReplica: String? = nil, logger: Logger = Logger(label: "onemap.store")) throws {
+    /// - Parameter readOnly: only read: no migration is applied (the schema must be current), as
+    ///   for the source of a copy or a standby.
+    public init(url: String, readOnly: Bool = false, readReplica: String? = nil, logger: Logger = Logger(label: "onemap.store")) throws {
         location = PGURL.redacted(url)
         pool = try PGPool(url: url)
         reads = try readReplica.map { try PGPool(url: $0) } ?? pool
         hasReplica = readReplica != nil
         listener = PGListener(url: url, channel: Self.changeChannel)
-        try PostGISMigrations.migrate(pool, logger: logger)
+        if readOnly {
+            let applied = try pool.with { try PostGISMigrations.appliedVersion($0, creating: false) }
+            guard applied == PostGISMigrations.steps.count else {
+                throw StoreError.schemaMismatch("the store at \(location) has schema \(applied), this OneMap needs \(PostGISMigrations.steps.count): open it once for writing")
+            }
+        } else {
+            try PostGISMigrations.migrate(pool, logger: logger)
+        }
     }
 
     /// Where reads of shared data go: the replica when there is one, else the primary.
@@ -75,7 +85,7 @@ public final class PostGISStore: StoreBackend {
     }
 
     public var schemaVersion: Int {
-        get throws { try pool.with { try PostGISMigrations.appliedVersion($0) } }
+        get throws { try pool.with { try PostGISMigrations.appliedVersion($0, creating: false) } }
     }
 
     /// PostgreSQL keeps its files complete by itself; an ANALYZE after big loads keeps plans good.
@@ -83,8 +93,15 @@ public final class PostGISStore: StoreBackend {
         try pool.with { try $0.execute("ANALYZE") }
     }
 
-    /// A new table name for a layer's data: the id, prefixed so it never meets OneMap's own tables.
-    static func tableName(for layer: String) -> String { "layer_\(layer)" }
+    /// A layer's table: `layer_<id>`, with the version when it replaces an older table (so the
+    /// new one is loaded beside the old), kept to 50 bytes so that the names PostgreSQL derives
+    /// from it (sequence, indexes) stay within its 63 (a long id is cut and given a hash).
+    static func tableName(for layer: String, version: Int = 1) -> String {
+        let base = version <= 1 ? "layer_\(layer)" : "layer_\(layer)_v\(version)"
+        guard base.utf8.count > 50 else { return base }
+        let digest = SHA256.hash(data: Data(base.utf8)).prefix(4).map { String(format: "%02x", $0) }.joined()
+        return "layer_\(layer.prefix(32))_\(digest)"
+    }
 
     func srid(_ layer: Layer) throws -> Int {
         guard let srid = layer.storageCRS.epsg else { throw StoreError.unsupported("layer '\(layer.id)' has no EPSG storage CRS") }
@@ -200,8 +217,12 @@ enum PostGISMigrations {
         """ + CaseStatistics.migration(.postgres),
     ]
 
-    static func appliedVersion(_ c: PGConnection) throws -> Int {
-        try c.execute("CREATE TABLE IF NOT EXISTS onemap_migrations (version integer PRIMARY KEY, applied_at text NOT NULL)")
+    static func appliedVersion(_ c: PGConnection, creating: Bool = true) throws -> Int {
+        if creating {
+            try c.execute("CREATE TABLE IF NOT EXISTS onemap_migrations (version integer PRIMARY KEY, applied_at text NOT NULL)")
+        } else if try c.query("SELECT to_regclass('onemap_migrations') IS NULL").bool(0, 0) == true {
+            return 0
+        }
         return Int(try c.query("SELECT coalesce(max(version), 0)::int8 FROM onemap_migrations").int64(0, 0) ?? 0)
     }
 

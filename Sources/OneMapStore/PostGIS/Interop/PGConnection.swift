@@ -30,6 +30,12 @@ final class PGConnection: @unchecked Sendable {
     private let handle: OpaquePointer
     /// Statements prepared on this connection, by SQL text.
     private var prepared: [String: String] = [:]
+    /// Statement names are never reused: a dropped entry's statement may live on in the server
+    /// until the cache is cleared.
+    private var preparedCount = 0
+    /// Past this many statements the cache starts again (DEALLOCATE ALL), so a connection's
+    /// prepared statements stay bounded however many SQL texts pass through it.
+    static let preparedLimit = 200
 
     /// - Throws: `StoreError.database` with the server's message (never the password).
     init(url: String) throws {
@@ -40,7 +46,8 @@ final class PGConnection: @unchecked Sendable {
             let message = Self.message(PQerrorMessage(handle))
             throw StoreError.database("cannot connect to PostgreSQL at \(PGURL.redacted(url)): \(message)")
         }
-        _ = try? execute("SET client_min_messages = warning")
+        // OneMap's text is UTF-8 whatever the database's encoding.
+        try execute("SET client_encoding = 'UTF8'; SET client_min_messages = warning")
     }
 
     deinit { PQfinish(handle) }
@@ -66,13 +73,39 @@ final class PGConnection: @unchecked Sendable {
 
     /// Like `query`, through a statement prepared once per connection (the hot reads of tiles
     /// and items pages, whose SQL text repeats with new parameters).
+    ///
+    /// A statement whose tables changed under it (a layer replaced by another process) fails
+    /// with "cached plan must not change result type": it is dropped from the cache, and run
+    /// again at once when no transaction is open (inside one, the transaction has failed and the
+    /// caller's next try prepares it anew).
     @discardableResult
     func preparedQuery(_ sql: String, _ parameters: [PGParameter] = []) throws -> PGResult {
+        do {
+            return try runPrepared(sql, parameters)
+        } catch PreparedFailure.stale {
+            prepared[sql] = nil
+            guard PQtransactionStatus(handle) == PQTRANS_IDLE else {
+                throw StoreError.database("PostgreSQL: a table changed under a prepared statement; try again")
+            }
+            do { return try runPrepared(sql, parameters) } catch PreparedFailure.stale {
+                throw StoreError.database("PostgreSQL: a table keeps changing under a prepared statement")
+            }
+        }
+    }
+
+    private enum PreparedFailure: Error { case stale }
+
+    private func runPrepared(_ sql: String, _ parameters: [PGParameter]) throws -> PGResult {
         let name: String
         if let known = prepared[sql] {
             name = known
         } else {
-            name = "s\(prepared.count)"
+            if prepared.count >= Self.preparedLimit, PQtransactionStatus(handle) == PQTRANS_IDLE {
+                try execute("DEALLOCATE ALL")
+                prepared.removeAll()
+            }
+            preparedCount += 1
+            name = "s\(preparedCount)"
             let result = PQprepare(handle, name, sql, Int32(parameters.count), nil)
             defer { PQclear(result) }
             try check(result, sql: sql)
@@ -80,6 +113,12 @@ final class PGConnection: @unchecked Sendable {
         }
         return try withParameters(parameters) { count, values, lengths, formats in
             let result = PQexecPrepared(handle, name, count, values, lengths, formats, 1)
+            // 0A000: the cached plan's result type no longer matches its tables.
+            if PQresultStatus(result) == PGRES_FATAL_ERROR, let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))),
+               String(cString: state) == "0A000" {
+                PQclear(result)
+                throw PreparedFailure.stale
+            }
             return try PGResult(checking: result, connection: self, sql: sql)
         }
     }
@@ -371,10 +410,14 @@ public enum PGURL {
         location.hasPrefix("postgresql://") || location.hasPrefix("postgres://")
     }
 
-    /// The URL without its password, for messages and logs.
+    /// The URL without its password (in the user part or as a `password=` parameter), for
+    /// messages and logs.
     public static func redacted(_ url: String) -> String {
         guard var parts = URLComponents(string: url) else { return "postgresql://…" }
         if parts.password != nil { parts.password = "***" }
+        if let items = parts.queryItems {
+            parts.queryItems = items.map { $0.name.lowercased() == "password" ? URLQueryItem(name: $0.name, value: "***") : $0 }
+        }
         return parts.string ?? "postgresql://…"
     }
 }

@@ -29,6 +29,8 @@ final class PGListener: Sendable {
 
     /// Starts the thread and waits until it listens and holds its lock (or fails to connect).
     func start() throws {
+        // A failure of an earlier start is not this one's.
+        signal(false, nil)
         let thread = Thread { [self] in loop() }
         thread.name = "onemap-pg-listener"
         thread.start()
