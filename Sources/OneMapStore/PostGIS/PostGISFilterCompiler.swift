@@ -91,7 +91,8 @@ struct PostGISFilterCompiler {
             case .integer: return bind(.value(v), as: "int8")
             case .real: return bind(.value(v), as: "float8")
             // Text compares bytewise, as SQLite compares it, whatever the database's collation.
-            case .text: return bind(.value(v), as: "text") + " COLLATE \"C\""
+            // (Parenthesised: BETWEEN's bounds take no COLLATE clause of their own.)
+            case .text: return "(\(bind(.value(v), as: "text")) COLLATE \"C\")"
             }
         }
     }
