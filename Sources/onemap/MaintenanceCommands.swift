@@ -5,7 +5,7 @@ import OneMapStore
 /// `onemap backup DEST`: a consistent copy of the store, safe while a server is using it.
 struct BackupCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "backup", abstract: "Copy the store to a new file while it is in use (SQLite's online backup: one consistent snapshot).",
+        commandName: "backup", abstract: "Copy the store to a new file while it is in use (SQLite's online backup, or pg_dump for PostGIS: one consistent snapshot).",
         discussion: "Restore by stopping the server and putting the copy in the store's place. The copy is checked before this command reports success.")
 
     @OptionGroup var options: StoreOptions
@@ -15,6 +15,12 @@ struct BackupCommand: ParsableCommand {
         try reportingErrors {
             let store = try options.openExisting()
             try store.backup(to: destination)
+            if PGURL.isPostgres(options.store) {
+                // pg_dump's archive, read back whole by pg_restore.
+                let size = (try? FileManager.default.attributesOfItem(atPath: destination)[.size] as? Int) ?? 0
+                print("backed up \(store.path) to \(destination) (pg_dump custom format, \(size / 1_048_576) MB, read back by pg_restore; restore with pg_restore -d URL \(destination))")
+                return
+            }
             let report = try Store(path: destination).check()
             guard report.isHealthy else {
                 throw CLIError(description: "the copy at \(destination) did not pass its check: \(report.problems.joined(separator: "; "))")

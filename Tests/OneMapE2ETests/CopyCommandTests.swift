@@ -18,6 +18,14 @@ import Testing
         #expect(try CLI.run(["layers", "--store", url], in: dir.path).stdout.contains("pois"))
         #expect(try CLI.run(["user", "list", "--store", url], in: dir.path).stdout.contains("ed"))
         #expect(try CLI.run(["check", "--store", url], in: dir.path).status == 0)
+        // A backup of the PostGIS store is pg_dump's archive; restored into an empty database it is the store.
+        let dump = try CLI.run(["backup", dir.path + "/city.dump", "--store", url], in: dir.path)
+        #expect(dump.status == 0 && dump.stdout.contains("pg_dump"), "\(dump.stderr)")
+        let restored = try TestStores.newEmptyPostGISDatabase()
+        let restore = try CLI.run(executable: "/usr/bin/pg_restore", ["--no-owner", "-d", restored, dir.path + "/city.dump"], in: dir.path)
+        #expect(restore.status == 0, "\(restore.stderr)")
+        #expect(try CLI.run(["layers", "--store", restored], in: dir.path).stdout.contains("pois"))
+        #expect(try CLI.run(["backup", dir.path + "/city.dump", "--store", url], in: dir.path).status != 0)
         let back = try CLI.run(["copy", "--from", url, "--to", dir.path + "/back.sqlite"], in: dir.path)
         #expect(back.status == 0 && back.stdout.contains("pois: 3 features"), "\(back.stderr)")
         // Refused, with a message and a non-zero status, changing nothing.

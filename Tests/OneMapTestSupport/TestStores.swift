@@ -27,6 +27,17 @@ public enum TestStores {
         return url.string!
     }
 
+    /// A new database with nothing in it (no PostGIS, no schema): where a dump is restored.
+    public static func newEmptyPostGISDatabase() throws -> String {
+        guard let server = ProcessInfo.processInfo.environment["ONEMAP_TEST_POSTGRES"], var url = URLComponents(string: server) else {
+            throw TestStoreError(description: "this test needs ONEMAP_TEST_POSTGRES (run it through Tools/test.sh)")
+        }
+        let name = "r_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        try psql(server, "CREATE DATABASE \(name) TEMPLATE template0")
+        url.path = "/" + name
+        return url.string!
+    }
+
     /// Waits (up to 10 s) until no process holds a runner lock of an unfinished job: the PostGIS
     /// store's way of telling that the instance running a job has ended.
     public static func waitUntilNoRunnerHoldsItsLock(_ url: String) throws {

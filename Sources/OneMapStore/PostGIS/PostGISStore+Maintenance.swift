@@ -4,10 +4,39 @@ import OneMapGeometry
 extension PostGISStore {
     // MARK: StoreMaintenance
 
-    /// PostgreSQL has its own backups (pg_dump, base backups with WAL archiving); OneMap does not
-    /// repeat them.
+    /// PostgreSQL's own backup: `pg_dump` in its custom format (one consistent snapshot, taken
+    /// while the store is in use), then read back whole by `pg_restore --list`. Restore with
+    /// `pg_restore -d URL FILE` into an empty database.
     public func backup(to destination: String) throws {
-        throw StoreError.unsupported("back up a PostGIS store with pg_dump (or pg_basebackup and WAL archiving)")
+        guard !FileManager.default.fileExists(atPath: destination) else {
+            throw StoreError.invalidArgument("\(destination) exists; a backup goes to a new file")
+        }
+        do {
+            try Self.run("/usr/bin/pg_dump", ["--format=custom", "--no-owner", "--file=\(destination)", "--dbname=\(pool.url)"])
+            try Self.run("/usr/bin/pg_restore", ["--list", destination])
+        } catch {
+            try? FileManager.default.removeItem(atPath: destination)
+            throw error
+        }
+    }
+
+    /// Runs a PostgreSQL client program; its error output (never the URL) becomes the message.
+    static func run(_ program: String, _ arguments: [String]) throws {
+        guard FileManager.default.isExecutableFile(atPath: program) else {
+            throw StoreError.unsupported("\((program as NSString).lastPathComponent) is not installed (Debian's postgresql-client)")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: program)
+        process.arguments = arguments
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw StoreError.database("\((program as NSString).lastPathComponent) failed: \(message.trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
     }
 
     /// The evaluation's case statistics against a recount, and the catalog against the tables:
