@@ -202,16 +202,24 @@ extension PostGISStore {
     }
 
     /// Fails the unfinished jobs of runners that are gone: their advisory lock was released when
-    /// their process (and its connection) ended. Jobs of live instances keep running.
+    /// their process (and its connection) ended. Jobs of live instances keep running. A runner
+    /// whose connection is being remade holds no lock for a moment, so a runner counts as gone
+    /// only when its lock is still missing after longer than a reconnection takes.
     public func failUnfinishedJobs(reason: String) throws -> Int {
-        try pool.with { c in
+        let live = "SELECT objid::int FROM pg_locks WHERE locktype = 'advisory' AND classid = \(PGListener.runnerLockClass)::int::oid AND objsubid = 2 AND granted"
+        let first = try pool.with { c in
+            let r = try c.query("SELECT DISTINCT runner FROM onemap_jobs WHERE status IN ('accepted', 'running') AND runner NOT IN (\(live))")
+            return (0..<r.count).compactMap { r.int64($0, 0) }.map(String.init)
+        }
+        guard !first.isEmpty else { return 0 }
+        Thread.sleep(forTimeInterval: PGListener.reconnectDelay * 2)
+        return try pool.with { c in
             let error = try StoreJSON.encode(["type": "about:blank", "title": "JobLost", "detail": reason])
             return try c.query("""
                 UPDATE onemap_jobs SET status = 'failed', message = $1, finished = $2, error_status = 500, error = $3
-                WHERE status IN ('accepted', 'running') AND runner NOT IN (
-                    SELECT objid::int FROM pg_locks WHERE locktype = 'advisory' AND classid = $4::int::oid AND objsubid = 2 AND granted)
+                WHERE status IN ('accepted', 'running') AND runner = ANY($4::int[]) AND runner NOT IN (\(live))
                 RETURNING id
-                """, [.text(reason), .text(isoNow()), .text(error), .text(String(PGListener.runnerLockClass))]).count
+                """, [.text(reason), .text(isoNow()), .text(error), .text("{" + first.joined(separator: ",") + "}")]).count
         }
     }
 }

@@ -20,6 +20,8 @@ final class PGListener: Sendable {
     private let readyCondition = NSCondition()
     /// The advisory lock key space of runners (the first of the two int4 keys).
     static let runnerLockClass: Int32 = 7001
+    /// How long a broken connection waits before it reconnects (and takes its lock again).
+    static let reconnectDelay: TimeInterval = 1
 
     init(url: String, channel: String) {
         self.url = url
@@ -78,9 +80,9 @@ final class PGListener: Sendable {
                     signal(false, error)
                     return
                 }
-                Thread.sleep(forTimeInterval: 1)
+                Thread.sleep(forTimeInterval: Self.reconnectDelay)
             } catch {
-                Thread.sleep(forTimeInterval: 1)
+                Thread.sleep(forTimeInterval: Self.reconnectDelay)
             }
         }
     }
