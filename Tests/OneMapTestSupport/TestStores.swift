@@ -16,24 +16,19 @@ public enum TestStores {
         return try newPostGISDatabase()
     }
 
-    /// A new, empty PostGIS database in the test cluster, whichever pass this is.
-    public static func newPostGISDatabase() throws -> String {
-        guard let server = ProcessInfo.processInfo.environment["ONEMAP_TEST_POSTGRES"], var url = URLComponents(string: server) else {
-            throw TestStoreError(description: "this test needs ONEMAP_TEST_POSTGRES (run it through Tools/test.sh)")
-        }
-        let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        try psql(server, "CREATE DATABASE \(name) TEMPLATE onemap_template")
-        url.path = "/" + name
-        return url.string!
-    }
+    /// A new PostGIS database in the test cluster, whichever pass this is: a copy of the template
+    /// with OneMap's schema in place.
+    public static func newPostGISDatabase() throws -> String { try newDatabase(template: "onemap_template", prefix: "t_") }
 
     /// A new database with nothing in it (no PostGIS, no schema): where a dump is restored.
-    public static func newEmptyPostGISDatabase() throws -> String {
+    public static func newEmptyPostGISDatabase() throws -> String { try newDatabase(template: "template0", prefix: "r_") }
+
+    private static func newDatabase(template: String, prefix: String) throws -> String {
         guard let server = ProcessInfo.processInfo.environment["ONEMAP_TEST_POSTGRES"], var url = URLComponents(string: server) else {
             throw TestStoreError(description: "this test needs ONEMAP_TEST_POSTGRES (run it through Tools/test.sh)")
         }
-        let name = "r_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        try psql(server, "CREATE DATABASE \(name) TEMPLATE template0")
+        let name = prefix + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        try psql(server, "CREATE DATABASE \(name) TEMPLATE \(template)")
         url.path = "/" + name
         return url.string!
     }

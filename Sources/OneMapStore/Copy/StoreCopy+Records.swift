@@ -153,10 +153,6 @@ extension StoreCopy {
             }
             count += 1
         }
-        return (count, hash.finalize().map { String(format: "%02x", $0) }.joined())
-    }
-
-    static func digest(_ text: String) -> String {
-        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        return (count, hex(hash.finalize()))
     }
 }

@@ -58,12 +58,16 @@ public enum StoreCopy {
             let total = layer.kind == .vector ? layer.featureCount : 0
             var done = 0
             let copied: Layer
+            // The source is hashed as it streams past (one read of it), the destination read back.
+            var digest = RowDigest()
             switch layer.kind {
             case .vector:
                 let prepared = try source.prepare(FeatureQuery(limit: Int.max), on: layer)
                 copied = try destination.loadVectorLayer(layer) { add in
                     _ = try source.run(prepared) { f in
-                        try add(f.id, f.geometry.isEmpty ? nil : try f.geometry.wellKnownBinary(), f.values)
+                        let wkb = f.geometry.isEmpty ? nil : try f.geometry.wellKnownBinary()
+                        try add(f.id, wkb, f.values)
+                        digest.feature(f.id, wkb, f.values)
                         done += 1
                         if done % 1024 == 0 { progress(layer.id, done, total) }
                     }
@@ -72,13 +76,14 @@ public enum StoreCopy {
                 copied = try destination.loadRasterLayer(layer) { add in
                     try source.rasterTiles(layer) { tile in
                         try add(tile)
+                        digest.tile(tile)
                         done += 1
                         if done % 64 == 0 { progress(layer.id, done, total) }
                     }
                 }
             }
             progress(layer.id, done, total)
-            let before = try checksum(layer, in: source)
+            let before = digest.result
             let after = try checksum(copied, in: destination)
             guard before == after else {
                 throw StoreError.schemaMismatch(
@@ -97,40 +102,61 @@ public enum StoreCopy {
 
     /// The layer's row count and SHA-256 (hex) as `backend` reads it.
     public static func checksum(_ layer: Layer, in backend: any StoreBackend) throws -> (count: Int, digest: String) {
-        var hash = SHA256()
-        var count = 0
-        var row: [UInt8] = []
-        func integer(_ v: Int64) { withUnsafeBytes(of: v.littleEndian) { row.append(contentsOf: $0) } }
-        func bytes(_ b: some Collection<UInt8>) {
-            integer(Int64(b.count))
-            row.append(contentsOf: b)
-        }
+        var digest = RowDigest()
         switch layer.kind {
         case .vector:
             _ = try backend.run(try backend.prepare(FeatureQuery(limit: Int.max), on: layer)) { f in
-                row.removeAll(keepingCapacity: true)
-                integer(f.id)
-                if f.geometry.isEmpty { integer(-1) } else { bytes(WKB.encode(try f.geometry.decode())) }
-                for v in f.values {
-                    switch v {
-                    case .null: row.append(0)
-                    case .integer(let i): row.append(1); integer(i)
-                    case .real(let d): row.append(2); integer(Int64(bitPattern: d.bitPattern))
-                    case .text(let s): row.append(3); bytes(Array(s.utf8))
-                    }
-                }
-                hash.update(data: row)
-                count += 1
+                digest.feature(f.id, f.geometry.isEmpty ? nil : try f.geometry.wellKnownBinary(), f.values)
             }
         case .dem, .dom:
-            try backend.rasterTiles(layer) { tile in
-                row.removeAll(keepingCapacity: true)
-                integer(Int64(tile.level)); integer(Int64(tile.row)); integer(Int64(tile.col))
-                bytes(tile.data)
-                hash.update(data: row)
-                count += 1
+            try backend.rasterTiles(layer) { digest.tile($0) }
+        }
+        return digest.result
+    }
+
+    /// SHA-256 (hex) of text.
+    static func digest(_ text: String) -> String { hex(SHA256.hash(data: Data(text.utf8))) }
+
+    static func hex(_ digest: some Sequence<UInt8>) -> String { digest.map { String(format: "%02x", $0) }.joined() }
+}
+
+/// The checksum of a layer's rows, one row at a time: feature ids, geometries as canonical WKB
+/// and attribute values (tiles: level, row, column, bytes), each length-prefixed.
+struct RowDigest {
+    private var hash = SHA256()
+    private var row: [UInt8] = []
+    private(set) var count = 0
+
+    private mutating func integer(_ v: Int64) { withUnsafeBytes(of: v.littleEndian) { row.append(contentsOf: $0) } }
+
+    private mutating func bytes(_ b: some Collection<UInt8>) {
+        integer(Int64(b.count))
+        row.append(contentsOf: b)
+    }
+
+    mutating func feature(_ id: Int64, _ wkb: [UInt8]?, _ values: [FeatureValue]) {
+        row.removeAll(keepingCapacity: true)
+        integer(id)
+        if let wkb { bytes(wkb) } else { integer(-1) }
+        for v in values {
+            switch v {
+            case .null: row.append(0)
+            case .integer(let i): row.append(1); integer(i)
+            case .real(let d): row.append(2); integer(Int64(bitPattern: d.bitPattern))
+            case .text(let s): row.append(3); bytes(Array(s.utf8))
             }
         }
-        return (count, hash.finalize().map { String(format: "%02x", $0) }.joined())
+        hash.update(data: row)
+        count += 1
     }
+
+    mutating func tile(_ tile: RasterTileRecord) {
+        row.removeAll(keepingCapacity: true)
+        integer(Int64(tile.level)); integer(Int64(tile.row)); integer(Int64(tile.col))
+        bytes(tile.data)
+        hash.update(data: row)
+        count += 1
+    }
+
+    var result: (count: Int, digest: String) { (count, StoreCopy.hex(hash.finalize())) }
 }

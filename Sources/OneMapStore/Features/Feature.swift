@@ -97,11 +97,12 @@ public struct StoredGeometry {
         }
     }
 
-    /// The geometry as ISO WKB (copied out of the scan's buffer).
+    /// The geometry as little-endian 2D ISO WKB, the same bytes whichever backend stored it
+    /// (copied out of the scan's buffer): what copies load and checksums hash.
     public func wellKnownBinary() throws -> [UInt8] {
         switch encoding {
         case .spatiaLite: WKB.encode(try SpatiaLiteBlob.decode(bytes))
-        case .wkb: [UInt8](bytes)
+        case .wkb: WKB.encode(try WKB.decode(bytes))
         }
     }
 

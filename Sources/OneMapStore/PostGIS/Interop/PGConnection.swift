@@ -13,9 +13,14 @@ enum PGParameter {
         switch v {
         case .null: .null
         case .integer(let i): .text(String(i))
-        case .real(let d): .text(d.isFinite ? "\(d)" : (d.isNaN ? "NaN" : (d > 0 ? "Infinity" : "-Infinity")))
+        case .real(let d): .text(text(d))
         case .text(let s): .text(s)
         }
+    }
+
+    /// A double as PostgreSQL's float8 input reads it back exactly (the shortest round-trip digits).
+    static func text(_ d: Double) -> String {
+        d.isFinite ? "\(d)" : (d.isNaN ? "NaN" : (d > 0 ? "Infinity" : "-Infinity"))
     }
 }
 
@@ -358,7 +363,7 @@ final class PGCopyWriter {
         switch value {
         case .null: buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "N")])
         case .integer(let i): buffer.append(contentsOf: String(i).utf8)
-        case .real(let d): buffer.append(contentsOf: (d.isFinite ? "\(d)" : (d.isNaN ? "NaN" : (d > 0 ? "Infinity" : "-Infinity"))).utf8)
+        case .real(let d): buffer.append(contentsOf: PGParameter.text(d).utf8)
         case .text(let s):
             for byte in s.utf8 {
                 switch byte {
